@@ -1,0 +1,85 @@
+//! The one stream of typed events the core emits. The CLI and the language
+//! server are two consumers of it; nothing here knows about either.
+
+use crate::model::Usage;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    /// Session started; `instructions` are the instruction files loaded.
+    Started {
+        model: String,
+        provider: String,
+        instructions: Vec<String>,
+    },
+    /// A model call is about to be made (1-based turn number).
+    TurnStarted {
+        turn: u32,
+    },
+    TextDelta {
+        text: String,
+    },
+    ThinkingDelta {
+        text: String,
+    },
+    /// The model call failed and is retried; drop partial text of this turn.
+    Retrying {
+        attempt: u32,
+        delay_ms: u64,
+        reason: String,
+    },
+    ToolCallStarted {
+        id: String,
+        name: String,
+        input: Value,
+    },
+    ToolCallFinished {
+        id: String,
+        name: String,
+        output: String,
+        is_error: bool,
+    },
+    /// The proposal changed; `files` are the paths now in it.
+    ProposalChanged {
+        files: Vec<String>,
+    },
+    /// A steering message from the user was added before the next call.
+    Steered {
+        message: String,
+    },
+    /// Older turns were summarised to free context.
+    Compacted {
+        messages_before: usize,
+        messages_after: usize,
+    },
+    /// Usage of the last call, and the running totals.
+    Usage {
+        call: Usage,
+        total: Usage,
+        cost_usd: Option<f64>,
+    },
+    /// The final assistant text of the run.
+    Message {
+        text: String,
+    },
+    Finished {
+        outcome: Outcome,
+    },
+    Error {
+        message: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// The model ended its turn.
+    Done,
+    /// The turn limit was reached.
+    TurnLimit,
+    Cancelled,
+    /// The model call failed for good.
+    ModelError,
+}

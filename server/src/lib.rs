@@ -1,0 +1,10 @@
+//! Tandem: an AI coding agent that lives in a language server.
+//!
+//! The core (`agent`, `model`, `tools`, `changes`, `workspace`) knows nothing
+//! of LSP or terminals; it emits `agent::Event`s that the faces consume.
+
+pub mod agent;
+pub mod changes;
+pub mod model;
+pub mod tools;
+pub mod workspace;

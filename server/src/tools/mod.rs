@@ -1,0 +1,146 @@
+//! Tools the model can call. Each tool is one file with one job; this module
+//! holds the trait, the context a tool runs in and the registry.
+
+use crate::workspace::Workspace;
+use async_trait::async_trait;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+/// How risky a tool is; policy decides what each class may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Permission {
+    /// Reads files or state; may run in parallel with other readers.
+    ReadOnly,
+    /// Changes the proposal (never the user's files directly).
+    Edit,
+    /// Runs commands.
+    Execute,
+}
+
+/// What a tool hands back to the model.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ToolOutput {
+    pub content: String,
+    pub is_error: bool,
+}
+
+impl ToolOutput {
+    pub fn ok(content: impl Into<String>) -> Self {
+        ToolOutput {
+            content: content.into(),
+            is_error: false,
+        }
+    }
+
+    pub fn error(content: impl Into<String>) -> Self {
+        ToolOutput {
+            content: content.into(),
+            is_error: true,
+        }
+    }
+}
+
+/// One entry of the agent's plan (the `todo` tool).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct TodoItem {
+    pub content: String,
+    /// "pending", "in_progress" or "completed".
+    pub status: String,
+}
+
+/// A finished shell command, kept for the task's terminal log.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CommandRecord {
+    pub command: String,
+    /// None when killed (timeout or cancel).
+    pub exit_code: Option<i32>,
+    pub output: String,
+    pub timed_out: bool,
+}
+
+/// Everything a tool may touch while it runs.
+pub struct ToolContext {
+    pub workspace: Arc<Workspace>,
+    pub cancel: CancellationToken,
+    /// Default and maximum time for a shell command.
+    pub shell_timeout: Duration,
+    /// Bytes of output a tool may return before truncation.
+    pub output_limit: usize,
+    pub todos: Mutex<Vec<TodoItem>>,
+    pub commands: Mutex<Vec<CommandRecord>>,
+}
+
+impl ToolContext {
+    pub fn new(workspace: Arc<Workspace>, cancel: CancellationToken) -> Self {
+        ToolContext {
+            workspace,
+            cancel,
+            shell_timeout: Duration::from_secs(120),
+            output_limit: 30_000,
+            todos: Mutex::new(Vec::new()),
+            commands: Mutex::new(Vec::new()),
+        }
+    }
+}
+
+#[async_trait]
+pub trait Tool: Send + Sync {
+    fn name(&self) -> &'static str;
+    fn description(&self) -> &'static str;
+    /// JSON Schema of the input object.
+    fn schema(&self) -> Value;
+    fn permission(&self) -> Permission;
+    /// Run with the model's arguments. Invalid arguments, missing files and
+    /// every other failure come back as an error output the model can read,
+    /// never a panic.
+    async fn run(&self, input: Value, ctx: &ToolContext) -> ToolOutput;
+}
+
+/// Parse a tool's arguments into its input struct, with an error message that
+/// tells the model what was wrong.
+pub fn parse_input<T: serde::de::DeserializeOwned>(
+    tool: &str,
+    input: Value,
+) -> Result<T, ToolOutput> {
+    serde_json::from_value(input)
+        .map_err(|e| ToolOutput::error(format!("invalid arguments for {tool}: {e}")))
+}
+
+/// The tools available to a session, by name.
+#[derive(Clone, Default)]
+pub struct Registry {
+    tools: BTreeMap<String, Arc<dyn Tool>>,
+}
+
+impl Registry {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn add(&mut self, tool: Arc<dyn Tool>) {
+        self.tools.insert(tool.name().to_string(), tool);
+    }
+
+    pub fn get(&self, name: &str) -> Option<&Arc<dyn Tool>> {
+        self.tools.get(name)
+    }
+
+    pub fn specs(&self) -> Vec<crate::model::ToolSpec> {
+        self.tools
+            .values()
+            .map(|t| crate::model::ToolSpec {
+                name: t.name().to_string(),
+                description: t.description().to_string(),
+                input_schema: t.schema(),
+            })
+            .collect()
+    }
+
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.tools.keys().map(String::as_str)
+    }
+}

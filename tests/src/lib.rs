@@ -1,0 +1,1 @@
+//! Support for Tandem's end-to-end tests.
