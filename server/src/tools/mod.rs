@@ -1,6 +1,8 @@
 //! Tools the model can call. Each tool is one file with one job; this module
 //! holds the trait, the context a tool runs in and the registry.
 
+pub mod truncate;
+
 use crate::workspace::Workspace;
 use async_trait::async_trait;
 use serde_json::Value;
