@@ -5,6 +5,7 @@
 //! any provider with backoff; `replay` records and plays back calls.
 
 mod error;
+pub mod replay;
 mod types;
 
 pub use error::ModelError;
