@@ -5,6 +5,7 @@
 
 pub mod agent;
 pub mod changes;
+pub mod cli;
 pub mod model;
 pub mod tools;
 pub mod workspace;

@@ -1,0 +1,327 @@
+//! `tandem exec "PROMPT"`: one headless run in a repository, ending with the
+//! proposal as a diff, the files read, the commands run and the cost.
+
+use super::human::{HumanProgress, render_report};
+use super::overrides::parse_override;
+use super::report::{RunReport, exit_code, summarize_files};
+use crate::agent::{Event, Outcome, Session, SessionConfig};
+use crate::config::{Layer, Settings, load_settings, project_config_path, user_config_path};
+use crate::model::replay::{Recorder, Replayer};
+use crate::model::{ModelTable, Provider, Usage, select};
+use crate::tools::{ToolContext, builtin_tools};
+use crate::workspace::Workspace;
+use clap::Args;
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+/// Loopback ports where a local OpenAI-compatible server is looked for:
+/// Ollama's and llama.cpp's llama-server's defaults.
+const LOCAL_MODEL_PORTS: &[u16] = &[11434, 8080];
+
+#[derive(Args, Debug)]
+pub struct ExecArgs {
+    /// What the agent should do. `-` reads the prompt from standard input.
+    pub prompt: String,
+    /// Work in this folder instead of the current one.
+    #[arg(short = 'C', long = "cd", value_name = "DIR")]
+    pub cd: Option<PathBuf>,
+    /// Print one JSON event per line instead of human output.
+    #[arg(long)]
+    pub json: bool,
+    /// Write the proposal to disk when the run succeeds.
+    #[arg(long)]
+    pub apply: bool,
+    /// Record every model response to FILE (JSON lines) for `--replay`.
+    #[arg(long, value_name = "FILE")]
+    pub record: Option<PathBuf>,
+    /// Play the model's turns back from a recording instead of calling a model.
+    #[arg(long, value_name = "FILE", conflicts_with = "record")]
+    pub replay: Option<PathBuf>,
+    /// anthropic, openai (Responses API) or openai-chat (any
+    /// OpenAI-compatible server: Ollama, llama.cpp, vLLM, LM Studio, OpenRouter).
+    #[arg(long)]
+    pub provider: Option<String>,
+    #[arg(short = 'm', long)]
+    pub model: Option<String>,
+    /// API base URL, e.g. http://127.0.0.1:11434/v1 for Ollama.
+    #[arg(long)]
+    pub base_url: Option<String>,
+    /// Stop after this many model turns.
+    #[arg(long)]
+    pub max_turns: Option<u32>,
+    /// Override any setting, e.g. `-c model.max_retries=2` (value in TOML).
+    #[arg(short = 'c', long = "config", value_name = "KEY=VALUE")]
+    pub overrides: Vec<String>,
+    /// Treat each line typed on standard input as a steering message
+    /// (the default when standard input is a terminal).
+    #[arg(long)]
+    pub steer_from_stdin: bool,
+}
+
+pub async fn run_exec(args: ExecArgs) -> i32 {
+    match prepare(&args).await {
+        Ok(run) => run.execute(&args).await,
+        Err(message) => {
+            eprintln!("error: {message}");
+            2
+        }
+    }
+}
+
+struct PreparedRun {
+    workspace: Arc<Workspace>,
+    provider: Arc<dyn Provider>,
+    provider_name: String,
+    config: SessionConfig,
+    table: ModelTable,
+    settings: Settings,
+    prompt: String,
+}
+
+async fn prepare(args: &ExecArgs) -> Result<PreparedRun, String> {
+    let root = match &args.cd {
+        Some(dir) => dir.clone(),
+        None => std::env::current_dir().map_err(|e| e.to_string())?,
+    };
+    let workspace =
+        Workspace::new(&root).map_err(|e| format!("cannot open {}: {e}", root.display()))?;
+    let settings = load_settings(&layers(args, workspace.root())?).map_err(|e| e.to_string())?;
+    let table = ModelTable::with_overrides(&settings.models).map_err(|e| e.to_string())?;
+
+    let prompt = if args.prompt == "-" {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+            .map_err(|e| format!("cannot read the prompt from stdin: {e}"))?;
+        text
+    } else {
+        args.prompt.clone()
+    };
+    if prompt.trim().is_empty() {
+        return Err("the prompt is empty".into());
+    }
+
+    let (provider, provider_name, model, max_tokens, thinking_budget): (
+        Arc<dyn Provider>,
+        String,
+        String,
+        u32,
+        Option<u32>,
+    ) = if let Some(path) = &args.replay {
+        let replay = Replayer::open(path).map_err(|e| e.to_string())?;
+        let model = replay.model().to_string();
+        (Arc::new(replay), "replay".into(), model, 16_000, None)
+    } else {
+        let env = |name: &str| std::env::var(name).ok();
+        let selected = select(&settings.model, &env, LOCAL_MODEL_PORTS)
+            .await
+            .map_err(|e| e.to_string())?;
+        let provider: Arc<dyn Provider> = match &args.record {
+            Some(path) => Arc::new(
+                Recorder::create(selected.provider, path, &selected.model)
+                    .map_err(|e| format!("cannot record to {}: {e}", path.display()))?,
+            ),
+            None => selected.provider,
+        };
+        (
+            provider,
+            selected.provider_name,
+            selected.model,
+            selected.max_tokens,
+            selected.thinking_budget,
+        )
+    };
+
+    let mut config = SessionConfig::new(model.clone(), workspace.root().to_path_buf());
+    config.max_tokens = max_tokens;
+    config.thinking_budget = thinking_budget;
+    if let Some(window) = settings
+        .agent
+        .context_window
+        .or_else(|| table.context_window(&model))
+    {
+        config.context_window = window;
+    }
+    if let Some(n) = settings.agent.max_turns {
+        config.max_turns = n;
+    }
+    if let Some(n) = settings.agent.tool_output_limit {
+        config.tool_output_limit = n;
+    }
+    if let Some(n) = settings.agent.instructions_cap {
+        config.instructions_cap = n;
+    }
+    config.home = dirs::home_dir();
+
+    Ok(PreparedRun {
+        workspace: Arc::new(workspace),
+        provider,
+        provider_name,
+        config,
+        table,
+        settings,
+        prompt,
+    })
+}
+
+/// Config layers, lowest priority first: user file, project file, flags.
+fn layers(args: &ExecArgs, root: &std::path::Path) -> Result<Vec<Layer>, String> {
+    let mut layers = Vec::new();
+    if let Some(user) = user_config_path() {
+        layers.push(Layer::File(user));
+    }
+    layers.push(Layer::File(project_config_path(root)));
+    let mut flags = toml::Table::new();
+    let mut set = |section: &str, key: &str, value: toml::Value| {
+        flags
+            .entry(section)
+            .or_insert_with(|| toml::Value::Table(toml::Table::new()))
+            .as_table_mut()
+            .expect("sections are tables")
+            .insert(key.into(), value);
+    };
+    if let Some(p) = &args.provider {
+        set("model", "provider", p.clone().into());
+    }
+    if let Some(m) = &args.model {
+        set("model", "model", m.clone().into());
+    }
+    if let Some(u) = &args.base_url {
+        set("model", "base_url", u.clone().into());
+    }
+    if let Some(n) = args.max_turns {
+        set("agent", "max_turns", i64::from(n).into());
+    }
+    layers.push(Layer::Table(flags));
+    for o in &args.overrides {
+        layers.push(Layer::Table(parse_override(o)?));
+    }
+    Ok(layers)
+}
+
+impl PreparedRun {
+    async fn execute(self, args: &ExecArgs) -> i32 {
+        let cancel = CancellationToken::new();
+        let mut ctx = ToolContext::new(self.workspace.clone(), cancel.clone());
+        if let Some(secs) = self.settings.agent.shell_timeout_secs {
+            ctx.shell_timeout = Duration::from_secs(secs);
+        }
+        ctx.output_limit = self.config.tool_output_limit;
+        let ctx = Arc::new(ctx);
+        let (tx, mut rx) = mpsc::unbounded_channel::<Event>();
+        let table = self.table.clone();
+        let model = self.config.model.clone();
+        let cost = Arc::new(move |u: &Usage| table.cost(&model, u));
+        let mut session = Session::new(
+            self.provider,
+            self.provider_name,
+            builtin_tools(),
+            ctx.clone(),
+            self.config,
+            tx,
+            cost.clone(),
+        );
+
+        if args.steer_from_stdin || (std::io::stdin().is_terminal() && args.prompt != "-") {
+            spawn_stdin_steering(session.steer_handle());
+        }
+        spawn_interrupt_handler(cancel.clone());
+
+        let json = args.json;
+        let printer = tokio::spawn(async move {
+            let mut human = (!json).then(HumanProgress::new);
+            let mut turns = 0;
+            let mut message = String::new();
+            let mut error = None;
+            let stdout = std::io::stdout();
+            while let Some(event) = rx.recv().await {
+                match &event {
+                    Event::TurnStarted { turn } => turns = *turn,
+                    Event::Message { text } => message = text.clone(),
+                    Event::Error { message } => error = Some(message.clone()),
+                    _ => {}
+                }
+                match &mut human {
+                    Some(h) => h.event(&event),
+                    None => {
+                        let mut out = stdout.lock();
+                        let _ = writeln!(out, "{}", serde_json::to_string(&event).unwrap());
+                        let _ = out.flush();
+                    }
+                }
+            }
+            (turns, message, error)
+        });
+
+        let outcome = session.run(&self.prompt).await;
+        let usage = session.usage();
+        drop(session); // closes the event channel so the printer ends
+        let (turns, message, error) = printer.await.unwrap_or_default();
+
+        let mut applied = false;
+        let mut apply_error = None;
+        if args.apply && outcome == Outcome::Done {
+            match self.workspace.apply_to_disk() {
+                Ok(()) => applied = true,
+                Err(e) => apply_error = Some(format!("could not apply the changes: {e}")),
+            }
+        }
+        let changes = self.workspace.changes();
+        let report = RunReport {
+            outcome,
+            message,
+            diff: changes.unified_diff(),
+            files: summarize_files(&changes),
+            citations: self.workspace.citations().iter().collect(),
+            commands: ctx.commands.lock().unwrap().clone(),
+            turns,
+            usage,
+            cost_usd: cost(&usage),
+            applied,
+            error: apply_error.clone().or(error),
+        };
+        if json {
+            let mut value = serde_json::to_value(&report).unwrap();
+            value["type"] = "result".into();
+            println!("{value}");
+        } else {
+            let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            print!("{}", render_report(&report, color));
+        }
+        if apply_error.is_some() {
+            return 1;
+        }
+        exit_code(outcome)
+    }
+}
+
+fn spawn_stdin_steering(handle: crate::agent::SteerHandle) {
+    // A blocking thread: tokio's stdin would keep the runtime alive at exit.
+    std::thread::spawn(move || {
+        let stdin = std::io::stdin();
+        let mut line = String::new();
+        while stdin.read_line(&mut line).is_ok_and(|n| n > 0) {
+            let text = line.trim();
+            if !text.is_empty() {
+                handle.send(text.to_string());
+            }
+            line.clear();
+        }
+    });
+}
+
+/// First Ctrl-C cancels the run cleanly; a second one exits at once.
+fn spawn_interrupt_handler(cancel: CancellationToken) {
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!("\ncancelling… (Ctrl-C again to quit now)");
+            cancel.cancel();
+            if tokio::signal::ctrl_c().await.is_ok() {
+                std::process::exit(130);
+            }
+        }
+    });
+}

@@ -1,0 +1,6 @@
+//! The terminal face: `tandem exec` and its output.
+
+pub mod exec;
+pub mod human;
+mod overrides;
+pub mod report;

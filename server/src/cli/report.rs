@@ -1,0 +1,63 @@
+//! What a finished run hands to the user: the outcome, the agent's last
+//! words, the proposal as a diff, what was read, what was run, what it cost.
+
+use crate::agent::Outcome;
+use crate::changes::{ChangeKind, ChangeSet, Citation};
+use crate::model::Usage;
+use crate::tools::CommandRecord;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FileSummary {
+    pub path: String,
+    pub kind: ChangeKind,
+    pub added: usize,
+    pub removed: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RunReport {
+    pub outcome: Outcome,
+    /// The model's final message, if it ended with one.
+    pub message: String,
+    pub diff: String,
+    pub files: Vec<FileSummary>,
+    pub citations: Vec<Citation>,
+    pub commands: Vec<CommandRecord>,
+    pub turns: u32,
+    pub usage: Usage,
+    pub cost_usd: Option<f64>,
+    /// Whether the proposal was written to disk (`--apply`).
+    pub applied: bool,
+    /// Why the run failed, when it did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+pub fn summarize_files(changes: &ChangeSet) -> Vec<FileSummary> {
+    changes
+        .files()
+        .map(|(path, change)| {
+            let hunks = crate::changes::hunks(
+                change.baseline.as_deref().unwrap_or(""),
+                change.proposed.as_deref().unwrap_or(""),
+            );
+            FileSummary {
+                path: path.clone(),
+                kind: change.kind(),
+                added: hunks.iter().map(|h| h.new_len).sum(),
+                removed: hunks.iter().map(|h| h.old_len).sum(),
+            }
+        })
+        .collect()
+}
+
+/// Exit status of `tandem exec`, distinct per kind of ending.
+pub fn exit_code(outcome: Outcome) -> i32 {
+    match outcome {
+        Outcome::Done => 0,
+        Outcome::ModelError => 3,
+        Outcome::TurnLimit => 4,
+        Outcome::Cancelled => 130,
+    }
+}

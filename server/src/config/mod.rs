@@ -1,0 +1,10 @@
+//! Tandem's own settings, layered: built-in defaults < user
+//! (`~/.config/tandem/config.toml`) < project (`.tandem/config.toml`) <
+//! command-line flags. Each file is checked on its own first so an error
+//! names the file, line and column; the layers are then merged table by table.
+
+mod load;
+mod settings;
+
+pub use load::{ConfigError, Layer, load_settings, project_config_path, user_config_path};
+pub use settings::{AgentSettings, Settings};

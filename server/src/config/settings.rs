@@ -1,0 +1,32 @@
+//! The shape of a config file. Every field is optional so any layer may set
+//! any subset; unknown keys are errors so typos do not pass silently.
+
+use crate::model::ModelSettings;
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// Which provider and model to call, and how.
+    #[serde(default)]
+    pub model: ModelSettings,
+    #[serde(default)]
+    pub agent: AgentSettings,
+    /// Extra or overriding entries for the model table (prices in USD per
+    /// million tokens, context window), in the built-in table's shape.
+    #[serde(default)]
+    pub models: toml::Table,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgentSettings {
+    pub max_turns: Option<u32>,
+    /// Override the model's context window (tokens) used for compaction.
+    pub context_window: Option<u64>,
+    /// Bytes of one tool result the model sees before head/tail truncation.
+    pub tool_output_limit: Option<usize>,
+    pub shell_timeout_secs: Option<u64>,
+    /// Byte cap on the instruction files put in the system prompt.
+    pub instructions_cap: Option<usize>,
+}
