@@ -1,0 +1,79 @@
+//! Finding and running the real `tandem` binary from end-to-end tests.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::OnceLock;
+
+/// Path to the `tandem` binary of this build (`target/<profile>/tandem`).
+/// Cargo builds it before the tests when the whole workspace is tested; when
+/// only this crate is, it is built here once.
+pub fn tandem_bin() -> PathBuf {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        let exe = std::env::current_exe().expect("test executable path");
+        // target/<profile>/deps/test-xxxx -> target/<profile>/tandem
+        let profile_dir = exe
+            .parent()
+            .and_then(Path::parent)
+            .expect("target/<profile> above the test binary");
+        let bin = profile_dir.join("tandem");
+        let status = Command::new(env!("CARGO"))
+            .args(["build", "-q", "-p", "tandem", "--bin", "tandem"])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .status()
+            .expect("run cargo build");
+        assert!(status.success(), "building the tandem binary failed");
+        assert!(bin.exists(), "no tandem binary at {}", bin.display());
+        bin
+    })
+    .clone()
+}
+
+/// A `tandem` command isolated from the developer's machine: empty home and
+/// config folders, no API keys or base URLs from the environment.
+pub fn tandem_command(home: &Path) -> Command {
+    let mut cmd = Command::new(tandem_bin());
+    cmd.env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join(".config"))
+        .env("XDG_STATE_HOME", home.join(".local/state"))
+        .env("NO_COLOR", "1")
+        .env("TANDEM_LOG", "warn")
+        .stdin(Stdio::null());
+    cmd
+}
+
+/// Copy a fixture folder from `tests/fixtures/NAME` into a fresh temp dir.
+pub fn fixture(name: &str) -> tempfile::TempDir {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(name);
+    let dir = tempfile::tempdir().expect("temp dir");
+    copy_dir(&src, dir.path()).unwrap_or_else(|e| panic!("copy fixture {name}: {e}"));
+    dir
+}
+
+fn copy_dir(src: &Path, dst: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dst)?;
+    for entry in std::fs::read_dir(src)? {
+        let entry = entry?;
+        let to = dst.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_dir(&entry.path(), &to)?;
+        } else {
+            std::fs::copy(entry.path(), &to)?;
+        }
+    }
+    Ok(())
+}
+
+/// Output of a finished command, with stdout/stderr as text for messages.
+pub fn describe(output: &Output) -> String {
+    format!(
+        "status: {:?}\n--- stdout ---\n{}\n--- stderr ---\n{}",
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
