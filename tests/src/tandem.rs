@@ -5,8 +5,8 @@ use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 
 /// Path to the `tandem` binary of this build (`target/<profile>/tandem`).
-/// Cargo builds it before the tests when the whole workspace is tested; when
-/// only this crate is, it is built here once.
+/// It is (re)built here once per test process so a test never runs a stale
+/// binary; when cargo already built it this is a quick no-op.
 pub fn tandem_bin() -> PathBuf {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
     BIN.get_or_init(|| {
@@ -17,8 +17,13 @@ pub fn tandem_bin() -> PathBuf {
             .and_then(Path::parent)
             .expect("target/<profile> above the test binary");
         let bin = profile_dir.join("tandem");
-        let status = Command::new(env!("CARGO"))
-            .args(["build", "-q", "-p", "tandem", "--bin", "tandem"])
+        let mut build = Command::new(env!("CARGO"));
+        build.args(["build", "-q", "-p", "tandem", "--bin", "tandem"]);
+        // Benchmarks run from target/release and must measure a release build.
+        if profile_dir.ends_with("release") {
+            build.arg("--release");
+        }
+        let status = build
             .current_dir(env!("CARGO_MANIFEST_DIR"))
             .status()
             .expect("run cargo build");
