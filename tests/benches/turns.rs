@@ -81,5 +81,8 @@ fn main() {
         per_turn_ms[0],
         per_turn_ms[per_turn_ms.len() - 1]
     );
-    println!("turns: peak memory of tandem: {:.1} MiB", peak_kib as f64 / 1024.0);
+    println!(
+        "turns: peak memory of tandem: {:.1} MiB",
+        peak_kib as f64 / 1024.0
+    );
 }

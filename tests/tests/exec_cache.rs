@@ -70,14 +70,26 @@ fn anthropic_requests_share_a_growing_cached_prefix() {
         assert_eq!(r.protocol, Protocol::Anthropic);
         let j = &r.json;
         let system = j["system"].as_array().expect("system as blocks");
-        assert!(system.last().unwrap().get("cache_control").is_some(), "request {i}: system not cached");
+        assert!(
+            system.last().unwrap().get("cache_control").is_some(),
+            "request {i}: system not cached"
+        );
         let tools = j["tools"].as_array().unwrap();
-        assert!(tools.last().unwrap().get("cache_control").is_some(), "request {i}: tools not cached");
+        assert!(
+            tools.last().unwrap().get("cache_control").is_some(),
+            "request {i}: tools not cached"
+        );
         let last = j["messages"].as_array().unwrap().last().unwrap();
         let last_block = last["content"].as_array().unwrap().last().unwrap();
-        assert!(last_block.get("cache_control").is_some(), "request {i}: newest turn not cached");
+        assert!(
+            last_block.get("cache_control").is_some(),
+            "request {i}: newest turn not cached"
+        );
         let markers = r.body.matches("\"cache_control\"").count();
-        assert!(markers <= 4, "request {i}: {markers} breakpoints, the API allows 4");
+        assert!(
+            markers <= 4,
+            "request {i}: {markers} breakpoints, the API allows 4"
+        );
     }
     for pair in requests.windows(2) {
         let prev = strip_cache_markers(&pair[0].body);
@@ -86,12 +98,18 @@ fn anthropic_requests_share_a_growing_cached_prefix() {
         assert!(
             next.starts_with(prefix),
             "request bytes diverge at byte {}",
-            prev.bytes().zip(next.bytes()).take_while(|(a, b)| a == b).count()
+            prev.bytes()
+                .zip(next.bytes())
+                .take_while(|(a, b)| a == b)
+                .count()
         );
     }
     // The server saw the shared prefix and reported cache reads; they reach
     // the usage line.
     let stdout = String::from_utf8_lossy(&out.stdout);
     let line = stdout.lines().find(|l| l.contains("cache read")).unwrap();
-    assert!(!line.contains("(0 cache read"), "no cache reads reported: {line}");
+    assert!(
+        !line.contains("(0 cache read"),
+        "no cache reads reported: {line}"
+    );
 }

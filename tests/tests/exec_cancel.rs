@@ -50,21 +50,40 @@ fn cancel_during_a_command_kills_it_and_applies_nothing() {
     wait_for("the command to start", || {
         std::fs::read_to_string(&pid_file).is_ok_and(|s| s.trim().parse::<i32>().is_ok())
     });
-    let sleeper: i32 = std::fs::read_to_string(&pid_file).unwrap().trim().parse().unwrap();
+    let sleeper: i32 = std::fs::read_to_string(&pid_file)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
     interrupt(&child);
     let out = child.wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(130), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     // The whole process group went, grandchildren included.
-    wait_for("the sleeper to die", || unsafe { libc::kill(sleeper, 0) } != 0);
+    wait_for(
+        "the sleeper to die",
+        || unsafe { libc::kill(sleeper, 0) } != 0,
+    );
     let greet = std::fs::read_to_string(repo.path().join("src/greet.py")).unwrap();
-    assert!(greet.starts_with("def greet"), "a cancelled run applied its proposal");
+    assert!(
+        greet.starts_with("def greet"),
+        "a cancelled run applied its proposal"
+    );
     assert_eq!(server.requests().len(), 2, "no model call after the cancel");
 }
 
 #[test]
 fn cancel_during_a_slow_model_stream_stops_at_once() {
     let server = ScriptedServer::start(
-        Script::new().turn(Turn::new().text(&"slow words ".repeat(200)).token_delay_ms(200)),
+        Script::new().turn(
+            Turn::new()
+                .text(&"slow words ".repeat(200))
+                .token_delay_ms(200),
+        ),
     );
     let repo = fixture("greeter");
     let home = tempfile::tempdir().unwrap();

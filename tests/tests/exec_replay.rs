@@ -79,5 +79,9 @@ fn replaying_a_recording_that_runs_out_fails_clearly() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(3), "{}", describe(&out));
-    assert!(describe(&out).contains("has only 1 model turns"), "{}", describe(&out));
+    assert!(
+        describe(&out).contains("has only 1 model turns"),
+        "{}",
+        describe(&out)
+    );
 }

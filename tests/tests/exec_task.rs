@@ -62,38 +62,83 @@ fn multi_turn_task_ends_in_the_expected_diff_for_every_protocol() {
         assert!(out.status.success(), "{provider}: {}", describe(&out));
 
         // The diff: the edit, the patched function and the new file.
-        assert!(stdout.contains("-    return \"Hello, \" + name"), "{provider}: {stdout}");
-        assert!(stdout.contains("+    return f\"Hello, {name}!\""), "{provider}: {stdout}");
-        assert!(stdout.contains("+    return f\"Goodbye, {name}.\""), "{provider}: {stdout}");
-        assert!(stdout.contains("+++ b/src/shout.py"), "{provider}: {stdout}");
-        assert!(stdout.contains("+    return text.upper()"), "{provider}: {stdout}");
-        assert!(stdout.contains("Both functions now use f-strings"), "{provider}: {stdout}");
+        assert!(
+            stdout.contains("-    return \"Hello, \" + name"),
+            "{provider}: {stdout}"
+        );
+        assert!(
+            stdout.contains("+    return f\"Hello, {name}!\""),
+            "{provider}: {stdout}"
+        );
+        assert!(
+            stdout.contains("+    return f\"Goodbye, {name}.\""),
+            "{provider}: {stdout}"
+        );
+        assert!(
+            stdout.contains("+++ b/src/shout.py"),
+            "{provider}: {stdout}"
+        );
+        assert!(
+            stdout.contains("+    return text.upper()"),
+            "{provider}: {stdout}"
+        );
+        assert!(
+            stdout.contains("Both functions now use f-strings"),
+            "{provider}: {stdout}"
+        );
         // Files read and commands run are reported.
         assert!(stdout.contains("src/greet.py:1-"), "{provider}: {stdout}");
-        assert!(stdout.contains("$ ls src && echo checked"), "{provider}: {stdout}");
+        assert!(
+            stdout.contains("$ ls src && echo checked"),
+            "{provider}: {stdout}"
+        );
 
         // Nothing reached the user's files.
         let greet = std::fs::read_to_string(repo.path().join("src/greet.py")).unwrap();
-        assert!(greet.contains("\"Hello, \" + name"), "{provider}: file changed on disk");
+        assert!(
+            greet.contains("\"Hello, \" + name"),
+            "{provider}: file changed on disk"
+        );
         assert!(!repo.path().join("src/shout.py").exists(), "{provider}");
 
         // What reached the model: five calls, each with the previous results.
         let requests = server.requests();
         assert_eq!(requests.len(), 5, "{provider}: {requests:#?}");
-        assert!(requests.iter().all(|r| r.protocol == protocol), "{provider}");
+        assert!(
+            requests.iter().all(|r| r.protocol == protocol),
+            "{provider}"
+        );
         let first = &requests[0];
-        assert!(system_prompt(first).contains("Use f-strings"), "{provider}: AGENTS.md not in the system prompt");
+        assert!(
+            system_prompt(first).contains("Use f-strings"),
+            "{provider}: AGENTS.md not in the system prompt"
+        );
         for tool in ["read", "grep", "edit", "apply_patch", "shell", "write"] {
-            assert!(tool_names(first).iter().any(|t| t == tool), "{provider}: no {tool} tool");
+            assert!(
+                tool_names(first).iter().any(|t| t == tool),
+                "{provider}: no {tool} tool"
+            );
         }
         let results = tool_results(&requests[1]);
         assert_eq!(results.len(), 2, "{provider}: {results:?}");
-        assert!(results[0].contains("def greet(name):"), "{provider}: read result {results:?}");
-        assert!(results[1].contains("src/greet.py"), "{provider}: grep result {results:?}");
-        assert!(!results[1].contains("generated.txt"), "{provider}: grep searched an ignored file");
+        assert!(
+            results[0].contains("def greet(name):"),
+            "{provider}: read result {results:?}"
+        );
+        assert!(
+            results[1].contains("src/greet.py"),
+            "{provider}: grep result {results:?}"
+        );
+        assert!(
+            !results[1].contains("generated.txt"),
+            "{provider}: grep searched an ignored file"
+        );
         let results = tool_results(&requests[4]);
         let shell = results.last().unwrap();
-        assert!(shell.contains("names.py") && shell.contains("checked"), "{provider}: {shell}");
+        assert!(
+            shell.contains("names.py") && shell.contains("checked"),
+            "{provider}: {shell}"
+        );
     }
 }
 
@@ -122,7 +167,12 @@ fn json_output_is_one_event_per_line_ending_with_the_result() {
     assert!(types.contains(&"proposal_changed"));
     let result = events.last().unwrap();
     assert_eq!(result["outcome"], "done");
-    assert!(result["diff"].as_str().unwrap().contains("+++ b/src/shout.py"));
+    assert!(
+        result["diff"]
+            .as_str()
+            .unwrap()
+            .contains("+++ b/src/shout.py")
+    );
     let files: Vec<&str> = result["files"]
         .as_array()
         .unwrap()

@@ -1,6 +1,12 @@
 //! A session: the conversation, the turn loop, system prompt assembly,
 //! steering, cancellation and compaction.
 
+mod compaction;
+mod dispatch;
 mod events;
+pub mod instructions;
+mod prompt;
+mod session;
 
 pub use events::{Event, Outcome};
+pub use session::{CostFn, Session, SessionConfig, SteerHandle};

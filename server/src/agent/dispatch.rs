@@ -1,0 +1,112 @@
+//! Running the model's tool calls: consecutive read-only calls run in
+//! parallel, anything that edits or executes runs alone and in order. Every
+//! failure becomes a result the model can read; output is truncated.
+
+use super::events::Event;
+use crate::model::Block;
+use crate::tools::{Permission, Registry, ToolContext, ToolOutput, truncate::truncate_middle};
+use serde_json::Value;
+use tokio::sync::mpsc::UnboundedSender;
+
+#[derive(Debug, Clone)]
+pub struct Call {
+    pub id: String,
+    pub name: String,
+    pub input: Value,
+}
+
+/// Run the calls and return one `ToolResult` block per call, in call order.
+/// Once the run is cancelled, the calls not yet started get a "cancelled"
+/// result so the conversation stays valid.
+pub async fn run_calls(
+    calls: Vec<Call>,
+    tools: &Registry,
+    ctx: &ToolContext,
+    output_limit: usize,
+    events: &UnboundedSender<Event>,
+) -> Vec<Block> {
+    let mut results = Vec::with_capacity(calls.len());
+    let mut i = 0;
+    while i < calls.len() {
+        // A batch: either a run of read-only calls, or one other call.
+        let read_only = |c: &Call| {
+            tools
+                .get(&c.name)
+                .is_none_or(|t| t.permission() == Permission::ReadOnly)
+        };
+        let mut end = i + 1;
+        if read_only(&calls[i]) {
+            while end < calls.len() && read_only(&calls[end]) {
+                end += 1;
+            }
+        }
+        let batch = &calls[i..end];
+        if ctx.cancel.is_cancelled() {
+            for call in batch {
+                results.push(result_block(
+                    call,
+                    ToolOutput::error("not run: the user cancelled the task"),
+                ));
+            }
+        } else {
+            let before = ctx.workspace.changes();
+            for call in batch {
+                let _ = events.send(Event::ToolCallStarted {
+                    id: call.id.clone(),
+                    name: call.name.clone(),
+                    input: call.input.clone(),
+                });
+            }
+            let outputs =
+                futures::future::join_all(batch.iter().map(|c| run_one(c, tools, ctx))).await;
+            for (call, mut output) in batch.iter().zip(outputs) {
+                output.content = truncate_middle(&output.content, output_limit);
+                let _ = events.send(Event::ToolCallFinished {
+                    id: call.id.clone(),
+                    name: call.name.clone(),
+                    output: output.content.clone(),
+                    is_error: output.is_error,
+                });
+                results.push(result_block(call, output));
+            }
+            let after = ctx.workspace.changes();
+            if after != before {
+                let _ = events.send(Event::ProposalChanged {
+                    files: after.files().map(|(p, _)| p.clone()).collect(),
+                });
+            }
+        }
+        i = end;
+    }
+    results
+}
+
+async fn run_one(call: &Call, tools: &Registry, ctx: &ToolContext) -> ToolOutput {
+    let Some(tool) = tools.get(&call.name) else {
+        let names: Vec<&str> = tools.names().collect();
+        return ToolOutput::error(format!(
+            "there is no tool named `{}`; the tools are: {}",
+            call.name,
+            names.join(", ")
+        ));
+    };
+    if !call.input.is_object() {
+        let raw = match &call.input {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        return ToolOutput::error(format!(
+            "the arguments for `{}` were not a valid JSON object: {raw}",
+            call.name
+        ));
+    }
+    tool.run(call.input.clone(), ctx).await
+}
+
+fn result_block(call: &Call, output: ToolOutput) -> Block {
+    Block::ToolResult {
+        tool_use_id: call.id.clone(),
+        content: output.content,
+        is_error: output.is_error,
+    }
+}

@@ -1,0 +1,362 @@
+//! A session: the conversation and the turn loop. Each `run` adds a user
+//! request and loops model call → tool calls → model call until the model
+//! ends its turn, the turn limit, a cancel, or a model error.
+
+use super::compaction;
+use super::dispatch::{Call, run_calls};
+use super::events::{Event, Outcome};
+use super::instructions;
+use super::prompt::system_prompt;
+use crate::model::{
+    Block, Message, ModelDelta, ModelError, ModelRequest, ModelResponse, Provider, Role, Usage,
+};
+use crate::tools::{Registry, ToolContext};
+use std::path::PathBuf;
+use std::sync::Arc;
+use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
+
+pub type CostFn = Arc<dyn Fn(&Usage) -> Option<f64> + Send + Sync>;
+
+#[derive(Debug, Clone)]
+pub struct SessionConfig {
+    pub model: String,
+    pub max_tokens: u32,
+    pub thinking_budget: Option<u32>,
+    /// Model calls allowed per `run`.
+    pub max_turns: u32,
+    /// Tokens the model can take in; compaction keeps below it.
+    pub context_window: u64,
+    /// Compact when the last call used more than this share of the window.
+    pub compact_threshold: f64,
+    /// Messages kept verbatim (at least) when compacting.
+    pub keep_recent_messages: usize,
+    /// Bytes of one tool result before head/tail truncation.
+    pub tool_output_limit: usize,
+    /// Byte cap on instruction files in the system prompt.
+    pub instructions_cap: usize,
+    /// The working folder.
+    pub cwd: PathBuf,
+    /// The user's home, for global instruction files.
+    pub home: Option<PathBuf>,
+}
+
+impl SessionConfig {
+    pub fn new(model: impl Into<String>, cwd: impl Into<PathBuf>) -> Self {
+        SessionConfig {
+            model: model.into(),
+            max_tokens: 16_000,
+            thinking_budget: None,
+            max_turns: 100,
+            context_window: 200_000,
+            compact_threshold: 0.8,
+            keep_recent_messages: 6,
+            tool_output_limit: 30_000,
+            instructions_cap: 32 * 1024,
+            cwd: cwd.into(),
+            home: None,
+        }
+    }
+}
+
+/// Sends steering messages into a running session.
+#[derive(Clone)]
+pub struct SteerHandle(UnboundedSender<String>);
+
+impl SteerHandle {
+    pub fn send(&self, message: impl Into<String>) {
+        let _ = self.0.send(message.into());
+    }
+}
+
+pub struct Session {
+    provider: Arc<dyn Provider>,
+    provider_name: String,
+    tools: Registry,
+    ctx: Arc<ToolContext>,
+    config: SessionConfig,
+    events: UnboundedSender<Event>,
+    cost: CostFn,
+    system: Option<String>,
+    messages: Vec<Message>,
+    usage: Usage,
+    /// Context size of the last call, to decide on compaction.
+    last_context_tokens: u64,
+    steer_tx: UnboundedSender<String>,
+    steer_rx: UnboundedReceiver<String>,
+    turn: u32,
+}
+
+impl Session {
+    pub fn new(
+        provider: Arc<dyn Provider>,
+        provider_name: String,
+        tools: Registry,
+        ctx: Arc<ToolContext>,
+        config: SessionConfig,
+        events: UnboundedSender<Event>,
+        cost: CostFn,
+    ) -> Self {
+        let (steer_tx, steer_rx) = mpsc::unbounded_channel();
+        Session {
+            provider,
+            provider_name,
+            tools,
+            ctx,
+            config,
+            events,
+            cost,
+            system: None,
+            messages: Vec::new(),
+            usage: Usage::default(),
+            last_context_tokens: 0,
+            steer_tx,
+            steer_rx,
+            turn: 0,
+        }
+    }
+
+    pub fn steer_handle(&self) -> SteerHandle {
+        SteerHandle(self.steer_tx.clone())
+    }
+
+    pub fn messages(&self) -> &[Message] {
+        &self.messages
+    }
+
+    pub fn usage(&self) -> Usage {
+        self.usage
+    }
+
+    fn emit(&self, event: Event) {
+        let _ = self.events.send(event);
+    }
+
+    fn finish(&self, outcome: Outcome) -> Outcome {
+        self.emit(Event::Finished { outcome });
+        outcome
+    }
+
+    /// Handle one user request; may be called again to follow up.
+    pub async fn run(&mut self, prompt: &str) -> Outcome {
+        if self.system.is_none() {
+            let ins = instructions::load(
+                &self.config.cwd,
+                self.config.home.as_deref(),
+                self.config.instructions_cap,
+            );
+            let date = today();
+            self.system = Some(system_prompt(&self.config.cwd, &date, &ins));
+            self.emit(Event::Started {
+                model: self.config.model.clone(),
+                provider: self.provider_name.clone(),
+                instructions: ins.loaded.iter().map(|p| p.display().to_string()).collect(),
+            });
+        }
+        self.add_user_text(prompt.to_string());
+
+        for _ in 0..self.config.max_turns {
+            if self.ctx.cancel.is_cancelled() {
+                return self.finish(Outcome::Cancelled);
+            }
+            self.take_steering();
+            if self.needs_compaction() {
+                self.compact().await;
+            }
+            self.turn += 1;
+            self.emit(Event::TurnStarted { turn: self.turn });
+            let request = self.request(self.messages.clone(), true);
+            let response = match self.call_model(&request).await {
+                Ok(r) => r,
+                Err(ModelError::Cancelled) => return self.finish(Outcome::Cancelled),
+                Err(e) => {
+                    self.emit(Event::Error {
+                        message: e.to_string(),
+                    });
+                    return self.finish(Outcome::ModelError);
+                }
+            };
+            self.account(&response.usage);
+            let calls: Vec<Call> = response
+                .message
+                .tool_uses()
+                .map(|(id, name, input)| Call {
+                    id: id.to_string(),
+                    name: name.to_string(),
+                    input: input.clone(),
+                })
+                .collect();
+            let text = response.message.text();
+            self.messages.push(response.message);
+            if calls.is_empty() {
+                self.emit(Event::Message { text });
+                return self.finish(Outcome::Done);
+            }
+            let results = run_calls(
+                calls,
+                &self.tools,
+                &self.ctx,
+                self.config.tool_output_limit,
+                &self.events,
+            )
+            .await;
+            self.messages.push(Message {
+                role: Role::User,
+                content: results,
+            });
+        }
+        if self.ctx.cancel.is_cancelled() {
+            return self.finish(Outcome::Cancelled);
+        }
+        self.finish(Outcome::TurnLimit)
+    }
+
+    /// Add user text, joining the pending user message (tool results, or an
+    /// earlier request left unanswered) so roles keep alternating.
+    fn add_user_text(&mut self, text: String) {
+        let block = Block::Text { text };
+        match self.messages.last_mut() {
+            Some(last) if last.role == Role::User => last.content.push(block),
+            _ => self.messages.push(Message {
+                role: Role::User,
+                content: vec![block],
+            }),
+        }
+    }
+
+    fn take_steering(&mut self) {
+        while let Ok(message) = self.steer_rx.try_recv() {
+            self.emit(Event::Steered {
+                message: message.clone(),
+            });
+            self.add_user_text(format!(
+                "[The user added while you were working]: {message}"
+            ));
+        }
+    }
+
+    fn request(&self, messages: Vec<Message>, with_tools: bool) -> ModelRequest {
+        ModelRequest {
+            model: self.config.model.clone(),
+            system: self.system.clone().unwrap_or_default(),
+            messages,
+            tools: if with_tools {
+                self.tools.specs()
+            } else {
+                Vec::new()
+            },
+            max_tokens: self.config.max_tokens,
+            thinking_budget: self.config.thinking_budget,
+        }
+    }
+
+    fn account(&mut self, call: &Usage) {
+        self.usage.add(call);
+        self.last_context_tokens = call.context_tokens() + call.output_tokens;
+        self.emit(Event::Usage {
+            call: *call,
+            total: self.usage,
+            cost_usd: (self.cost)(&self.usage),
+        });
+    }
+
+    /// One model call, forwarding display deltas, abandoned on cancel.
+    async fn call_model(&self, request: &ModelRequest) -> Result<ModelResponse, ModelError> {
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let call = self.provider.stream(request, &tx);
+        tokio::pin!(call);
+        let forward = |d: ModelDelta| match d {
+            ModelDelta::Text { text } => self.emit(Event::TextDelta { text }),
+            ModelDelta::Thinking { text } => self.emit(Event::ThinkingDelta { text }),
+            ModelDelta::Retrying {
+                attempt,
+                delay_ms,
+                reason,
+            } => self.emit(Event::Retrying {
+                attempt,
+                delay_ms,
+                reason,
+            }),
+            ModelDelta::ToolCallStarted { .. } => {}
+        };
+        loop {
+            tokio::select! {
+                biased;
+                _ = self.ctx.cancel.cancelled() => return Err(ModelError::Cancelled),
+                Some(d) = rx.recv() => forward(d),
+                result = &mut call => {
+                    while let Ok(d) = rx.try_recv() {
+                        forward(d);
+                    }
+                    return result;
+                }
+            }
+        }
+    }
+
+    fn needs_compaction(&self) -> bool {
+        self.last_context_tokens as f64
+            > self.config.compact_threshold * self.config.context_window as f64
+    }
+
+    /// Replace the older part of the conversation with a summary. A failure
+    /// is reported and the run goes on uncompacted.
+    async fn compact(&mut self) {
+        let Some(split) = compaction::split_point(&self.messages, self.config.keep_recent_messages)
+        else {
+            return;
+        };
+        let older = &self.messages[..split];
+        let request = self.request(compaction::summary_request(older), true);
+        let summary = match self.call_model(&request).await {
+            Ok(r) if !r.message.text().trim().is_empty() => {
+                self.account(&r.usage);
+                r.message.text()
+            }
+            Ok(_) => {
+                self.emit(Event::Error {
+                    message: "compaction skipped: the model returned no summary".into(),
+                });
+                return;
+            }
+            Err(e) => {
+                self.emit(Event::Error {
+                    message: format!("compaction skipped: {e}"),
+                });
+                return;
+            }
+        };
+        let first_request = self.messages[0].text();
+        let before = self.messages.len();
+        let mut compacted = vec![compaction::summary_message(&first_request, &summary)];
+        compacted.extend(self.messages.drain(split..));
+        self.messages = compacted;
+        // Unknown until the next call reports it; do not compact twice in a row.
+        self.last_context_tokens = 0;
+        self.emit(Event::Compacted {
+            messages_before: before,
+            messages_after: self.messages.len(),
+        });
+    }
+}
+
+/// Today's date (UTC) as YYYY-MM-DD, from the system clock.
+fn today() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let days = (secs / 86_400) as i64;
+    // Civil-from-days (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+#[cfg(test)]
+mod tests;
