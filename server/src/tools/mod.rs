@@ -1,7 +1,19 @@
 //! Tools the model can call. Each tool is one file with one job; this module
 //! holds the trait, the context a tool runs in and the registry.
 
+mod builtin;
+pub mod edit;
+pub mod glob;
+pub mod grep;
+pub mod list;
+pub mod read;
+pub mod shell;
+pub mod todo;
 pub mod truncate;
+mod walk;
+pub mod write;
+
+pub use builtin::builtin_tools;
 
 use crate::workspace::Workspace;
 use async_trait::async_trait;

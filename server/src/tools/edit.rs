@@ -1,0 +1,275 @@
+//! `edit`: exact string replacement in a file's current text. A string that
+//! is not found (or found more than once) is an error that shows the model
+//! where the nearest text is, so it can retry with the right string.
+
+use super::{Permission, Tool, ToolContext, ToolOutput, parse_input};
+use async_trait::async_trait;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+pub struct Edit;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Input {
+    path: String,
+    old_string: String,
+    new_string: String,
+    #[serde(default)]
+    replace_all: bool,
+}
+
+#[async_trait]
+impl Tool for Edit {
+    fn name(&self) -> &'static str {
+        "edit"
+    }
+
+    fn description(&self) -> &'static str {
+        "Replace an exact string in a file. `old_string` must match the file exactly (indentation included) and occur once, unless `replace_all` is true; include enough surrounding lines to make it unique. An empty `old_string` creates a new file with `new_string` as its content. The change becomes part of your proposal."
+    }
+
+    fn schema(&self) -> Value {
+        json!({
+            "type": "object",
+            "properties": {
+                "path": {"type": "string"},
+                "old_string": {"type": "string", "description": "Exact text to replace"},
+                "new_string": {"type": "string", "description": "Text to put in its place"},
+                "replace_all": {"type": "boolean", "description": "Replace every occurrence (default false)"}
+            },
+            "required": ["path", "old_string", "new_string"],
+            "additionalProperties": false
+        })
+    }
+
+    fn permission(&self) -> Permission {
+        Permission::Edit
+    }
+
+    async fn run(&self, input: Value, ctx: &ToolContext) -> ToolOutput {
+        let input: Input = match parse_input(self.name(), input) {
+            Ok(i) => i,
+            Err(e) => return e,
+        };
+        let ws = &ctx.workspace;
+        let rel = match ws.relative(&input.path) {
+            Ok(r) => r,
+            Err(e) => return ToolOutput::error(e.to_string()),
+        };
+        let current = match ws.read(&rel) {
+            Ok(t) => t,
+            Err(e) => return ToolOutput::error(format!("cannot read {rel}: {e}")),
+        };
+        let Some(current) = current else {
+            if input.old_string.is_empty() {
+                return match ws.write(&rel, Some(input.new_string)) {
+                    Ok(()) => ToolOutput::ok(format!("Created {rel}.")),
+                    Err(e) => ToolOutput::error(format!("cannot create {rel}: {e}")),
+                };
+            }
+            return ToolOutput::error(format!(
+                "{rel} does not exist; use an empty old_string to create it"
+            ));
+        };
+        if input.old_string.is_empty() {
+            return ToolOutput::error(format!(
+                "{rel} already exists; give the text to replace in old_string"
+            ));
+        }
+        if input.old_string == input.new_string {
+            return ToolOutput::error("old_string and new_string are the same; nothing to do");
+        }
+        let starts: Vec<usize> = current
+            .match_indices(&input.old_string)
+            .map(|(i, _)| i)
+            .collect();
+        let updated = match starts.len() {
+            0 => return ToolOutput::error(not_found(&rel, &current, &input.old_string)),
+            1 => current.replacen(&input.old_string, &input.new_string, 1),
+            _ if input.replace_all => current.replace(&input.old_string, &input.new_string),
+            n => {
+                let lines: Vec<String> = starts
+                    .iter()
+                    .map(|&i| line_of(&current, i).to_string())
+                    .collect();
+                return ToolOutput::error(format!(
+                    "old_string occurs {n} times in {rel} (lines {}); include more surrounding text to pick one, or set replace_all",
+                    lines.join(", ")
+                ));
+            }
+        };
+        if let Err(e) = ws.write(&rel, Some(updated.clone())) {
+            return ToolOutput::error(format!("cannot edit {rel}: {e}"));
+        }
+        let first = line_of(&updated, starts[0]);
+        let count = if input.replace_all && starts.len() > 1 {
+            format!("{} occurrences", starts.len())
+        } else {
+            "1 occurrence".to_string()
+        };
+        ToolOutput::ok(format!(
+            "Edited {rel} ({count}). Lines around the change:\n{}",
+            snippet(&updated, first, input.new_string.lines().count().max(1))
+        ))
+    }
+}
+
+/// 1-based line number of byte offset `at`.
+fn line_of(text: &str, at: usize) -> usize {
+    text[..at].matches('\n').count() + 1
+}
+
+/// Numbered lines `first - 3 .. first + len + 3`.
+fn snippet(text: &str, first: usize, len: usize) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    let from = first.saturating_sub(4);
+    let to = (first + len + 2).min(lines.len());
+    (from..to)
+        .map(|i| format!("{:>6}\t{}\n", i + 1, lines[i]))
+        .collect()
+}
+
+/// Explain a failed match: a whitespace-insensitive hit if there is one,
+/// else the lines most like the first line of `old`.
+fn not_found(rel: &str, text: &str, old: &str) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    let old_lines: Vec<&str> = old.lines().collect();
+    let mut msg = format!("old_string was not found in {rel}.");
+    if let Some(start) = (0..lines.len()).find(|&i| {
+        i + old_lines.len() <= lines.len()
+            && old_lines
+                .iter()
+                .zip(&lines[i..])
+                .all(|(a, b)| a.split_whitespace().eq(b.split_whitespace()))
+    }) {
+        msg.push_str(&format!(
+            " The same text with different whitespace or indentation is at line {}; copy it exactly:\n",
+            start + 1
+        ));
+        for (i, line) in lines[start..start + old_lines.len()].iter().enumerate() {
+            msg.push_str(&format!("{:>6}\t{line}\n", start + i + 1));
+        }
+        return msg;
+    }
+    let probe = old_lines
+        .iter()
+        .find(|l| !l.trim().is_empty())
+        .map_or("", |l| l.trim());
+    let mut scored: Vec<(f32, usize)> = lines
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| (similar::TextDiff::from_chars(probe, l.trim()).ratio(), i))
+        .filter(|(s, _)| *s >= 0.5)
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+    if scored.is_empty() {
+        msg.push_str(" No similar lines either; read the file again before editing.");
+    } else {
+        msg.push_str(" The most similar lines are:\n");
+        for (_, i) in scored.into_iter().take(3) {
+            msg.push_str(&format!("{:>6}\t{}\n", i + 1, lines[i]));
+        }
+        msg.push_str("Read the file again and copy the text exactly.");
+    }
+    msg
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tools::walk::fixture::repo;
+
+    const CODE: &str = "fn a() {\n    let x = 1;\n}\n\nfn b() {\n    let x = 1;\n}\n";
+
+    #[tokio::test]
+    async fn unique_replacement_goes_to_the_proposal_only() {
+        let r = repo(&[("lib.rs", CODE)]);
+        let out = Edit
+            .run(
+                json!({"path": "lib.rs", "old_string": "fn a() {\n    let x = 1;", "new_string": "fn a() {\n    let x = 2;"}),
+                &r.ctx,
+            )
+            .await;
+        assert!(!out.is_error, "{}", out.content);
+        assert!(out.content.contains("     2\t    let x = 2;"));
+        assert!(
+            r.proposed("lib.rs")
+                .unwrap()
+                .starts_with("fn a() {\n    let x = 2;")
+        );
+        assert_eq!(r.disk("lib.rs").unwrap(), CODE);
+    }
+
+    #[tokio::test]
+    async fn ambiguous_needs_more_context_or_replace_all() {
+        let r = repo(&[("lib.rs", CODE)]);
+        let input =
+            json!({"path": "lib.rs", "old_string": "let x = 1;", "new_string": "let x = 3;"});
+        let out = Edit.run(input.clone(), &r.ctx).await;
+        assert!(
+            out.is_error
+                && out.content.contains("occurs 2 times")
+                && out.content.contains("lines 2, 6")
+        );
+        let mut all = input;
+        all["replace_all"] = json!(true);
+        let out = Edit.run(all, &r.ctx).await;
+        assert!(!out.is_error);
+        assert_eq!(
+            r.proposed("lib.rs").unwrap().matches("let x = 3;").count(),
+            2
+        );
+    }
+
+    #[tokio::test]
+    async fn near_misses_are_shown() {
+        let r = repo(&[("lib.rs", CODE)]);
+        let out = Edit
+            .run(
+                json!({"path": "lib.rs", "old_string": "fn b() {\nlet x = 1;", "new_string": "z"}),
+                &r.ctx,
+            )
+            .await;
+        assert!(out.is_error);
+        assert!(
+            out.content
+                .contains("different whitespace or indentation is at line 5"),
+            "{}",
+            out.content
+        );
+        let out = Edit
+            .run(
+                json!({"path": "lib.rs", "old_string": "let y = 1;", "new_string": "z"}),
+                &r.ctx,
+            )
+            .await;
+        assert!(
+            out.content.contains("most similar lines")
+                && out.content.contains("     2\t    let x = 1;"),
+            "{}",
+            out.content
+        );
+    }
+
+    #[tokio::test]
+    async fn create_with_empty_old_string() {
+        let r = repo(&[]);
+        let out = Edit
+            .run(
+                json!({"path": "new.txt", "old_string": "", "new_string": "hi\n"}),
+                &r.ctx,
+            )
+            .await;
+        assert!(!out.is_error);
+        assert_eq!(r.proposed("new.txt").as_deref(), Some("hi\n"));
+        let out = Edit
+            .run(
+                json!({"path": "gone.txt", "old_string": "x", "new_string": "y"}),
+                &r.ctx,
+            )
+            .await;
+        assert!(out.is_error && out.content.contains("does not exist"));
+    }
+}

@@ -1,0 +1,181 @@
+//! `read`: a file's lines, numbered, from the proposal or the disk.
+
+use super::{Permission, Tool, ToolContext, ToolOutput, parse_input, walk};
+use async_trait::async_trait;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+const DEFAULT_LIMIT: usize = 2000;
+const MAX_LINE: usize = 2000;
+
+pub struct Read;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Input {
+    path: String,
+    offset: Option<usize>,
+    limit: Option<usize>,
+}
+
+#[async_trait]
+impl Tool for Read {
+    fn name(&self) -> &'static str {
+        "read"
+    }
+
+    fn description(&self) -> &'static str {
+        "Read a text file. Returns numbered lines (`cat -n` style). Reads at most 2000 lines from `offset` (1-based); use offset and limit to page through long files. Shows your proposed text for files you have edited."
+    }
+
+    fn schema(&self) -> Value {
+        json!({
+            "type": "object",
+            "properties": {
+                "path": {"type": "string", "description": "File path, relative to the workspace root"},
+                "offset": {"type": "integer", "minimum": 1, "description": "First line to read (1-based)"},
+                "limit": {"type": "integer", "minimum": 1, "description": "Number of lines to read (default 2000)"}
+            },
+            "required": ["path"],
+            "additionalProperties": false
+        })
+    }
+
+    fn permission(&self) -> Permission {
+        Permission::ReadOnly
+    }
+
+    async fn run(&self, input: Value, ctx: &ToolContext) -> ToolOutput {
+        let input: Input = match parse_input(self.name(), input) {
+            Ok(i) => i,
+            Err(e) => return e,
+        };
+        let ws = &ctx.workspace;
+        let rel = match ws.relative(&input.path) {
+            Ok(r) => r,
+            Err(e) => return ToolOutput::error(e.to_string()),
+        };
+        if ws.absolute(&rel).is_dir() && ws.changes().get(&rel).is_none() {
+            return ToolOutput::error(format!(
+                "{rel} is a directory; use the list tool to see its contents"
+            ));
+        }
+        let text = match ws.read(&rel) {
+            Ok(Some(t)) => t,
+            Ok(None) => return ToolOutput::error(not_found(ctx, &rel)),
+            Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+                return ToolOutput::error(format!("{rel} is a binary or non-UTF-8 file"));
+            }
+            Err(e) => return ToolOutput::error(format!("cannot read {rel}: {e}")),
+        };
+        if text.is_empty() {
+            return ToolOutput::ok(format!("{rel} is empty."));
+        }
+        let lines: Vec<&str> = text.lines().collect();
+        let offset = input.offset.unwrap_or(1).max(1);
+        let limit = input.limit.unwrap_or(DEFAULT_LIMIT).max(1);
+        if offset > lines.len() {
+            return ToolOutput::error(format!(
+                "offset {offset} is past the end of {rel}, which has {} lines",
+                lines.len()
+            ));
+        }
+        let end = (offset - 1 + limit).min(lines.len());
+        let mut out = String::new();
+        for (i, line) in lines[offset - 1..end].iter().enumerate() {
+            let n = offset + i;
+            if line.chars().count() > MAX_LINE {
+                let cut: String = line.chars().take(MAX_LINE).collect();
+                out.push_str(&format!(
+                    "{n:>6}\t{cut} [... line cut at {MAX_LINE} chars]\n"
+                ));
+            } else {
+                out.push_str(&format!("{n:>6}\t{line}\n"));
+            }
+        }
+        if end < lines.len() {
+            out.push_str(&format!(
+                "[{} more lines; read on with offset {}]\n",
+                lines.len() - end,
+                end + 1
+            ));
+        }
+        ws.cite(&rel, offset, end);
+        ToolOutput::ok(out)
+    }
+}
+
+/// "No such file", with up to three existing paths of a similar name.
+fn not_found(ctx: &ToolContext, rel: &str) -> String {
+    let name = rel.rsplit('/').next().unwrap_or(rel).to_lowercase();
+    let stem = name.split('.').next().unwrap_or(&name).to_string();
+    let mut similar: Vec<(f32, String)> = walk::files(&ctx.workspace, "")
+        .into_iter()
+        .filter_map(|p| {
+            let other = p.rsplit('/').next().unwrap_or(&p).to_lowercase();
+            let score = similar::TextDiff::from_chars(name.as_str(), other.as_str()).ratio();
+            (score > 0.6 || (!stem.is_empty() && other.starts_with(&stem))).then_some((score, p))
+        })
+        .collect();
+    similar.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let mut msg = format!("{rel} does not exist");
+    if !similar.is_empty() {
+        let names: Vec<String> = similar.into_iter().take(3).map(|(_, p)| p).collect();
+        msg.push_str(&format!("; did you mean {}?", names.join(", ")));
+    }
+    msg
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tools::walk::fixture::repo;
+
+    #[tokio::test]
+    async fn numbered_lines_with_paging_and_citation() {
+        let text: String = (1..=10).map(|i| format!("line {i}\n")).collect();
+        let r = repo(&[("a.txt", &text)]);
+        let out = Read
+            .run(json!({"path": "a.txt", "offset": 3, "limit": 2}), &r.ctx)
+            .await;
+        assert!(!out.is_error);
+        assert_eq!(
+            out.content,
+            "     3\tline 3\n     4\tline 4\n[6 more lines; read on with offset 5]\n"
+        );
+        let cites: Vec<_> = r.ctx.workspace.citations().iter().collect();
+        assert_eq!((cites[0].start_line, cites[0].end_line), (3, 4));
+    }
+
+    #[tokio::test]
+    async fn reads_the_proposal_not_the_disk() {
+        let r = repo(&[("a.txt", "disk\n")]);
+        r.ctx
+            .workspace
+            .write("a.txt", Some("proposed\n".into()))
+            .unwrap();
+        let out = Read.run(json!({"path": "a.txt"}), &r.ctx).await;
+        assert_eq!(out.content, "     1\tproposed\n");
+    }
+
+    #[tokio::test]
+    async fn clear_errors() {
+        let r = repo(&[("src/main.rs", "fn main() {}\n"), ("bin.dat", "")]);
+        std::fs::write(r.dir.path().join("bin.dat"), [0xff, 0xfe, 0x00]).unwrap();
+        let missing = Read.run(json!({"path": "src/mian.rs"}), &r.ctx).await;
+        assert!(missing.is_error);
+        assert!(
+            missing.content.contains("did you mean src/main.rs"),
+            "{}",
+            missing.content
+        );
+        let dir = Read.run(json!({"path": "src"}), &r.ctx).await;
+        assert!(dir.is_error && dir.content.contains("list"));
+        let bin = Read.run(json!({"path": "bin.dat"}), &r.ctx).await;
+        assert!(bin.is_error && bin.content.contains("binary"));
+        let outside = Read.run(json!({"path": "../x"}), &r.ctx).await;
+        assert!(outside.is_error && outside.content.contains("outside the workspace"));
+        let bad = Read.run(json!({"file": "x"}), &r.ctx).await;
+        assert!(bad.is_error && bad.content.contains("invalid arguments for read"));
+    }
+}

@@ -1,0 +1,86 @@
+//! `write`: a whole file's new content, into the proposal.
+
+use super::{Permission, Tool, ToolContext, ToolOutput, parse_input};
+use async_trait::async_trait;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+pub struct Write;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Input {
+    path: String,
+    content: String,
+}
+
+#[async_trait]
+impl Tool for Write {
+    fn name(&self) -> &'static str {
+        "write"
+    }
+
+    fn description(&self) -> &'static str {
+        "Write a whole file (create it or replace its content). For changes to an existing file prefer edit or apply_patch. The result is part of your proposal."
+    }
+
+    fn schema(&self) -> Value {
+        json!({
+            "type": "object",
+            "properties": {
+                "path": {"type": "string"},
+                "content": {"type": "string", "description": "The complete new content"}
+            },
+            "required": ["path", "content"],
+            "additionalProperties": false
+        })
+    }
+
+    fn permission(&self) -> Permission {
+        Permission::Edit
+    }
+
+    async fn run(&self, input: Value, ctx: &ToolContext) -> ToolOutput {
+        let input: Input = match parse_input(self.name(), input) {
+            Ok(i) => i,
+            Err(e) => return e,
+        };
+        let ws = &ctx.workspace;
+        let rel = match ws.relative(&input.path) {
+            Ok(r) => r,
+            Err(e) => return ToolOutput::error(e.to_string()),
+        };
+        if ws.absolute(&rel).is_dir() {
+            return ToolOutput::error(format!("{rel} is a directory"));
+        }
+        let existed = ws.exists(&rel);
+        let lines = input.content.lines().count();
+        match ws.write(&rel, Some(input.content)) {
+            Ok(()) if existed => ToolOutput::ok(format!("Replaced {rel} ({lines} lines).")),
+            Ok(()) => ToolOutput::ok(format!("Created {rel} ({lines} lines).")),
+            Err(e) => ToolOutput::error(format!("cannot write {rel}: {e}")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tools::walk::fixture::repo;
+
+    #[tokio::test]
+    async fn creates_and_replaces_in_the_proposal() {
+        let r = repo(&[("a.txt", "old\n")]);
+        let out = Write
+            .run(json!({"path": "a.txt", "content": "new\n"}), &r.ctx)
+            .await;
+        assert_eq!(out.content, "Replaced a.txt (1 lines).");
+        let out = Write
+            .run(json!({"path": "d/b.txt", "content": ""}), &r.ctx)
+            .await;
+        assert_eq!(out.content, "Created d/b.txt (0 lines).");
+        assert_eq!(r.disk("a.txt").as_deref(), Some("old\n"));
+        assert_eq!(r.proposed("a.txt").as_deref(), Some("new\n"));
+        assert!(!r.dir.path().join("d").exists());
+    }
+}
