@@ -59,10 +59,7 @@ impl HumanProgress {
                 provider,
                 instructions,
             } => {
-                self.line(format!(
-                    "{} {model} via {provider}",
-                    style("tandem").bold()
-                ));
+                self.line(format!("{} {model} via {provider}", style("tandem").bold()));
                 for path in instructions {
                     self.line(style(format!("  instructions: {path}")).dim().to_string());
                 }
@@ -117,9 +114,11 @@ impl HumanProgress {
                 self.bar
                     .set_message(format!("{} files in the proposal", files.len()));
             }
-            Event::Steered { message } => {
-                self.line(style(format!("» steering: {message}")).magenta().to_string())
-            }
+            Event::Steered { message } => self.line(
+                style(format!("» steering: {message}"))
+                    .magenta()
+                    .to_string(),
+            ),
             Event::Compacted {
                 messages_before,
                 messages_after,
@@ -204,7 +203,10 @@ pub fn render_report(report: &RunReport, color: bool) -> String {
                 ChangeKind::Deleted => "D",
                 ChangeKind::Moved => "R",
             };
-            out.push_str(&format!("   {mark} {} (+{} -{})\n", f.path, f.added, f.removed));
+            out.push_str(&format!(
+                "   {mark} {} (+{} -{})\n",
+                f.path, f.added, f.removed
+            ));
         }
         out.push('\n');
         for line in report.diff.lines() {

@@ -214,12 +214,11 @@ impl Sink for Collect {
     type Error = std::io::Error;
 
     fn matched(&mut self, _: &Searcher, m: &SinkMatch<'_>) -> Result<bool, Self::Error> {
-        let mut n = m.line_number().unwrap_or(0);
-        for line in m.lines() {
+        let first = m.line_number().unwrap_or(0);
+        for (n, line) in (first..).zip(m.lines()) {
             self.lines
                 .push(Some((n, true, String::from_utf8_lossy(line).into_owned())));
             self.matches += 1;
-            n += 1;
         }
         Ok(true)
     }
