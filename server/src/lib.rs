@@ -6,6 +6,7 @@
 pub mod agent;
 pub mod changes;
 pub mod cli;
+pub mod config;
 pub mod model;
 pub mod tools;
 pub mod workspace;

@@ -153,7 +153,11 @@ mod tests {
     #[test]
     fn syntax_error_names_file_line_and_column() {
         let d = tempfile::tempdir().unwrap();
-        let p = file(d.path(), "config.toml", "[model]\nprovider = \"x\"\nmodel = \n");
+        let p = file(
+            d.path(),
+            "config.toml",
+            "[model]\nprovider = \"x\"\nmodel = \n",
+        );
         let e = load_settings(&[Layer::File(p)]).unwrap_err();
         assert_eq!(e.line, Some(3), "{e}");
         assert!(e.to_string().contains("config.toml:3:"), "{e}");
@@ -162,7 +166,11 @@ mod tests {
     #[test]
     fn unknown_key_is_an_error_at_its_line() {
         let d = tempfile::tempdir().unwrap();
-        let p = file(d.path(), "config.toml", "[agent]\nmax_turns = 3\nmax_trns = 4\n");
+        let p = file(
+            d.path(),
+            "config.toml",
+            "[agent]\nmax_turns = 3\nmax_trns = 4\n",
+        );
         let e = load_settings(&[Layer::File(p)]).unwrap_err();
         assert_eq!(e.line, Some(3), "{e}");
         assert!(e.message.contains("max_trns"), "{e}");

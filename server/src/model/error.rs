@@ -2,7 +2,7 @@ use std::time::Duration;
 use thiserror::Error;
 
 /// Why a model call failed. `is_retryable` decides what the retry layer does.
-#[derive(Debug, Error)]
+#[derive(Debug, Clone, Error)]
 pub enum ModelError {
     /// The API answered with an error status.
     #[error("{provider} API returned HTTP {status}: {message}")]
