@@ -1,1 +1,6 @@
-//! Support for Tandem's end-to-end tests.
+//! Support for Tandem's end-to-end tests: the scripted model server, running
+//! the real `tandem` binary, and reading what reached the model.
+
+pub mod scripted;
+pub mod tandem;
+pub mod wire;

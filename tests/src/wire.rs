@@ -24,7 +24,7 @@ pub fn tool_results(request: &RecordedRequest) -> Vec<String> {
     let j = &request.json;
     match request.protocol {
         Protocol::Anthropic => messages(j, "messages")
-            .flat_map(|m| blocks(m))
+            .flat_map(blocks)
             .filter(|b| b["type"] == "tool_result")
             .map(|b| match &b["content"] {
                 Value::String(s) => s.clone(),

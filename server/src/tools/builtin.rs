@@ -1,6 +1,7 @@
 //! The built-in tool set of a session.
 
 use super::Registry;
+use super::apply_patch::ApplyPatch;
 use super::{
     edit::Edit, glob::Glob, grep::Grep, list::List, read::Read, shell::Shell, todo::Todo,
     write::Write,
@@ -14,6 +15,7 @@ pub fn builtin_tools() -> Registry {
     r.add(Arc::new(Glob));
     r.add(Arc::new(Grep));
     r.add(Arc::new(Edit));
+    r.add(Arc::new(ApplyPatch));
     r.add(Arc::new(Write));
     r.add(Arc::new(Shell));
     r.add(Arc::new(Todo));

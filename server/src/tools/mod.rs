@@ -1,6 +1,7 @@
 //! Tools the model can call. Each tool is one file with one job; this module
 //! holds the trait, the context a tool runs in and the registry.
 
+pub mod apply_patch;
 mod builtin;
 pub mod edit;
 pub mod glob;

@@ -1,0 +1,319 @@
+//! Applying a parsed patch to the workspace's proposal, all or nothing: every
+//! file's new text is computed first, and only when all of them apply are
+//! they written into the proposal.
+
+use super::parser::{Chunk, FileOp, Patch};
+use super::seek::seek;
+use crate::workspace::Workspace;
+use std::collections::BTreeMap;
+
+/// What a successful patch did to one file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Applied {
+    /// `A`, `M`, `D` or `R`.
+    pub mark: char,
+    pub path: String,
+    pub from: Option<String>,
+    pub added: usize,
+    pub removed: usize,
+}
+
+enum Write {
+    Text(String),
+    Delete,
+    Move { to: String, text: String },
+}
+
+pub fn apply(patch: &Patch, ws: &Workspace) -> Result<Vec<Applied>, String> {
+    // Files as this patch has left them so far: later ops see earlier ones.
+    let mut state: BTreeMap<String, Option<String>> = BTreeMap::new();
+    let mut writes: Vec<(String, Write)> = Vec::new();
+    let mut summary = Vec::new();
+    let current =
+        |state: &BTreeMap<String, Option<String>>, rel: &str| -> Result<Option<String>, String> {
+            match state.get(rel) {
+                Some(t) => Ok(t.clone()),
+                None => ws.read(rel).map_err(|e| format!("cannot read {rel}: {e}")),
+            }
+        };
+    let rel = |path: &str| ws.relative(path).map_err(|e| e.to_string());
+
+    for op in &patch.ops {
+        match op {
+            FileOp::Add { path, contents } => {
+                let p = rel(path)?;
+                if current(&state, &p)?.is_some() {
+                    return Err(format!(
+                        "Add File {p}: the file already exists; use `*** Update File:` to change it"
+                    ));
+                }
+                state.insert(p.clone(), Some(contents.clone()));
+                writes.push((p.clone(), Write::Text(contents.clone())));
+                summary.push(Applied {
+                    mark: 'A',
+                    path: p,
+                    from: None,
+                    added: contents.lines().count(),
+                    removed: 0,
+                });
+            }
+            FileOp::Delete { path } => {
+                let p = rel(path)?;
+                let Some(old) = current(&state, &p)? else {
+                    return Err(format!("Delete File {p}: the file does not exist"));
+                };
+                state.insert(p.clone(), None);
+                writes.push((p.clone(), Write::Delete));
+                summary.push(Applied {
+                    mark: 'D',
+                    path: p,
+                    from: None,
+                    added: 0,
+                    removed: old.lines().count(),
+                });
+            }
+            FileOp::Update {
+                path,
+                move_to,
+                chunks,
+            } => {
+                let p = rel(path)?;
+                let Some(old) = current(&state, &p)? else {
+                    return Err(format!(
+                        "Update File {p}: the file does not exist; use `*** Add File:` to create it"
+                    ));
+                };
+                let (text, added, removed) = update(&p, &old, chunks)?;
+                match move_to {
+                    Some(to) => {
+                        let to = rel(to)?;
+                        if to != p && current(&state, &to)?.is_some() {
+                            return Err(format!(
+                                "Update File {p}: cannot move to {to}, which already exists"
+                            ));
+                        }
+                        state.insert(p.clone(), None);
+                        state.insert(to.clone(), Some(text.clone()));
+                        writes.push((
+                            p.clone(),
+                            Write::Move {
+                                to: to.clone(),
+                                text,
+                            },
+                        ));
+                        summary.push(Applied {
+                            mark: 'R',
+                            path: to,
+                            from: Some(p),
+                            added,
+                            removed,
+                        });
+                    }
+                    None => {
+                        state.insert(p.clone(), Some(text.clone()));
+                        writes.push((p.clone(), Write::Text(text)));
+                        summary.push(Applied {
+                            mark: 'M',
+                            path: p,
+                            from: None,
+                            added,
+                            removed,
+                        });
+                    }
+                }
+            }
+        }
+    }
+    for (path, write) in writes {
+        let done = match write {
+            Write::Text(t) => ws.write(&path, Some(t)),
+            Write::Delete => ws.write(&path, None),
+            Write::Move { to, text } => ws.move_file(&path, &to, text),
+        };
+        done.map_err(|e| format!("cannot change {path}: {e}"))?;
+    }
+    Ok(summary)
+}
+
+/// Apply the chunks of one file; returns the new text and line counts.
+fn update(path: &str, text: &str, chunks: &[Chunk]) -> Result<(String, usize, usize), String> {
+    let crlf = text.contains("\r\n");
+    let final_newline = text.ends_with('\n');
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    let mut cursor = 0;
+    let mut edits: Vec<(usize, usize, Vec<String>)> = Vec::new();
+    for (n, chunk) in chunks.iter().enumerate() {
+        for anchor in &chunk.anchors {
+            let Some(at) = seek(&lines, std::slice::from_ref(anchor), cursor, false) else {
+                return Err(format!(
+                    "Update File {path}, chunk {}: could not find the line `@@ {anchor}` after line {cursor}. Read the file again and retry.",
+                    n + 1
+                ));
+            };
+            cursor = at + 1;
+        }
+        // A chunk that only adds lines goes after its anchor, or at the end.
+        let at_end = chunk.end_of_file || (chunk.old.is_empty() && chunk.anchors.is_empty());
+        let Some(at) = seek(&lines, &chunk.old, cursor, at_end) else {
+            return Err(format!(
+                "Update File {path}, chunk {}: could not find these lines after line {cursor}:\n{}\nRead the file again and retry with its exact lines.",
+                n + 1,
+                chunk
+                    .old
+                    .iter()
+                    .map(|l| format!("  {l}"))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            ));
+        };
+        edits.push((at, chunk.old.len(), chunk.new.clone()));
+        cursor = at + chunk.old.len();
+    }
+    let (mut added, mut removed) = (0, 0);
+    for (at, len, new) in edits.into_iter().rev() {
+        let old: Vec<String> = lines.splice(at..at + len, new.iter().cloned()).collect();
+        // Count only lines that really changed, not repeated context.
+        let diff = similar::TextDiff::from_slices(
+            &old.iter().map(String::as_str).collect::<Vec<_>>(),
+            &new.iter().map(String::as_str).collect::<Vec<_>>(),
+        );
+        for change in diff.iter_all_changes() {
+            match change.tag() {
+                similar::ChangeTag::Insert => added += 1,
+                similar::ChangeTag::Delete => removed += 1,
+                similar::ChangeTag::Equal => {}
+            }
+        }
+    }
+    let eol = if crlf { "\r\n" } else { "\n" };
+    let mut out = lines.join(eol);
+    if final_newline && !out.is_empty() {
+        out.push_str(eol);
+    }
+    Ok((out, added, removed))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tools::apply_patch::parser::parse;
+    use crate::tools::walk::fixture::repo;
+
+    fn run(
+        files: &[(&str, &str)],
+        patch: &str,
+    ) -> (
+        crate::tools::walk::fixture::Repo,
+        Result<Vec<Applied>, String>,
+    ) {
+        let r = repo(files);
+        let p = parse(patch).unwrap();
+        let out = apply(&p, &r.ctx.workspace);
+        (r, out)
+    }
+
+    #[test]
+    fn chunks_apply_in_order_and_anchors_pick_between_twins() {
+        let code = "def a():\n    return 1\n\ndef b():\n    return 1\n";
+        let (r, out) = run(
+            &[("m.py", code)],
+            "*** Begin Patch\n*** Update File: m.py\n@@ def b():\n-    return 1\n+    return 2\n*** End Patch",
+        );
+        assert_eq!(
+            out.unwrap()[0],
+            Applied {
+                mark: 'M',
+                path: "m.py".into(),
+                from: None,
+                added: 1,
+                removed: 1
+            }
+        );
+        assert_eq!(
+            r.proposed("m.py").unwrap(),
+            "def a():\n    return 1\n\ndef b():\n    return 2\n"
+        );
+        assert_eq!(r.disk("m.py").unwrap(), code, "the disk must not change");
+    }
+
+    #[test]
+    fn lenient_whitespace_and_punctuation_crlf_and_no_final_newline() {
+        let (r, out) = run(
+            &[("w.txt", "say \u{201C}hi\u{201D}  \r\nnext\r\nlast")],
+            "*** Begin Patch\n*** Update File: w.txt\n@@\n-say \"hi\"\n+say \"hello\"\n next\n*** End Patch",
+        );
+        out.unwrap();
+        assert_eq!(
+            r.proposed("w.txt").unwrap(),
+            "say \"hello\"\r\nnext\r\nlast"
+        );
+    }
+
+    #[test]
+    fn add_delete_move_and_end_of_file() {
+        let (r, out) = run(
+            &[("a.txt", "1\n2\n"), ("b.txt", "x\nend\n")],
+            "*** Begin Patch\n*** Add File: new/c.txt\n+hi\n*** Delete File: a.txt\n*** Update File: b.txt\n*** Move to: moved/b.txt\n@@\n-end\n+END\n+more\n*** End of File\n*** End Patch",
+        );
+        let marks: Vec<char> = out.unwrap().iter().map(|a| a.mark).collect();
+        assert_eq!(marks, ['A', 'D', 'R']);
+        let cs = r.ctx.workspace.changes();
+        assert_eq!(
+            cs.get("new/c.txt").unwrap().proposed.as_deref(),
+            Some("hi\n")
+        );
+        assert_eq!(cs.get("a.txt").unwrap().proposed, None);
+        assert_eq!(cs.get("b.txt").unwrap().proposed, None);
+        let moved = cs.get("moved/b.txt").unwrap();
+        assert_eq!(moved.proposed.as_deref(), Some("x\nEND\nmore\n"));
+        assert_eq!(moved.moved_from.as_deref(), Some("b.txt"));
+    }
+
+    #[test]
+    fn one_failing_file_changes_nothing_and_says_where() {
+        let (r, out) = run(
+            &[("a.txt", "one\n"), ("b.txt", "two\n")],
+            "*** Begin Patch\n*** Update File: a.txt\n-one\n+ONE\n*** Update File: b.txt\n@@\n two\n-three\n+THREE\n*** End Patch",
+        );
+        let e = out.unwrap_err();
+        assert!(
+            e.contains("Update File b.txt, chunk 1: could not find these lines"),
+            "{e}"
+        );
+        assert!(e.contains("  three"), "{e}");
+        assert!(
+            r.ctx.workspace.changes().is_empty(),
+            "a.txt was changed by a failed patch"
+        );
+    }
+
+    #[test]
+    fn refuses_impossible_operations() {
+        for (patch, want) in [
+            (
+                "*** Begin Patch\n*** Add File: a.txt\n+x\n*** End Patch",
+                "already exists",
+            ),
+            (
+                "*** Begin Patch\n*** Delete File: nope.txt\n*** End Patch",
+                "does not exist",
+            ),
+            (
+                "*** Begin Patch\n*** Update File: nope.txt\n-x\n+y\n*** End Patch",
+                "does not exist",
+            ),
+            (
+                "*** Begin Patch\n*** Update File: a.txt\n*** Move to: b.txt\n-a\n+c\n*** End Patch",
+                "already exists",
+            ),
+            (
+                "*** Begin Patch\n*** Add File: ../out.txt\n+x\n*** End Patch",
+                "outside the workspace",
+            ),
+        ] {
+            let (_r, out) = run(&[("a.txt", "a\n"), ("b.txt", "b\n")], patch);
+            let e = out.unwrap_err();
+            assert!(e.contains(want), "{patch}: {e}");
+        }
+    }
+}
