@@ -59,7 +59,7 @@ pub fn fixture(name: &str) -> tempfile::TempDir {
     dir
 }
 
-fn copy_dir(src: &Path, dst: &Path) -> std::io::Result<()> {
+pub fn copy_dir(src: &Path, dst: &Path) -> std::io::Result<()> {
     std::fs::create_dir_all(dst)?;
     for entry in std::fs::read_dir(src)? {
         let entry = entry?;

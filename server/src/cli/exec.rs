@@ -288,8 +288,10 @@ impl PreparedRun {
             value["type"] = "result".into();
             println!("{value}");
         } else {
-            let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-            print!("{}", render_report(&report, color));
+            // On a terminal the progress already streamed the final message.
+            let terminal = std::io::stdout().is_terminal();
+            let color = terminal && std::env::var_os("NO_COLOR").is_none();
+            print!("{}", render_report(&report, color, !terminal));
         }
         if apply_error.is_some() {
             return 1;

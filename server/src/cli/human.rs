@@ -107,7 +107,14 @@ impl HumanProgress {
                     self.line(style(format!("  ✗ {first}")).red().to_string());
                 } else {
                     let n = output.lines().count();
-                    self.line(style(format!("  └ {n} lines")).dim().to_string());
+                    // Shell results end with their exit status: worth seeing.
+                    let status = output
+                        .lines()
+                        .last()
+                        .filter(|l| l.starts_with("[exit code"))
+                        .map(|l| format!(", {}", l.trim_matches(['[', ']'])))
+                        .unwrap_or_default();
+                    self.line(style(format!("  └ {n} lines{status}")).dim().to_string());
                 }
             }
             Event::ProposalChanged { files } => {
@@ -144,6 +151,19 @@ impl HumanProgress {
 
 /// One line saying what a tool call does, e.g. `shell: cargo test`.
 fn describe_call(name: &str, input: &Value) -> String {
+    if name == "apply_patch" {
+        let patch = input.get("patch").and_then(Value::as_str).unwrap_or("");
+        let files: Vec<&str> = patch
+            .lines()
+            .filter_map(|l| {
+                ["*** Update File: ", "*** Add File: ", "*** Delete File: "]
+                    .iter()
+                    .find_map(|p| l.strip_prefix(p))
+            })
+            .map(str::trim)
+            .collect();
+        return format!("apply_patch: {}", files.join(", "));
+    }
     let key = match name {
         "read" | "write" | "edit" | "list" => "path",
         "grep" | "glob" => "pattern",
@@ -169,8 +189,9 @@ fn describe_call(name: &str, input: &Value) -> String {
     }
 }
 
-/// The final report, as text for a person.
-pub fn render_report(report: &RunReport, color: bool) -> String {
+/// The final report, as text for a person. `with_message` is false when the
+/// final message was already streamed to the same terminal.
+pub fn render_report(report: &RunReport, color: bool, with_message: bool) -> String {
     let paint = |s: Style, text: &str| {
         if color {
             s.apply_to(text).to_string()
@@ -180,7 +201,7 @@ pub fn render_report(report: &RunReport, color: bool) -> String {
     };
     let heading = |text: &str| paint(Style::new().bold(), &format!("── {text}"));
     let mut out = String::new();
-    if !report.message.trim().is_empty() {
+    if with_message && !report.message.trim().is_empty() {
         out.push_str(report.message.trim_end());
         out.push_str("\n\n");
     }
