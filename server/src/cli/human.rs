@@ -203,8 +203,9 @@ pub fn render_report(report: &RunReport, color: bool, with_message: bool) -> Str
     let mut out = String::new();
     if with_message && !report.message.trim().is_empty() {
         out.push_str(report.message.trim_end());
-        out.push_str("\n\n");
+        out.push('\n');
     }
+    out.push('\n');
     if report.files.is_empty() {
         out.push_str(&heading("No changes proposed"));
         out.push('\n');

@@ -1,7 +1,7 @@
 //! Anthropic Messages API, streaming: text, tool use with streamed JSON
 //! input, extended thinking carried back verbatim, and prompt caching.
 
-use super::http::{self, StreamParser};
+use super::http::{self, Endpoint, StreamParser};
 use super::sse::SseEvent;
 use super::{
     Block, Message, ModelDelta, ModelError, ModelRequest, ModelResponse, Provider, Role,
@@ -16,19 +16,11 @@ use tokio::sync::mpsc::UnboundedSender;
 pub const DEFAULT_BASE_URL: &str = "https://api.anthropic.com";
 const NAME: &str = "anthropic";
 
-pub struct Anthropic {
-    base_url: String,
-    api_key: Option<String>,
-    idle: Duration,
-}
+pub struct Anthropic(Endpoint);
 
 impl Anthropic {
     pub fn new(base_url: impl Into<String>, api_key: Option<String>, idle: Duration) -> Self {
-        Anthropic {
-            base_url: base_url.into().trim_end_matches('/').to_string(),
-            api_key,
-            idle,
-        }
+        Anthropic(Endpoint::new(base_url, api_key, idle))
     }
 }
 
@@ -44,12 +36,19 @@ impl Provider for Anthropic {
         deltas: &UnboundedSender<ModelDelta>,
     ) -> Result<ModelResponse, ModelError> {
         let mut headers = vec![("anthropic-version", "2023-06-01".to_string())];
-        if let Some(key) = &self.api_key {
+        if let Some(key) = &self.0.api_key {
             headers.push(("x-api-key", key.clone()));
         }
-        let url = format!("{}/v1/messages", self.base_url);
-        let response = http::post(NAME, &url, &headers, body(request)).await?;
-        http::drive(NAME, response, Parser::default(), deltas, self.idle).await
+        self.0
+            .call(
+                NAME,
+                "/v1/messages",
+                &headers,
+                body(request),
+                Parser::default(),
+                deltas,
+            )
+            .await
     }
 }
 

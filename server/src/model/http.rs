@@ -21,6 +21,46 @@ pub fn client() -> reqwest::Client {
         .clone()
 }
 
+/// Where an adapter sends its calls: base URL, key, and the idle timeout.
+pub struct Endpoint {
+    pub base_url: String,
+    pub api_key: Option<String>,
+    pub idle: Duration,
+}
+
+impl Endpoint {
+    pub fn new(base_url: impl Into<String>, api_key: Option<String>, idle: Duration) -> Self {
+        Endpoint {
+            base_url: base_url.into().trim_end_matches('/').to_string(),
+            api_key,
+            idle,
+        }
+    }
+
+    /// `authorization: Bearer KEY`, as the OpenAI APIs expect it.
+    pub fn bearer(&self) -> Vec<(&'static str, String)> {
+        self.api_key
+            .iter()
+            .map(|k| ("authorization", format!("Bearer {k}")))
+            .collect()
+    }
+
+    /// POST `body` to `base_url + path` and parse the streamed answer.
+    pub async fn call<P: StreamParser>(
+        &self,
+        provider: &str,
+        path: &str,
+        headers: &[(&str, String)],
+        body: String,
+        parser: P,
+        deltas: &UnboundedSender<ModelDelta>,
+    ) -> Result<ModelResponse, ModelError> {
+        let url = format!("{}{path}", self.base_url);
+        let response = post(provider, &url, headers, body).await?;
+        drive(provider, response, parser, deltas, self.idle).await
+    }
+}
+
 /// POST a JSON body and return the response if its status is a success.
 pub async fn post(
     provider: &str,

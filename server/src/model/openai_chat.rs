@@ -2,7 +2,7 @@
 //! adapter for Ollama, llama.cpp's llama-server, vLLM, LM Studio and
 //! OpenRouter, which all speak this protocol.
 
-use super::http::{self, StreamParser};
+use super::http::{self, Endpoint, StreamParser};
 use super::sse::SseEvent;
 use super::{
     Block, Message, ModelDelta, ModelError, ModelRequest, ModelResponse, Provider, Role,
@@ -16,19 +16,11 @@ use tokio::sync::mpsc::UnboundedSender;
 
 const NAME: &str = "openai-chat";
 
-pub struct OpenAiChat {
-    base_url: String,
-    api_key: Option<String>,
-    idle: Duration,
-}
+pub struct OpenAiChat(Endpoint);
 
 impl OpenAiChat {
     pub fn new(base_url: impl Into<String>, api_key: Option<String>, idle: Duration) -> Self {
-        OpenAiChat {
-            base_url: base_url.into().trim_end_matches('/').to_string(),
-            api_key,
-            idle,
-        }
+        OpenAiChat(Endpoint::new(base_url, api_key, idle))
     }
 }
 
@@ -43,14 +35,17 @@ impl Provider for OpenAiChat {
         request: &ModelRequest,
         deltas: &UnboundedSender<ModelDelta>,
     ) -> Result<ModelResponse, ModelError> {
-        let headers: Vec<(&str, String)> = self
-            .api_key
-            .iter()
-            .map(|k| ("authorization", format!("Bearer {k}")))
-            .collect();
-        let url = format!("{}/chat/completions", self.base_url);
-        let response = http::post(NAME, &url, &headers, body(request)).await?;
-        http::drive(NAME, response, Parser::default(), deltas, self.idle).await
+        let headers = self.0.bearer();
+        self.0
+            .call(
+                NAME,
+                "/chat/completions",
+                &headers,
+                body(request),
+                Parser::default(),
+                deltas,
+            )
+            .await
     }
 }
 

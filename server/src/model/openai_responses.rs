@@ -2,7 +2,7 @@
 //! items (kept with their encrypted content and sent back, since requests are
 //! not stored server-side).
 
-use super::http::{self, StreamParser};
+use super::http::{self, Endpoint, StreamParser};
 use super::sse::SseEvent;
 use super::{
     Block, Message, ModelDelta, ModelError, ModelRequest, ModelResponse, Provider, Role,
@@ -17,19 +17,11 @@ use tokio::sync::mpsc::UnboundedSender;
 pub const DEFAULT_BASE_URL: &str = "https://api.openai.com/v1";
 const NAME: &str = "openai";
 
-pub struct OpenAiResponses {
-    base_url: String,
-    api_key: Option<String>,
-    idle: Duration,
-}
+pub struct OpenAiResponses(Endpoint);
 
 impl OpenAiResponses {
     pub fn new(base_url: impl Into<String>, api_key: Option<String>, idle: Duration) -> Self {
-        OpenAiResponses {
-            base_url: base_url.into().trim_end_matches('/').to_string(),
-            api_key,
-            idle,
-        }
+        OpenAiResponses(Endpoint::new(base_url, api_key, idle))
     }
 }
 
@@ -44,14 +36,17 @@ impl Provider for OpenAiResponses {
         request: &ModelRequest,
         deltas: &UnboundedSender<ModelDelta>,
     ) -> Result<ModelResponse, ModelError> {
-        let headers: Vec<(&str, String)> = self
-            .api_key
-            .iter()
-            .map(|k| ("authorization", format!("Bearer {k}")))
-            .collect();
-        let url = format!("{}/responses", self.base_url);
-        let response = http::post(NAME, &url, &headers, body(request)).await?;
-        http::drive(NAME, response, Parser::default(), deltas, self.idle).await
+        let headers = self.0.bearer();
+        self.0
+            .call(
+                NAME,
+                "/responses",
+                &headers,
+                body(request),
+                Parser::default(),
+                deltas,
+            )
+            .await
     }
 }
 
