@@ -2,7 +2,7 @@
 //! then the user's open buffers, then the disk; writes only ever go into the
 //! proposal. Every path is confined to the workspace root.
 
-use crate::changes::{ChangeSet, Citations, RelPath};
+use crate::changes::{ChangeSet, Citations, FileReview, Hunk, RelPath, review};
 use std::io;
 use std::path::{Component, Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -180,6 +180,36 @@ impl Workspace {
     /// Whether the proposal deletes `rel` (listings must hide it).
     pub fn is_deleted(&self, rel: &str) -> bool {
         matches!(self.state.lock().unwrap().changes.proposed(rel), Some(None))
+    }
+
+    /// The proposal reviewed against what the user has now (open buffer,
+    /// else disk). Hunks the user's text already has are folded first.
+    pub fn review(&self) -> Vec<FileReview> {
+        let current = |p: &str| self.base_text(p).ok().flatten();
+        let reviews = review(&self.changes(), current);
+        if reviews.iter().all(|r| r.settled.is_empty()) {
+            return reviews;
+        }
+        {
+            let mut state = self.state.lock().unwrap();
+            for r in &reviews {
+                let settled: Vec<&Hunk> = r.settled.iter().collect();
+                if !settled.is_empty() {
+                    state.changes.accept(&r.path, &settled);
+                }
+            }
+        }
+        review(&self.changes(), current)
+    }
+
+    /// The user's text now has these hunks of `path` (see `ChangeSet::accept`).
+    pub fn accept(&self, path: &str, hunks: &[&Hunk]) {
+        self.state.lock().unwrap().changes.accept(path, hunks);
+    }
+
+    /// Take these hunks of `path` out of the proposal.
+    pub fn reject(&self, path: &str, hunks: &[&Hunk]) {
+        self.state.lock().unwrap().changes.reject(path, hunks);
     }
 
     /// Write the whole proposal to disk (`tandem exec --apply`).

@@ -4,6 +4,7 @@
 
 use super::events::Event;
 use crate::model::Block;
+use crate::tools::approval::{Approval, ApprovalRequest, summarize};
 use crate::tools::{Permission, Registry, ToolContext, ToolOutput, truncate::truncate_middle};
 use serde_json::Value;
 use tokio::sync::mpsc::UnboundedSender;
@@ -99,6 +100,22 @@ async fn run_one(call: &Call, tools: &Registry, ctx: &ToolContext) -> ToolOutput
             "the arguments for `{}` were not a valid JSON object: {raw}",
             call.name
         ));
+    }
+    if tool.permission() == Permission::Execute
+        && let Some(approver) = &ctx.approver
+    {
+        let request = ApprovalRequest {
+            tool: call.name.clone(),
+            summary: summarize(&call.name, &call.input),
+            input: call.input.clone(),
+        };
+        if let Approval::Deny(reason) = approver.approve(&request).await {
+            return ToolOutput::error(format!(
+                "the user did not allow `{}`: {reason}. Do not retry it as is; \
+                 ask the user or find another way.",
+                request.summary
+            ));
+        }
     }
     tool.run(call.input.clone(), ctx).await
 }

@@ -5,9 +5,13 @@
 
 mod citations;
 mod diff;
+pub mod merge;
+mod review;
 
 pub use citations::{Citation, Citations};
 pub use diff::{Hunk, hunks, unified_diff};
+pub use merge::{HunkState, ReviewHunk};
+pub use review::{FileReview, review, review_file};
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -33,9 +37,9 @@ impl FileChange {
 
     pub fn kind(&self) -> ChangeKind {
         match (&self.baseline, &self.proposed) {
+            (_, Some(_)) if self.moved_from.is_some() => ChangeKind::Moved,
             (None, Some(_)) => ChangeKind::Added,
             (Some(_), None) => ChangeKind::Deleted,
-            _ if self.moved_from.is_some() => ChangeKind::Moved,
             _ => ChangeKind::Modified,
         }
     }

@@ -2,6 +2,7 @@
 //! holds the trait, the context a tool runs in and the registry.
 
 pub mod apply_patch;
+pub mod approval;
 mod builtin;
 pub mod edit;
 pub mod glob;
@@ -87,6 +88,8 @@ pub struct ToolContext {
     pub output_limit: usize,
     pub todos: Mutex<Vec<TodoItem>>,
     pub commands: Mutex<Vec<CommandRecord>>,
+    /// Asked before tools that execute; `None` runs them without asking.
+    pub approver: Option<Arc<dyn approval::Approver>>,
 }
 
 impl ToolContext {
@@ -98,6 +101,7 @@ impl ToolContext {
             output_limit: 30_000,
             todos: Mutex::new(Vec::new()),
             commands: Mutex::new(Vec::new()),
+            approver: None,
         }
     }
 }

@@ -1,0 +1,35 @@
+//! Asking the user before a risky tool call. The core only knows this trait;
+//! each face (the editor, later the terminal) answers it its own way, with a
+//! timeout that denies.
+
+use async_trait::async_trait;
+use serde_json::Value;
+
+/// What the agent wants to do, for the user to judge.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApprovalRequest {
+    pub tool: String,
+    /// One line: the command, or the tool and its main argument.
+    pub summary: String,
+    pub input: Value,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Approval {
+    Allow,
+    /// Denied, with the reason the model is told.
+    Deny(String),
+}
+
+#[async_trait]
+pub trait Approver: Send + Sync {
+    async fn approve(&self, request: &ApprovalRequest) -> Approval;
+}
+
+/// The line a user sees for a tool call.
+pub fn summarize(tool: &str, input: &Value) -> String {
+    match input.get("command").and_then(Value::as_str) {
+        Some(command) => command.to_string(),
+        None => format!("{tool} {input}"),
+    }
+}
