@@ -7,6 +7,8 @@ pub mod agent;
 pub mod changes;
 pub mod cli;
 pub mod config;
+pub mod lsp;
 pub mod model;
+pub mod setup;
 pub mod tools;
 pub mod workspace;

@@ -1,13 +1,17 @@
 use clap::{Parser, Subcommand};
+use std::io::IsTerminal;
 use std::process::ExitCode;
 use tandem::cli::exec::{ExecArgs, run_exec};
 
 /// Tandem: an AI coding agent that lives in a language server.
+///
+/// With no command and standard input not a terminal (an editor started
+/// it), Tandem serves the Language Server Protocol, as `tandem lsp` does.
 #[derive(Parser)]
 #[command(name = "tandem", version, about)]
 struct Cli {
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
 
 #[derive(Subcommand)]
@@ -17,20 +21,40 @@ enum Command {
     /// Exit codes: 0 done, 2 bad usage or configuration, 3 the model or its
     /// API failed, 4 the run hit its turn limit, 130 cancelled.
     Exec(ExecArgs),
+    /// Serve the Language Server Protocol over standard input and output
+    /// (what the editor extensions start).
+    Lsp,
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Logs go to stderr: in `lsp` mode stdout carries the protocol.
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("TANDEM_LOG")
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
         )
         .with_writer(std::io::stderr)
+        .with_ansi(false)
         .init();
     let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
     let code = match cli.command {
-        Command::Exec(args) => runtime.block_on(run_exec(args)),
+        Some(Command::Exec(args)) => runtime.block_on(run_exec(args)),
+        Some(Command::Lsp) => {
+            runtime.block_on(tandem::lsp::serve_stdio());
+            0
+        }
+        None if !std::io::stdin().is_terminal() => {
+            runtime.block_on(tandem::lsp::serve_stdio());
+            0
+        }
+        None => {
+            use clap::CommandFactory;
+            let _ = Cli::command().print_help();
+            2
+        }
     };
+    // Spawned runs may still hold the runtime; do not wait for them at exit.
+    runtime.shutdown_background();
     ExitCode::from(code as u8)
 }

@@ -5,22 +5,18 @@ use super::human::{HumanProgress, render_report};
 use super::overrides::parse_override;
 use super::report::{RunReport, exit_code, summarize_files};
 use crate::agent::{Event, Outcome, Session, SessionConfig};
-use crate::config::{Layer, Settings, load_settings, project_config_path, user_config_path};
+use crate::config::{Layer, Settings};
 use crate::model::replay::{Recorder, Replayer};
-use crate::model::{ModelTable, Provider, Usage, select};
-use crate::tools::{ToolContext, builtin_tools};
+use crate::model::{ModelTable, Provider, Usage};
+use crate::setup;
+use crate::tools::builtin_tools;
 use crate::workspace::Workspace;
 use clap::Args;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
-
-/// Loopback ports where a local OpenAI-compatible server is looked for:
-/// Ollama's and llama.cpp's llama-server's defaults.
-const LOCAL_MODEL_PORTS: &[u16] = &[11434, 8080];
 
 #[derive(Args, Debug)]
 pub struct ExecArgs {
@@ -89,8 +85,8 @@ async fn prepare(args: &ExecArgs) -> Result<PreparedRun, String> {
     };
     let workspace =
         Workspace::new(&root).map_err(|e| format!("cannot open {}: {e}", root.display()))?;
-    let settings = load_settings(&layers(args, workspace.root())?).map_err(|e| e.to_string())?;
-    let table = ModelTable::with_overrides(&settings.models).map_err(|e| e.to_string())?;
+    let loaded = setup::load(workspace.root(), flag_layers(args)?)?;
+    let (settings, table) = (loaded.settings.clone(), loaded.table.clone());
 
     let prompt = if args.prompt == "-" {
         let mut text = String::new();
@@ -115,10 +111,7 @@ async fn prepare(args: &ExecArgs) -> Result<PreparedRun, String> {
         let model = replay.model().to_string();
         (Arc::new(replay), "replay".into(), model, 16_000, None)
     } else {
-        let env = |name: &str| std::env::var(name).ok();
-        let selected = select(&settings.model, &env, LOCAL_MODEL_PORTS)
-            .await
-            .map_err(|e| e.to_string())?;
+        let selected = setup::choose_provider(&settings).await?;
         let provider: Arc<dyn Provider> = match &args.record {
             Some(path) => Arc::new(
                 Recorder::create(selected.provider, path, &selected.model)
@@ -135,26 +128,13 @@ async fn prepare(args: &ExecArgs) -> Result<PreparedRun, String> {
         )
     };
 
-    let mut config = SessionConfig::new(model.clone(), workspace.root().to_path_buf());
-    config.max_tokens = max_tokens;
-    config.thinking_budget = thinking_budget;
-    if let Some(window) = settings
-        .agent
-        .context_window
-        .or_else(|| table.context_window(&model))
-    {
-        config.context_window = window;
-    }
-    if let Some(n) = settings.agent.max_turns {
-        config.max_turns = n;
-    }
-    if let Some(n) = settings.agent.tool_output_limit {
-        config.tool_output_limit = n;
-    }
-    if let Some(n) = settings.agent.instructions_cap {
-        config.instructions_cap = n;
-    }
-    config.home = dirs::home_dir();
+    let config = setup::session_config(
+        workspace.root(),
+        &model,
+        max_tokens,
+        thinking_budget,
+        &loaded,
+    );
 
     Ok(PreparedRun {
         workspace: Arc::new(workspace),
@@ -167,13 +147,9 @@ async fn prepare(args: &ExecArgs) -> Result<PreparedRun, String> {
     })
 }
 
-/// Config layers, lowest priority first: user file, project file, flags.
-fn layers(args: &ExecArgs, root: &std::path::Path) -> Result<Vec<Layer>, String> {
+/// The layers above the config files: flags, then each `-c` override.
+fn flag_layers(args: &ExecArgs) -> Result<Vec<Layer>, String> {
     let mut layers = Vec::new();
-    if let Some(user) = user_config_path() {
-        layers.push(Layer::File(user));
-    }
-    layers.push(Layer::File(project_config_path(root)));
     let mut flags = toml::Table::new();
     let mut set = |section: &str, key: &str, value: toml::Value| {
         flags
@@ -205,12 +181,12 @@ fn layers(args: &ExecArgs, root: &std::path::Path) -> Result<Vec<Layer>, String>
 impl PreparedRun {
     async fn execute(self, args: &ExecArgs) -> i32 {
         let cancel = CancellationToken::new();
-        let mut ctx = ToolContext::new(self.workspace.clone(), cancel.clone());
-        if let Some(secs) = self.settings.agent.shell_timeout_secs {
-            ctx.shell_timeout = Duration::from_secs(secs);
-        }
-        ctx.output_limit = self.config.tool_output_limit;
-        let ctx = Arc::new(ctx);
+        let ctx = Arc::new(setup::tool_context(
+            self.workspace.clone(),
+            cancel.clone(),
+            &self.settings,
+            &self.config,
+        ));
         let (tx, mut rx) = mpsc::unbounded_channel::<Event>();
         let table = self.table.clone();
         let model = self.config.model.clone();

@@ -29,4 +29,6 @@ pub struct AgentSettings {
     pub shell_timeout_secs: Option<u64>,
     /// Byte cap on the instruction files put in the system prompt.
     pub instructions_cap: Option<usize>,
+    /// Seconds an approval prompt waits before it counts as a denial.
+    pub approval_timeout_secs: Option<u64>,
 }

@@ -72,7 +72,7 @@ no model provider is configured. Do one of:
 
 pub async fn select(
     settings: &ModelSettings,
-    env: &dyn Fn(&str) -> Option<String>,
+    env: &(dyn Fn(&str) -> Option<String> + Sync),
     local_probe_ports: &[u16],
 ) -> Result<Selected, ModelError> {
     let nonempty = |name: &str| env(name).filter(|v| !v.trim().is_empty());

@@ -1,0 +1,149 @@
+//! The server's state and the helpers every handler shares. Locks are
+//! `std::sync::Mutex`es held only for short, synchronous work: never across
+//! an await on the editor, the model or a tool.
+
+use super::documents::{Documents, SharedDocuments, file_path};
+use super::position::Encoding;
+use super::proposal::{self, uri_of};
+use super::runs::RunHandle;
+use crate::changes::FileReview;
+use crate::workspace::Workspace;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use tower_lsp_server::Client;
+use tower_lsp_server::ls_types::{MessageType, Uri};
+
+/// What the client said it can do at `initialize`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ClientCaps {
+    pub work_done_progress: bool,
+    pub code_lens_refresh: bool,
+    pub document_changes: bool,
+    /// `tandem/event` notifications (`experimental.tandem.events`).
+    pub events: bool,
+}
+
+#[derive(Default)]
+pub struct State {
+    pub root: PathBuf,
+    pub encoding: Encoding,
+    pub caps: ClientCaps,
+    /// Settings from the editor (initialization options, configuration
+    /// changes), in config-file shape.
+    pub editor_settings: toml::Table,
+    pub workspace: Option<Arc<Workspace>>,
+    pub runs: BTreeMap<u64, RunHandle>,
+    pub next_run: u64,
+    /// Hunks accepted or rejected per file, for the `k of n hunks` lens.
+    pub reviewed: HashMap<String, usize>,
+    /// Files that have tandem diagnostics published, to clear them later.
+    pub published: HashSet<String>,
+    /// Commands the user chose "Always allow" for, this session.
+    pub always_allow: HashSet<String>,
+}
+
+#[derive(Clone)]
+pub struct Backend {
+    pub client: Client,
+    pub docs: Arc<Mutex<Documents>>,
+    pub state: Arc<Mutex<State>>,
+}
+
+impl Backend {
+    pub fn new(client: Client) -> Self {
+        Backend {
+            client,
+            docs: Arc::new(Mutex::new(Documents::default())),
+            state: Arc::new(Mutex::new(State::default())),
+        }
+    }
+
+    /// Set up the workspace at `root` (at `initialize`).
+    pub fn open_workspace(&self, root: &Path) -> std::io::Result<PathBuf> {
+        let buffers = |root: PathBuf| SharedDocuments {
+            docs: self.docs.clone(),
+            root,
+        };
+        let ws = Workspace::new(root)?;
+        let root = ws.root().to_path_buf();
+        let ws = ws.with_buffers(Arc::new(buffers(root.clone())));
+        let mut state = self.state.lock().unwrap();
+        state.root = root.clone();
+        state.workspace = Some(Arc::new(ws));
+        Ok(root)
+    }
+
+    pub fn workspace(&self) -> Option<Arc<Workspace>> {
+        self.state.lock().unwrap().workspace.clone()
+    }
+
+    pub fn root(&self) -> PathBuf {
+        self.state.lock().unwrap().root.clone()
+    }
+
+    pub fn encoding(&self) -> Encoding {
+        self.state.lock().unwrap().encoding
+    }
+
+    pub fn caps(&self) -> ClientCaps {
+        self.state.lock().unwrap().caps
+    }
+
+    /// The workspace-relative path of a document URI inside the workspace.
+    pub fn relative(&self, uri: &Uri) -> Option<String> {
+        let path = file_path(uri)?;
+        let ws = self.workspace()?;
+        let rel = path.strip_prefix(ws.root()).ok()?;
+        ws.relative(rel.to_str()?).ok()
+    }
+
+    /// The proposal reviewed against the user's text now.
+    pub fn reviews(&self) -> Vec<FileReview> {
+        self.workspace().map(|ws| ws.review()).unwrap_or_default()
+    }
+
+    /// Whether `rel` is part of the proposal (its review must be redrawn
+    /// when the user edits it).
+    pub fn in_proposal(&self, rel: &str) -> bool {
+        let state = self.state.lock().unwrap();
+        state.published.contains(rel)
+            || state
+                .workspace
+                .as_ref()
+                .is_some_and(|ws| ws.changes().get(rel).is_some())
+    }
+
+    /// Redraw the review: hunk diagnostics for every file of the proposal
+    /// (and cleared ones for files that left it), then ask the editor to
+    /// refresh code lenses.
+    pub async fn publish_review(&self) {
+        let reviews = self.reviews();
+        let (root, enc, caps, gone) = {
+            let mut state = self.state.lock().unwrap();
+            let now: HashSet<String> = reviews.iter().map(|r| r.path.clone()).collect();
+            let gone: Vec<String> = state.published.difference(&now).cloned().collect();
+            state.published = now;
+            (state.root.clone(), state.encoding, state.caps, gone)
+        };
+        for path in gone {
+            self.client
+                .publish_diagnostics(uri_of(&root, &path), Vec::new(), None)
+                .await;
+        }
+        for i in 0..reviews.len() {
+            let diagnostics = proposal::diagnostics(&root, &reviews, i, enc);
+            self.client
+                .publish_diagnostics(uri_of(&root, &reviews[i].path), diagnostics, None)
+                .await;
+        }
+        if caps.code_lens_refresh {
+            // The client may not answer if it is shutting down; nothing to do.
+            let _ = self.client.code_lens_refresh().await;
+        }
+    }
+
+    pub async fn tell(&self, typ: MessageType, message: impl Into<String>) {
+        self.client.show_message(typ, message.into()).await;
+    }
+}

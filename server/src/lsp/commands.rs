@@ -1,0 +1,331 @@
+//! `workspace/executeCommand`: starting, steering and cancelling runs, and
+//! answering the proposal hunk by hunk, file by file or all at once.
+
+use super::backend::Backend;
+use super::documents::file_path;
+use super::prompts::{self, RunArgs};
+use super::proposal::{accept_edit, uri_of};
+use super::runs;
+use crate::changes::merge::{TextReview, merged_text};
+use crate::changes::{ChangeKind, FileReview, HunkState, ReviewHunk};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use tower_lsp_server::jsonrpc::{Error, Result};
+use tower_lsp_server::ls_types::{MessageType, Uri};
+
+pub const COMMANDS: &[&str] = &[
+    "tandem.run",
+    "tandem.ask",
+    "tandem.steer",
+    "tandem.cancel",
+    "tandem.acceptHunk",
+    "tandem.rejectHunk",
+    "tandem.acceptFile",
+    "tandem.rejectFile",
+    "tandem.acceptAll",
+    "tandem.rejectAll",
+    "tandem.rerun",
+    "tandem.diff",
+];
+
+#[derive(Debug, Deserialize)]
+struct HunkArgs {
+    uri: Uri,
+    hunk: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct RunRef {
+    run: Option<u64>,
+    message: Option<String>,
+}
+
+/// Which hunks an answer is about.
+enum Pick {
+    Hunk(String, String),
+    File(String),
+    All,
+}
+
+fn args<T: for<'de> Deserialize<'de>>(command: &str, arg: Value) -> Result<T> {
+    serde_json::from_value(arg)
+        .map_err(|e| Error::invalid_params(format!("bad arguments for {command}: {e}")))
+}
+
+pub async fn execute(backend: &Backend, command: &str, arguments: Vec<Value>) -> Result<Value> {
+    let arg = arguments.into_iter().next().unwrap_or_else(|| json!({}));
+    match command {
+        "tandem.run" | "tandem.ask" => {
+            let prompt = run_prompt(backend, command, args(command, arg)?)?;
+            Ok(json!({ "run": runs::start(backend, prompt) }))
+        }
+        "tandem.steer" => {
+            let r: RunRef = args(command, arg)?;
+            let message = r
+                .message
+                .filter(|m| !m.trim().is_empty())
+                .ok_or_else(|| Error::invalid_params("tandem.steer needs a `message`"))?;
+            let sent = runs::steer(backend, r.run, message);
+            if !sent {
+                backend
+                    .tell(MessageType::WARNING, "Tandem: no run is going on to steer")
+                    .await;
+            }
+            Ok(json!({ "sent": sent }))
+        }
+        "tandem.cancel" => {
+            let r: RunRef = args(command, arg)?;
+            Ok(json!({ "cancelled": runs::cancel(backend, r.run) }))
+        }
+        "tandem.acceptHunk" | "tandem.rejectHunk" | "tandem.acceptFile" | "tandem.rejectFile" => {
+            let a: HunkArgs = args(command, arg)?;
+            let path = relative(backend, &a.uri)?;
+            let pick = match (command.ends_with("Hunk"), a.hunk) {
+                (true, Some(id)) => Pick::Hunk(path, id),
+                (true, None) => {
+                    return Err(Error::invalid_params(format!("{command} needs `hunk`")));
+                }
+                (false, _) => Pick::File(path),
+            };
+            if command.starts_with("tandem.accept") {
+                accept(backend, pick).await
+            } else {
+                reject(backend, pick).await
+            }
+        }
+        "tandem.acceptAll" => accept(backend, Pick::All).await,
+        "tandem.rejectAll" => reject(backend, Pick::All).await,
+        "tandem.rerun" => rerun(backend, args(command, arg)?).await,
+        "tandem.diff" => {
+            let a: HunkArgs = args(command, arg)?;
+            Ok(proposed_content(backend, &a.uri))
+        }
+        other => Err(Error::invalid_params(format!("unknown command {other}"))),
+    }
+}
+
+fn relative(backend: &Backend, uri: &Uri) -> Result<String> {
+    backend
+        .relative(uri)
+        .ok_or_else(|| Error::invalid_params(format!("{} is not in the workspace", uri.as_str())))
+}
+
+/// The text the user has of `uri`: the open document, else the file.
+fn current_text(backend: &Backend, uri: &Uri) -> String {
+    if let Some(doc) = backend.docs.lock().unwrap().by_uri(uri) {
+        return doc.rope.to_string();
+    }
+    file_path(uri)
+        .and_then(|p| std::fs::read_to_string(p).ok())
+        .unwrap_or_default()
+}
+
+fn run_prompt(backend: &Backend, command: &str, a: RunArgs) -> Result<String> {
+    let place = a.uri.as_ref().map(|uri| {
+        let path = backend
+            .relative(uri)
+            .unwrap_or_else(|| uri.as_str().to_string());
+        (path, current_text(backend, uri))
+    });
+    let prompt = a.prompt.filter(|p| !p.trim().is_empty());
+    let text = match (&place, a.diagnostic, a.function, prompt, a.range) {
+        (Some((path, text)), Some(d), _, extra, _) => {
+            let base = prompts::fix(path, text, &d);
+            extra.map_or(base.clone(), |e| format!("{base}\n\n{e}"))
+        }
+        (Some((path, _)), None, Some(name), extra, range) => {
+            let line = range.map_or(0, |r| r.start.line);
+            let base = prompts::tests(path, &name, line);
+            extra.map_or(base.clone(), |e| format!("{base}\n\n{e}"))
+        }
+        (Some((path, text)), None, None, Some(p), Some(range)) if range.start != range.end => {
+            prompts::ask(&p, path, text, &range)
+        }
+        (Some((path, _)), None, None, Some(p), _) => {
+            format!("{p}\n\n(The user is looking at {path}.)")
+        }
+        (None, _, _, Some(p), _) => p,
+        _ if command == "tandem.ask" => {
+            return Err(Error::invalid_params(
+                "tandem.ask needs a `prompt`: the editor asks the user for one",
+            ));
+        }
+        _ => return Err(Error::invalid_params("tandem.run needs a `prompt`")),
+    };
+    Ok(text)
+}
+
+fn chosen<'a>(
+    reviews: &'a [FileReview],
+    pick: &Pick,
+) -> Vec<(&'a FileReview, Vec<&'a ReviewHunk>)> {
+    reviews
+        .iter()
+        .filter_map(|r| {
+            let hunks: Vec<&ReviewHunk> = match pick {
+                Pick::Hunk(path, id) if *path == r.path => {
+                    r.hunks.iter().filter(|h| h.id == *id).collect()
+                }
+                Pick::File(path) if *path == r.path => r.hunks.iter().collect(),
+                Pick::All => r.hunks.iter().collect(),
+                _ => return None,
+            };
+            Some((r, hunks)).filter(|(_, h)| !h.is_empty())
+        })
+        .collect()
+}
+
+/// Send the edit for the picked pending hunks; only once the editor has
+/// applied it do they leave the proposal. A refused edit changes nothing.
+async fn accept(backend: &Backend, pick: Pick) -> Result<Value> {
+    let reviews = backend.reviews();
+    let picked = chosen(&reviews, &pick);
+    let pending: Vec<(&FileReview, Vec<&ReviewHunk>)> = picked
+        .iter()
+        .map(|(r, hs)| {
+            (
+                *r,
+                hs.iter()
+                    .copied()
+                    .filter(|h| h.state == HunkState::Pending)
+                    .collect(),
+            )
+        })
+        .filter(|(_, hs): &(_, Vec<_>)| !hs.is_empty())
+        .collect();
+    let conflicted: usize = picked
+        .iter()
+        .map(|(_, hs)| {
+            hs.iter()
+                .filter(|h| h.state == HunkState::Conflicted)
+                .count()
+        })
+        .sum();
+    if pending.is_empty() {
+        let why = if conflicted > 0 {
+            "it conflicts with your edits: re-run or reject it"
+        } else {
+            "there is no such pending change"
+        };
+        backend
+            .tell(
+                MessageType::WARNING,
+                format!("Tandem: nothing accepted, {why}"),
+            )
+            .await;
+        return Ok(json!({ "applied": false, "reason": why }));
+    }
+    let edit = {
+        let docs = backend.docs.lock().unwrap();
+        accept_edit(&backend.root(), &docs, &pending, backend.encoding())
+    };
+    let response = backend.client.apply_edit(edit).await;
+    let (applied, reason) = match response {
+        Ok(r) => (r.applied, r.failure_reason),
+        Err(e) => (false, Some(e.to_string())),
+    };
+    if applied {
+        if let Some(ws) = backend.workspace() {
+            let mut state = backend.state.lock().unwrap();
+            for (review, hunks) in &pending {
+                let hs: Vec<_> = hunks.iter().map(|h| &h.hunk).collect();
+                ws.accept(&review.path, &hs);
+                *state.reviewed.entry(review.path.clone()).or_default() += hunks.len();
+            }
+        }
+    } else {
+        let why = reason
+            .clone()
+            .unwrap_or_else(|| "the editor refused it".into());
+        backend
+            .tell(
+                MessageType::WARNING,
+                format!("Tandem: the change was not applied ({why}); it stays pending"),
+            )
+            .await;
+    }
+    backend.publish_review().await;
+    Ok(json!({ "applied": applied, "reason": reason, "skippedConflicts": conflicted }))
+}
+
+async fn reject(backend: &Backend, pick: Pick) -> Result<Value> {
+    let reviews = backend.reviews();
+    let picked = chosen(&reviews, &pick);
+    let mut n = 0;
+    if let Some(ws) = backend.workspace() {
+        let mut state = backend.state.lock().unwrap();
+        for (review, hunks) in &picked {
+            let hs: Vec<_> = hunks.iter().map(|h| &h.hunk).collect();
+            ws.reject(&review.path, &hs);
+            n += hunks.len();
+            *state.reviewed.entry(review.path.clone()).or_default() += hunks.len();
+        }
+    }
+    backend.publish_review().await;
+    Ok(json!({ "rejected": n }))
+}
+
+/// Drop a conflicted hunk and ask the agent to redo it on the current text.
+async fn rerun(backend: &Backend, a: HunkArgs) -> Result<Value> {
+    let path = relative(backend, &a.uri)?;
+    let id = a
+        .hunk
+        .ok_or_else(|| Error::invalid_params("tandem.rerun needs `hunk`"))?;
+    let reviews = backend.reviews();
+    let Some((review, hunk)) = reviews
+        .iter()
+        .find(|r| r.path == path)
+        .and_then(|r| Some((r, r.hunk(&id)?)))
+    else {
+        return Err(Error::invalid_params("there is no such hunk"));
+    };
+    let prompt = prompts::rerun(
+        &path,
+        review.current.as_deref().unwrap_or(""),
+        hunk.start,
+        hunk.len,
+        &hunk.hunk.old_text,
+        &hunk.hunk.new_text,
+    );
+    if let Some(ws) = backend.workspace() {
+        ws.reject(&path, &[&hunk.hunk]);
+    }
+    backend.publish_review().await;
+    Ok(json!({ "run": runs::start(backend, prompt) }))
+}
+
+/// The full proposed text of a file: the user's text with every pending hunk
+/// accepted (`tandem/proposedContent`, and what a diff view shows).
+pub fn proposed_content(backend: &Backend, uri: &Uri) -> Value {
+    let reviews = backend.reviews();
+    let path = backend.relative(uri);
+    let review = reviews.iter().find(|r| Some(&r.path) == path.as_ref());
+    let current = || {
+        file_path(uri)
+            .filter(|p| p.exists() || backend.docs.lock().unwrap().get(p).is_some())
+            .map(|_| current_text(backend, uri))
+    };
+    let text = match review {
+        None => current(),
+        Some(r) if r.kind == ChangeKind::Modified => {
+            let review = TextReview {
+                hunks: r.hunks.clone(),
+                settled: Vec::new(),
+            };
+            r.current.as_deref().map(|c| merged_text(c, &review))
+        }
+        Some(r) => match r.hunks.first() {
+            Some(h) if h.state == HunkState::Pending && r.kind == ChangeKind::Deleted => None,
+            Some(h) if h.state == HunkState::Pending => Some(h.hunk.new_text.clone()),
+            _ => r.current.clone(),
+        },
+    };
+    let root = backend.root();
+    json!({
+        "uri": uri,
+        "exists": text.is_some(),
+        "text": text,
+        "inProposal": review.is_some(),
+        "path": path.map(|p| uri_of(&root, &p)),
+    })
+}

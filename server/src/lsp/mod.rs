@@ -1,0 +1,17 @@
+//! The language server: the editor's face on the core. It keeps the open
+//! documents, starts runs, and shows the proposal for review with code
+//! lenses, code actions, diagnostics and `workspace/applyEdit`.
+
+pub mod actions;
+pub mod approval;
+pub mod backend;
+pub mod commands;
+pub mod documents;
+pub mod position;
+pub mod prompts;
+pub mod proposal;
+pub mod runs;
+pub mod server;
+pub mod settings;
+
+pub use server::serve_stdio;

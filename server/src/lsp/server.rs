@@ -1,0 +1,275 @@
+//! The `LanguageServer` implementation: `initialize`, document sync, code
+//! lenses, code actions, commands and the custom requests. Handlers do their
+//! state changes synchronously before any await, so notifications (which
+//! tower-lsp-server may run concurrently) take effect in the order sent.
+
+use super::actions;
+use super::backend::{Backend, ClientCaps};
+use super::commands::{self, COMMANDS};
+use super::documents::file_path;
+use super::position::Encoding;
+use super::proposal::code_lenses;
+use super::runs;
+use super::settings::json_to_toml;
+use serde::Deserialize;
+use serde_json::Value;
+use std::path::PathBuf;
+use tower_lsp_server::jsonrpc::Result;
+use tower_lsp_server::ls_types::*;
+use tower_lsp_server::{LanguageServer, LspService, Server};
+
+impl LanguageServer for Backend {
+    async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
+        let caps = &params.capabilities;
+        let encoding = Encoding::negotiate(
+            caps.general
+                .as_ref()
+                .and_then(|g| g.position_encodings.as_deref()),
+        );
+        let client_caps = ClientCaps {
+            work_done_progress: caps
+                .window
+                .as_ref()
+                .and_then(|w| w.work_done_progress)
+                .unwrap_or(false),
+            code_lens_refresh: caps
+                .workspace
+                .as_ref()
+                .and_then(|w| w.code_lens.as_ref())
+                .and_then(|c| c.refresh_support)
+                .unwrap_or(false),
+            document_changes: caps
+                .workspace
+                .as_ref()
+                .and_then(|w| w.workspace_edit.as_ref())
+                .and_then(|e| e.document_changes)
+                .unwrap_or(false),
+            events: caps
+                .experimental
+                .as_ref()
+                .and_then(|e| e.pointer("/tandem/events"))
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
+        };
+        let root = workspace_root(&params);
+        let mut settings_error = None;
+        {
+            let mut state = self.state.lock().unwrap();
+            state.encoding = encoding;
+            state.caps = client_caps;
+            if let Some(options) = &params.initialization_options {
+                match json_to_toml(options) {
+                    Ok(table) => state.editor_settings = table,
+                    Err(e) => settings_error = Some(e),
+                }
+            }
+        }
+        if let Err(e) = self.open_workspace(&root) {
+            return Err(tower_lsp_server::jsonrpc::Error::invalid_params(format!(
+                "cannot open the workspace {}: {e}",
+                root.display()
+            )));
+        }
+        if let Some(e) = settings_error {
+            self.tell(MessageType::ERROR, format!("Tandem: bad settings: {e}"))
+                .await;
+        }
+        Ok(InitializeResult {
+            server_info: Some(ServerInfo {
+                name: "tandem".into(),
+                version: Some(env!("CARGO_PKG_VERSION").into()),
+            }),
+            capabilities: ServerCapabilities {
+                position_encoding: Some(encoding.kind()),
+                text_document_sync: Some(TextDocumentSyncCapability::Options(
+                    TextDocumentSyncOptions {
+                        open_close: Some(true),
+                        change: Some(TextDocumentSyncKind::INCREMENTAL),
+                        ..Default::default()
+                    },
+                )),
+                code_action_provider: Some(CodeActionProviderCapability::Options(
+                    CodeActionOptions {
+                        code_action_kinds: Some(vec![
+                            CodeActionKind::QUICKFIX,
+                            CodeActionKind::REFACTOR_REWRITE,
+                            CodeActionKind::SOURCE,
+                        ]),
+                        resolve_provider: Some(false),
+                        work_done_progress_options: Default::default(),
+                    },
+                )),
+                code_lens_provider: Some(CodeLensOptions {
+                    resolve_provider: Some(false),
+                }),
+                execute_command_provider: Some(ExecuteCommandOptions {
+                    commands: COMMANDS.iter().map(|c| c.to_string()).collect(),
+                    work_done_progress_options: Default::default(),
+                }),
+                ..Default::default()
+            },
+            offset_encoding: None,
+        })
+    }
+
+    async fn shutdown(&self) -> Result<()> {
+        runs::cancel(self, None);
+        Ok(())
+    }
+
+    async fn did_open(&self, params: DidOpenTextDocumentParams) {
+        let doc = params.text_document;
+        self.docs
+            .lock()
+            .unwrap()
+            .open(doc.uri.clone(), &doc.text, doc.version);
+        self.redraw_if_proposed(&doc.uri).await;
+    }
+
+    async fn did_change(&self, params: DidChangeTextDocumentParams) {
+        let enc = self.encoding();
+        let doc = params.text_document;
+        self.docs
+            .lock()
+            .unwrap()
+            .change(&doc.uri, doc.version, params.content_changes, enc);
+        self.redraw_if_proposed(&doc.uri).await;
+    }
+
+    async fn did_close(&self, params: DidCloseTextDocumentParams) {
+        let uri = params.text_document.uri;
+        self.docs.lock().unwrap().close(&uri);
+        self.redraw_if_proposed(&uri).await;
+    }
+
+    async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
+        let settings = params.settings.get("tandem").unwrap_or(&params.settings);
+        if settings.is_null() {
+            return;
+        }
+        match json_to_toml(settings) {
+            Ok(table) => self.state.lock().unwrap().editor_settings = table,
+            Err(e) => {
+                self.tell(MessageType::ERROR, format!("Tandem: bad settings: {e}"))
+                    .await
+            }
+        }
+    }
+
+    async fn code_lens(&self, params: CodeLensParams) -> Result<Option<Vec<CodeLens>>> {
+        let uri = params.text_document.uri;
+        let Some(path) = self.relative(&uri) else {
+            return Ok(None);
+        };
+        let reviews = self.reviews();
+        let Some(review) = reviews.iter().find(|r| r.path == path) else {
+            return Ok(Some(Vec::new()));
+        };
+        let reviewed = self
+            .state
+            .lock()
+            .unwrap()
+            .reviewed
+            .get(&path)
+            .copied()
+            .unwrap_or(0);
+        Ok(Some(code_lenses(&uri, review, reviewed, self.encoding())))
+    }
+
+    async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
+        let uri = params.text_document.uri;
+        let range = params.range;
+        let diagnostics = params.context.diagnostics;
+        let line_text = self.line_text(&uri, range.start.line);
+        let mut out = Vec::new();
+        if let Some(path) = self.relative(&uri) {
+            let reviews = self.reviews();
+            if let Some(review) = reviews.iter().find(|r| r.path == path) {
+                out.extend(actions::review_actions(
+                    &uri,
+                    range,
+                    &diagnostics,
+                    review,
+                    &reviews,
+                    self.encoding(),
+                ));
+            }
+        }
+        out.extend(actions::run_actions(
+            &uri,
+            range,
+            &diagnostics,
+            line_text.as_deref(),
+        ));
+        if let Some(only) = &params.context.only {
+            out.retain(|a| {
+                a.kind
+                    .as_ref()
+                    .is_some_and(|k| only.iter().any(|o| k.as_str().starts_with(o.as_str())))
+            });
+        }
+        Ok(Some(actions::into_response(out)))
+    }
+
+    async fn execute_command(&self, params: ExecuteCommandParams) -> Result<Option<LSPAny>> {
+        commands::execute(self, &params.command, params.arguments)
+            .await
+            .map(Some)
+    }
+}
+
+#[derive(Deserialize)]
+struct UriParams {
+    uri: Uri,
+}
+
+impl Backend {
+    async fn redraw_if_proposed(&self, uri: &Uri) {
+        if self.relative(uri).is_some_and(|p| self.in_proposal(&p)) {
+            self.publish_review().await;
+        }
+    }
+
+    fn line_text(&self, uri: &Uri, line: u32) -> Option<String> {
+        let docs = self.docs.lock().unwrap();
+        let doc = docs.by_uri(uri)?;
+        let line = line as usize;
+        (line < doc.rope.len_lines()).then(|| doc.rope.line(line).to_string())
+    }
+
+    /// `tandem/proposedContent`: the full proposed text of a file.
+    async fn proposed_content(&self, params: UriParams) -> Result<Value> {
+        Ok(commands::proposed_content(self, &params.uri))
+    }
+
+    /// `window/workDoneProgress/cancel`: the cancel button of a run.
+    async fn progress_cancel(&self, params: WorkDoneProgressCancelParams) {
+        runs::cancel_progress(self, &params.token);
+    }
+}
+
+/// The workspace folder, else the root URI, else the current folder.
+fn workspace_root(params: &InitializeParams) -> PathBuf {
+    let folder = params
+        .workspace_folders
+        .as_ref()
+        .and_then(|f| f.first())
+        .and_then(|f| file_path(&f.uri));
+    #[allow(deprecated)]
+    let root_uri = params.root_uri.as_ref().and_then(file_path);
+    folder
+        .or(root_uri)
+        .or_else(|| std::env::current_dir().ok())
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// Serve LSP over stdin and stdout until the client exits.
+pub async fn serve_stdio() {
+    let (service, socket) = LspService::build(Backend::new)
+        .custom_method("tandem/proposedContent", Backend::proposed_content)
+        .custom_method("window/workDoneProgress/cancel", Backend::progress_cancel)
+        .finish();
+    Server::new(tokio::io::stdin(), tokio::io::stdout(), socket)
+        .serve(service)
+        .await;
+}

@@ -1,0 +1,107 @@
+//! Turning settings into a runnable session: the provider, the session
+//! configuration and the tool context. Shared by every face (`tandem exec`,
+//! `tandem lsp`) so a run is configured the same way wherever it starts.
+
+use crate::agent::SessionConfig;
+use crate::config::{Layer, Settings, load_settings, project_config_path, user_config_path};
+use crate::model::{ModelTable, Provider, select};
+use crate::tools::ToolContext;
+use crate::workspace::Workspace;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+/// Loopback ports where a local OpenAI-compatible server is looked for:
+/// Ollama's and llama.cpp's llama-server's defaults.
+pub const LOCAL_MODEL_PORTS: &[u16] = &[11434, 8080];
+
+/// The config layers of a workspace, lowest first: the user's file, the
+/// project's file, then `above` (editor options, flags) in order.
+pub fn layers(root: &Path, above: Vec<Layer>) -> Vec<Layer> {
+    let mut layers = Vec::new();
+    if let Some(user) = user_config_path() {
+        layers.push(Layer::File(user));
+    }
+    layers.push(Layer::File(project_config_path(root)));
+    layers.extend(above);
+    layers
+}
+
+pub struct Loaded {
+    pub settings: Settings,
+    pub table: ModelTable,
+}
+
+pub fn load(root: &Path, above: Vec<Layer>) -> Result<Loaded, String> {
+    let settings = load_settings(&layers(root, above)).map_err(|e| e.to_string())?;
+    let table = ModelTable::with_overrides(&settings.models).map_err(|e| e.to_string())?;
+    Ok(Loaded { settings, table })
+}
+
+/// A provider chosen from settings and the environment.
+pub struct Chosen {
+    pub provider: Arc<dyn Provider>,
+    pub provider_name: String,
+    pub model: String,
+    pub max_tokens: u32,
+    pub thinking_budget: Option<u32>,
+}
+
+pub async fn choose_provider(settings: &Settings) -> Result<Chosen, String> {
+    let env = |name: &str| std::env::var(name).ok();
+    let s = select(&settings.model, &env, LOCAL_MODEL_PORTS)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(Chosen {
+        provider: s.provider,
+        provider_name: s.provider_name,
+        model: s.model,
+        max_tokens: s.max_tokens,
+        thinking_budget: s.thinking_budget,
+    })
+}
+
+pub fn session_config(
+    root: &Path,
+    model: &str,
+    max_tokens: u32,
+    thinking_budget: Option<u32>,
+    loaded: &Loaded,
+) -> SessionConfig {
+    let agent = &loaded.settings.agent;
+    let mut config = SessionConfig::new(model.to_string(), root.to_path_buf());
+    config.max_tokens = max_tokens;
+    config.thinking_budget = thinking_budget;
+    if let Some(window) = agent
+        .context_window
+        .or_else(|| loaded.table.context_window(model))
+    {
+        config.context_window = window;
+    }
+    if let Some(n) = agent.max_turns {
+        config.max_turns = n;
+    }
+    if let Some(n) = agent.tool_output_limit {
+        config.tool_output_limit = n;
+    }
+    if let Some(n) = agent.instructions_cap {
+        config.instructions_cap = n;
+    }
+    config.home = dirs::home_dir();
+    config
+}
+
+pub fn tool_context(
+    workspace: Arc<Workspace>,
+    cancel: CancellationToken,
+    settings: &Settings,
+    config: &SessionConfig,
+) -> ToolContext {
+    let mut ctx = ToolContext::new(workspace, cancel);
+    if let Some(secs) = settings.agent.shell_timeout_secs {
+        ctx.shell_timeout = Duration::from_secs(secs);
+    }
+    ctx.output_limit = config.tool_output_limit;
+    ctx
+}
