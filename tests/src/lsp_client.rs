@@ -571,6 +571,34 @@ impl Drop for LspClient {
     }
 }
 
+/// Initialization options that point the server at the scripted model
+/// server with the Anthropic protocol.
+pub fn scripted_options(model_url: &str) -> Value {
+    json!({
+        "model": {
+            "provider": "anthropic",
+            "model": "test-model",
+            "base_url": model_url,
+            "api_key": "test-key",
+        }
+    })
+}
+
+/// The `character` of the end of `needle`'s first occurrence on its line.
+pub fn column_after(text: &str, needle: &str, enc: Enc) -> (u64, u64) {
+    let at = text.find(needle).expect("needle in text") + needle.len();
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let line = text[..at].matches('\n').count() as u64;
+    let units: usize = text[line_start..at]
+        .chars()
+        .map(|c| match enc {
+            Enc::Utf8 => c.len_utf8(),
+            Enc::Utf16 => c.len_utf16(),
+        })
+        .sum();
+    (line, units as u64)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

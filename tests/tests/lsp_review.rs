@@ -6,7 +6,7 @@
 //! edit is refused and its hunk stays; "Accept all" applies the rest.
 
 use serde_json::{Value, json};
-use tandem_tests::lsp_client::{Enc, LspClient};
+use tandem_tests::lsp_client::{Enc, LspClient, scripted_options};
 use tandem_tests::scripted::{Script, ScriptedServer, Turn};
 use tandem_tests::tandem::fixture;
 
@@ -40,17 +40,6 @@ fn script() -> Script {
         .turn(Turn::new().text("Greetings use f-strings; Margaret joined; shout() is new."))
 }
 
-pub fn options(server: &ScriptedServer) -> Value {
-    json!({
-        "model": {
-            "provider": "anthropic",
-            "model": "test-model",
-            "base_url": server.url(),
-            "api_key": "test-key",
-        }
-    })
-}
-
 fn lens_titles(lenses: &[Value]) -> Vec<String> {
     lenses
         .iter()
@@ -75,7 +64,7 @@ fn hunk_ids(lenses: &[Value]) -> Vec<String> {
 fn fix_with_tandem_then_review_hunk_by_hunk() {
     let model = ScriptedServer::start(script());
     let repo = fixture("greeter");
-    let lsp = LspClient::start(repo.path(), options(&model), Enc::Utf16);
+    let lsp = LspClient::start(repo.path(), scripted_options(&model.url()), Enc::Utf16);
     lsp.open("src/greet.py");
 
     // Another language server reported a problem; its quick fix starts a run.
@@ -224,7 +213,10 @@ fn fix_with_tandem_then_review_hunk_by_hunk() {
     );
     assert_eq!(r["result"]["applied"], false, "{r}");
     assert!(!lsp.edits().last().unwrap().1);
-    assert_eq!(hunk_ids(&lsp.code_lenses("src/greet.py")), [last.clone()]);
+    assert_eq!(
+        hunk_ids(&lsp.code_lenses("src/greet.py")),
+        vec![last.clone()]
+    );
     lsp.wait_until("a message saying why", |c| {
         c.notifications("window/showMessage").iter().any(|m| {
             m["params"]["message"]

@@ -7,6 +7,7 @@ pub mod approval;
 pub mod backend;
 pub mod commands;
 pub mod documents;
+pub mod framing;
 pub mod position;
 pub mod prompts;
 pub mod proposal;

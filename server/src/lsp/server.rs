@@ -7,6 +7,7 @@ use super::actions;
 use super::backend::{Backend, ClientCaps};
 use super::commands::{self, COMMANDS};
 use super::documents::file_path;
+use super::framing;
 use super::position::Encoding;
 use super::proposal::code_lenses;
 use super::runs;
@@ -242,6 +243,15 @@ impl Backend {
         Ok(commands::proposed_content(self, &params.uri))
     }
 
+    /// A message the framing guard could not pass on: say so in the log.
+    async fn malformed(&self, params: Value) {
+        let problem = params["problem"].as_str().unwrap_or("a malformed message");
+        tracing::warn!("ignored {problem}");
+        self.client
+            .log_message(MessageType::ERROR, format!("Tandem ignored {problem}"))
+            .await;
+    }
+
     /// `window/workDoneProgress/cancel`: the cancel button of a run.
     async fn progress_cancel(&self, params: WorkDoneProgressCancelParams) {
         runs::cancel_progress(self, &params.token);
@@ -268,8 +278,11 @@ pub async fn serve_stdio() {
     let (service, socket) = LspService::build(Backend::new)
         .custom_method("tandem/proposedContent", Backend::proposed_content)
         .custom_method("window/workDoneProgress/cancel", Backend::progress_cancel)
+        .custom_method(framing::MALFORMED, Backend::malformed)
         .finish();
-    Server::new(tokio::io::stdin(), tokio::io::stdout(), socket)
+    let (guarded, input) = tokio::io::duplex(64 * 1024);
+    tokio::spawn(framing::guard(tokio::io::stdin(), guarded));
+    Server::new(input, tokio::io::stdout(), socket)
         .serve(service)
         .await;
 }

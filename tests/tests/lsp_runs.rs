@@ -1,0 +1,250 @@
+//! Runs from the editor, end to end: approvals through
+//! `window/showMessageRequest` (allow, deny, no answer), cancelling from the
+//! progress's cancel button, steering mid-run, a conflicted hunk and its
+//! re-run, a model that cannot be reached, and malformed messages.
+
+use serde_json::{Value, json};
+use tandem_tests::lsp_client::{Answer, Enc, LspClient, scripted_options};
+use tandem_tests::scripted::{Script, ScriptedServer, Turn};
+use tandem_tests::tandem::fixture;
+use tandem_tests::wire::tool_results;
+
+fn start_run(lsp: &LspClient, prompt: &str) -> u64 {
+    let r = lsp.command("tandem.run", json!({ "prompt": prompt }));
+    r["result"]["run"].as_u64().unwrap_or_else(|| panic!("{r}"))
+}
+
+fn shell_then_done() -> Vec<Turn> {
+    vec![
+        Turn::new().tool_use("shell", json!({"command": "printf 'ran%s' -ok"})),
+        Turn::say("ok"),
+    ]
+}
+
+#[test]
+fn commands_ask_first_and_a_denial_reaches_the_model() {
+    let script = Script::new()
+        .conversation("run-q1-allow", shell_then_done())
+        .conversation("run-q2-deny", shell_then_done())
+        .conversation("run-q3-silence", shell_then_done());
+    let model = ScriptedServer::start(script);
+    let repo = fixture("greeter");
+    let mut options = scripted_options(&model.url());
+    options["agent"] = json!({ "approval_timeout_secs": 1 });
+    let lsp = LspClient::start(repo.path(), options, Enc::Utf16);
+
+    let result_of = |prompt: &str| {
+        let run = start_run(&lsp, prompt);
+        lsp.wait_run_finished(run);
+        let req = model
+            .requests()
+            .into_iter()
+            .rfind(|r| r.body.contains(prompt))
+            .unwrap();
+        tool_results(&req).join("\n")
+    };
+
+    lsp.set_answer(Answer::Pick("Allow once".into()));
+    let allowed = result_of("run-q1-allow");
+    assert!(allowed.contains("ran-ok"), "{allowed}");
+    let asked = lsp.server_requests("window/showMessageRequest");
+    assert_eq!(asked.len(), 1);
+    assert!(
+        asked[0]["params"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("printf 'ran%s' -ok")
+    );
+    let titles: Vec<&str> = asked[0]["params"]["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(titles, ["Allow once", "Always allow", "Deny"]);
+
+    lsp.set_answer(Answer::Pick("Deny".into()));
+    let denied = result_of("run-q2-deny");
+    assert!(
+        denied.contains("did not allow") && !denied.contains("ran-ok"),
+        "{denied}"
+    );
+
+    lsp.set_answer(Answer::Ignore);
+    let silent = result_of("run-q3-silence");
+    assert!(silent.contains("no answer within 1 seconds"), "{silent}");
+}
+
+#[test]
+fn the_progress_cancel_button_stops_the_run() {
+    let slow = Turn::say(&"thinking hard ".repeat(200)).token_delay_ms(20);
+    let model = ScriptedServer::start(Script::new().turn(slow));
+    let repo = fixture("greeter");
+    let lsp = LspClient::start(repo.path(), scripted_options(&model.url()), Enc::Utf16);
+    let run = start_run(&lsp, "take your time");
+    lsp.wait_until("progress to begin", |c| {
+        c.notifications("$/progress")
+            .iter()
+            .any(|p| p["params"]["value"]["kind"] == "begin")
+    });
+    let begin = lsp.notifications("$/progress").remove(0);
+    assert_eq!(begin["params"]["value"]["cancellable"], true);
+    lsp.notify(
+        "window/workDoneProgress/cancel",
+        json!({ "token": begin["params"]["token"] }),
+    );
+    assert_eq!(lsp.wait_run_finished(run), "cancelled");
+    lsp.wait_until("progress to end", |c| {
+        c.notifications("$/progress")
+            .iter()
+            .any(|p| p["params"]["value"]["kind"] == "end")
+    });
+}
+
+#[test]
+fn a_steering_message_reaches_the_next_model_call() {
+    let script = Script::new()
+        .turn(
+            Turn::new()
+                .text(&"reading ".repeat(40))
+                .token_delay_ms(15)
+                .tool_use("read", json!({"path": "src/greet.py"})),
+        )
+        .turn(Turn::say("Understood."));
+    let model = ScriptedServer::start(script);
+    let repo = fixture("greeter");
+    let lsp = LspClient::start(repo.path(), scripted_options(&model.url()), Enc::Utf16);
+    let run = start_run(&lsp, "look at greet");
+    lsp.wait_until("the first call", |_| !model.requests().is_empty());
+    let r = lsp.command(
+        "tandem.steer",
+        json!({ "message": "also check the farewell" }),
+    );
+    assert_eq!(r["result"]["sent"], true, "{r}");
+    assert_eq!(lsp.wait_run_finished(run), "done");
+    let second = &model.requests()[1];
+    assert!(
+        second.body.contains("also check the farewell"),
+        "{}",
+        second.body
+    );
+}
+
+#[test]
+fn an_overlapping_user_edit_conflicts_and_can_be_rerun() {
+    let script = Script::new()
+        .turn(Turn::new().tool_use(
+            "edit",
+            json!({"path": "src/greet.py", "old_string": "\"Bye \" + name", "new_string": "\"Goodbye, \" + name"}),
+        ))
+        .turn(Turn::say("done"))
+        .turn(Turn::say("redone"));
+    let model = ScriptedServer::start(script);
+    let repo = fixture("greeter");
+    let lsp = LspClient::start(repo.path(), scripted_options(&model.url()), Enc::Utf16);
+    lsp.open("src/greet.py");
+    let run = start_run(&lsp, "friendlier farewell");
+    lsp.wait_run_finished(run);
+    lsp.wait_until("a hint", |c| c.diagnostics("src/greet.py").len() == 1);
+
+    // The user rewrites the very line the agent changed.
+    lsp.type_text("src/greet.py", (5, 11), (5, 17), "\"See you \"");
+    lsp.wait_until("a conflict warning", |c| {
+        c.diagnostics("src/greet.py")
+            .first()
+            .is_some_and(|d| d["severity"] == 2)
+    });
+    let lenses = lsp.code_lenses("src/greet.py");
+    let rerun = lenses
+        .iter()
+        .find(|l| l["command"]["command"] == "tandem.rerun")
+        .unwrap_or_else(|| panic!("{lenses:#?}"));
+    assert!(
+        !lenses
+            .iter()
+            .any(|l| l["command"]["command"] == "tandem.acceptHunk")
+    );
+
+    // Accepting never applies a conflict; the user's text is untouched.
+    let r = lsp.command("tandem.acceptAll", json!({}));
+    assert_eq!(r["result"]["applied"], false, "{r}");
+    assert!(lsp.edits().is_empty());
+    let proposed = lsp.request(
+        "tandem/proposedContent",
+        json!({ "uri": lsp.uri("src/greet.py") }),
+    );
+    let text = proposed["result"]["text"].as_str().unwrap();
+    assert!(
+        text.contains("\"See you \" + name") && !text.contains("Goodbye"),
+        "{text}"
+    );
+
+    // Re-run: the hunk is dropped and the agent is asked to redo it.
+    let args: Value = rerun["command"]["arguments"][0].clone();
+    let r = lsp.command("tandem.rerun", args);
+    let again = r["result"]["run"].as_u64().unwrap();
+    assert_eq!(lsp.wait_run_finished(again), "done");
+    let last = model.requests().last().unwrap().body.clone();
+    assert!(last.contains("overlapped edits the user made"), "{last}");
+    assert!(last.contains("See you"), "{last}");
+}
+
+#[test]
+fn an_unreachable_model_is_reported_in_the_editor() {
+    let repo = fixture("greeter");
+    let options = json!({ "model": {
+        "provider": "openai-chat", "model": "m", "base_url": "http://127.0.0.1:9/v1", "max_retries": 0
+    }});
+    let lsp = LspClient::start(repo.path(), options, Enc::Utf16);
+    let run = start_run(&lsp, "hello");
+    assert_eq!(lsp.wait_run_finished(run), "model_error");
+    lsp.wait_until("an error message", |c| {
+        c.notifications("window/showMessage").iter().any(|m| {
+            m["params"]["type"] == 1
+                && m["params"]["message"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("Tandem:")
+        })
+    });
+}
+
+#[test]
+fn malformed_messages_get_errors_and_the_server_goes_on() {
+    let repo = fixture("greeter");
+    let lsp = LspClient::start(repo.path(), json!({}), Enc::Utf16);
+    lsp.send_raw(b"Content-Length: 7\r\n\r\n{oops!}");
+    lsp.send_raw(b"Content-Length: 9\r\n\r\n{\"foo\":1}");
+    lsp.wait_until("the problems logged", |c| {
+        let logged = c.notifications("window/logMessage");
+        logged.iter().any(|m| {
+            m["params"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("not JSON")
+        }) && logged
+            .iter()
+            .any(|m| m["params"]["message"].as_str().unwrap().contains("jsonrpc"))
+    });
+    let r = lsp.command("tandem.acceptHunk", json!({ "uri": 42 }));
+    assert_eq!(r["error"]["code"], -32602, "{r}");
+    let r = lsp.command("tandem.nope", json!({}));
+    assert!(
+        r["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("unknown command"),
+        "{r}"
+    );
+    let r = lsp.command("tandem.ask", json!({ "uri": lsp.uri("src/greet.py") }));
+    assert!(
+        r["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("needs a `prompt`"),
+        "{r}"
+    );
+    // Still serving.
+    assert!(lsp.code_lenses("src/greet.py").is_empty());
+    assert_eq!(lsp.shutdown(), Some(0));
+}
