@@ -248,3 +248,94 @@ fn malformed_messages_get_errors_and_the_server_goes_on() {
     assert!(lsp.code_lenses("src/greet.py").is_empty());
     assert_eq!(lsp.shutdown(), Some(0));
 }
+
+#[test]
+fn accepting_deletes_and_moves_sends_file_operations() {
+    let patch = "*** Begin Patch
+*** Delete File: src/names.py
+*** Update File: src/greet.py
+*** Move to: src/hello.py
+@@ def farewell(name):
+-    return \"Bye \" + name
++    return \"Goodbye \" + name
+*** End Patch";
+    let script = Script::new()
+        .turn(Turn::new().tool_use("apply_patch", json!({ "patch": patch })))
+        .turn(Turn::say("moved and cleaned up"));
+    let model = ScriptedServer::start(script);
+    let repo = fixture("greeter");
+    let lsp = LspClient::start(repo.path(), scripted_options(&model.url()), Enc::Utf16);
+    let run = start_run(&lsp, "tidy up");
+    assert_eq!(lsp.wait_run_finished(run), "done");
+    // The move is reviewed once, at its destination; the deletion on its own.
+    let moved = lsp.code_lenses("src/hello.py");
+    assert!(
+        moved
+            .iter()
+            .any(|l| l["command"]["command"] == "tandem.acceptHunk"),
+        "{moved:#?}"
+    );
+    assert!(lsp.code_lenses("src/greet.py").is_empty());
+    assert!(!lsp.code_lenses("src/names.py").is_empty());
+    assert!(!lsp.server_requests("workspace/codeLens/refresh").is_empty());
+
+    let r = lsp.command("tandem.acceptAll", json!({}));
+    assert_eq!(r["result"]["applied"], true, "{r}");
+    let (edit, _) = lsp.edits().last().cloned().unwrap();
+    let kinds: Vec<&str> = edit["documentChanges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|o| o["kind"].as_str())
+        .collect();
+    assert_eq!(kinds, ["rename", "delete"], "{edit:#}");
+    assert!(!repo.path().join("src/names.py").exists());
+    assert!(!repo.path().join("src/greet.py").exists());
+    let hello = std::fs::read_to_string(repo.path().join("src/hello.py")).unwrap();
+    assert!(
+        hello.contains("\"Goodbye \" + name") && hello.contains("def greet"),
+        "{hello}"
+    );
+    assert!(lsp.code_lenses("src/hello.py").is_empty());
+}
+
+#[test]
+fn selection_and_function_actions_start_runs_with_the_code() {
+    let model = ScriptedServer::start(Script::new().turn(Turn::say("ok")).turn(Turn::say("ok")));
+    let repo = fixture("greeter");
+    let lsp = LspClient::start(repo.path(), scripted_options(&model.url()), Enc::Utf16);
+    lsp.open("src/greet.py");
+    let range = json!({"start": {"line": 0, "character": 0}, "end": {"line": 1, "character": 10}});
+    let actions = lsp.code_actions("src/greet.py", range.clone(), json!([]));
+    let titles: Vec<&str> = actions
+        .iter()
+        .map(|a| a["title"].as_str().unwrap())
+        .collect();
+    assert!(titles.contains(&"Ask Tandem…"), "{titles:?}");
+    assert!(
+        titles.contains(&"Write tests for `greet` with Tandem"),
+        "{titles:?}"
+    );
+
+    // The editor supplies the prompt for "Ask Tandem…".
+    let ask = actions
+        .iter()
+        .find(|a| a["title"] == "Ask Tandem…")
+        .unwrap();
+    assert_eq!(ask["kind"], "refactor.rewrite");
+    let mut args = ask["command"]["arguments"][0].clone();
+    args["prompt"] = json!("make this shout");
+    let r = lsp.command("tandem.ask", args);
+    lsp.wait_run_finished(r["result"]["run"].as_u64().unwrap());
+    let body = model.requests()[0].body.clone();
+    assert!(
+        body.contains("make this shout") && body.contains("lines 1-2"),
+        "{body}"
+    );
+
+    let tests = actions.iter().find(|a| a["kind"] == "source").unwrap();
+    let r = lsp.command("tandem.run", tests["command"]["arguments"][0].clone());
+    lsp.wait_run_finished(r["result"]["run"].as_u64().unwrap());
+    let body = model.requests()[1].body.clone();
+    assert!(body.contains("Write tests for `greet`"), "{body}");
+}
