@@ -27,6 +27,12 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // The inside of a sandbox must start before any thread exists.
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some(tandem::sandbox::namespaces::SUBCOMMAND) {
+        let spec = args.get(2).map(String::as_str).unwrap_or_default();
+        return ExitCode::from(tandem::sandbox::namespaces::main(spec) as u8);
+    }
     let cli = Cli::parse();
     // Logs go to stderr: in `lsp` mode stdout carries the protocol.
     tracing_subscriber::fmt()

@@ -5,6 +5,7 @@
 use crate::agent::SessionConfig;
 use crate::config::{Layer, Settings, load_settings, project_config_path, user_config_path};
 use crate::model::{ModelTable, Provider, select};
+use crate::sandbox;
 use crate::tools::ToolContext;
 use crate::workspace::Workspace;
 use std::path::Path;
@@ -92,16 +93,25 @@ pub fn session_config(
     config
 }
 
+/// The context tools run in, with a fresh sandbox for this task.
 pub fn tool_context(
     workspace: Arc<Workspace>,
     cancel: CancellationToken,
     settings: &Settings,
     config: &SessionConfig,
-) -> ToolContext {
+) -> Result<ToolContext, String> {
+    let root = workspace.root().to_path_buf();
+    let helper =
+        std::env::current_exe().map_err(|e| format!("cannot find the tandem binary: {e}"))?;
+    let task_dir =
+        sandbox::task_dir(&root).map_err(|e| format!("cannot make a sandbox folder: {e}"))?;
+    let sandbox = sandbox::create(&settings.sandbox, &root, &task_dir, &helper)
+        .map_err(|e| format!("cannot set up the sandbox: {e}"))?;
     let mut ctx = ToolContext::new(workspace, cancel);
     if let Some(secs) = settings.agent.shell_timeout_secs {
         ctx.shell_timeout = Duration::from_secs(secs);
     }
     ctx.output_limit = config.tool_output_limit;
-    ctx
+    ctx.sandbox = Some(sandbox);
+    Ok(ctx)
 }

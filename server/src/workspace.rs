@@ -10,6 +10,10 @@ use std::sync::{Arc, Mutex};
 /// Text of files the user has open in an editor, which may differ from disk.
 pub trait OpenBuffers: Send + Sync {
     fn text(&self, path: &str) -> Option<String>;
+    /// Workspace-relative paths of every open buffer.
+    fn paths(&self) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 #[derive(Default)]
@@ -98,6 +102,11 @@ impl Workspace {
         } else {
             self.root.join(rel)
         }
+    }
+
+    /// Paths of the files open in an editor.
+    pub fn open_buffer_paths(&self) -> Vec<String> {
+        self.buffers.as_ref().map(|b| b.paths()).unwrap_or_default()
     }
 
     /// Text outside the proposal: the open buffer, else the file on disk.

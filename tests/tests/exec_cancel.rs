@@ -30,8 +30,21 @@ fn interrupt(child: &std::process::Child) {
     unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
 }
 
-#[test]
-fn cancel_during_a_command_kills_it_and_applies_nothing() {
+/// Pids of live processes whose command line is exactly `argv`.
+fn processes(argv: &[&str]) -> Vec<i32> {
+    let want: Vec<u8> = argv.iter().flat_map(|a| a.bytes().chain([0])).collect();
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|pid| std::fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|c| c == want))
+        .filter(|pid| running(*pid))
+        .collect()
+}
+
+/// Cancel while a command runs, in `backend`: the command and what it
+/// started (a grandchild here) die, nothing is applied, exit 130.
+fn cancel_during_a_command(backend: &str, seconds: &str) {
     let server = ScriptedServer::start(
         Script::new()
             .turn(Turn::new().tool_use(
@@ -40,7 +53,7 @@ fn cancel_during_a_command_kills_it_and_applies_nothing() {
             ))
             .turn(Turn::new().tool_use(
                 "shell",
-                json!({"command": "sleep 60 & echo $! > sleeper.pid; wait"}),
+                json!({"command": format!("sleep {seconds} & wait")}),
             ))
             .turn(Turn::new().text("unreachable")),
     );
@@ -50,21 +63,15 @@ fn cancel_during_a_command_kills_it_and_applies_nothing() {
         .args(["exec", "--apply", "Do it"])
         .args(["--provider", "openai-chat", "--model", "m"])
         .args(["--base-url", &base_url("openai-chat", &server.url())])
+        .args(["-c", &format!("sandbox.backend=\"{backend}\"")])
         .arg("-C")
         .arg(repo.path())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let pid_file = repo.path().join("sleeper.pid");
-    wait_for("the command to start", || {
-        std::fs::read_to_string(&pid_file).is_ok_and(|s| s.trim().parse::<i32>().is_ok())
-    });
-    let sleeper: i32 = std::fs::read_to_string(&pid_file)
-        .unwrap()
-        .trim()
-        .parse()
-        .unwrap();
+    let sleeper = ["sleep", seconds];
+    wait_for("the command to start", || !processes(&sleeper).is_empty());
     interrupt(&child);
     let out = child.wait_with_output().unwrap();
     assert_eq!(
@@ -73,14 +80,24 @@ fn cancel_during_a_command_kills_it_and_applies_nothing() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    // The whole process group went, grandchildren included.
-    wait_for("the sleeper to die", || !running(sleeper));
+    // The whole process tree went, grandchildren included.
+    wait_for("the sleeper to die", || processes(&sleeper).is_empty());
     let greet = std::fs::read_to_string(repo.path().join("src/greet.py")).unwrap();
     assert!(
         greet.starts_with("def greet"),
         "a cancelled run applied its proposal"
     );
     assert_eq!(server.requests().len(), 2, "no model call after the cancel");
+}
+
+#[test]
+fn cancel_during_a_local_command_kills_it_and_applies_nothing() {
+    cancel_during_a_command("local", "6101");
+}
+
+#[test]
+fn cancel_during_a_sandboxed_command_kills_it_and_applies_nothing() {
+    cancel_during_a_command("overlay", "6102");
 }
 
 #[test]

@@ -13,6 +13,9 @@ pub enum Event {
         model: String,
         provider: String,
         instructions: Vec<String>,
+        /// Where commands run: the sandbox backend and what it isolates.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        sandbox: Option<String>,
     },
     /// A model call is about to be made (1-based turn number).
     TurnStarted {

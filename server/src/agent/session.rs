@@ -150,6 +150,7 @@ impl Session {
                 model: self.config.model.clone(),
                 provider: self.provider_name.clone(),
                 instructions: ins.loaded.iter().map(|p| p.display().to_string()).collect(),
+                sandbox: self.ctx.sandbox.as_ref().map(|s| s.describe()),
             });
         }
         self.add_user_text(prompt.to_string());

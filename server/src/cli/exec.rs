@@ -181,12 +181,18 @@ fn flag_layers(args: &ExecArgs) -> Result<Vec<Layer>, String> {
 impl PreparedRun {
     async fn execute(self, args: &ExecArgs) -> i32 {
         let cancel = CancellationToken::new();
-        let ctx = Arc::new(setup::tool_context(
+        let ctx = match setup::tool_context(
             self.workspace.clone(),
             cancel.clone(),
             &self.settings,
             &self.config,
-        ));
+        ) {
+            Ok(ctx) => Arc::new(ctx),
+            Err(message) => {
+                eprintln!("error: {message}");
+                return 2;
+            }
+        };
         let (tx, mut rx) = mpsc::unbounded_channel::<Event>();
         let table = self.table.clone();
         let model = self.config.model.clone();

@@ -58,8 +58,12 @@ impl HumanProgress {
                 model,
                 provider,
                 instructions,
+                sandbox,
             } => {
                 self.line(format!("{} {model} via {provider}", style("tandem").bold()));
+                if let Some(sandbox) = sandbox {
+                    self.line(style(format!("  sandbox: {sandbox}")).dim().to_string());
+                }
                 for path in instructions {
                     self.line(style(format!("  instructions: {path}")).dim().to_string());
                 }

@@ -16,6 +16,9 @@ pub struct Settings {
     /// million tokens, context window), in the built-in table's shape.
     #[serde(default)]
     pub models: toml::Table,
+    /// Where commands run and what they may reach.
+    #[serde(default)]
+    pub sandbox: crate::sandbox::SandboxSettings,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]

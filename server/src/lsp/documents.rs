@@ -90,6 +90,15 @@ impl OpenBuffers for SharedDocuments {
         let rope = self.docs.lock().unwrap().get(&path)?.rope.clone();
         Some(rope.to_string())
     }
+
+    fn paths(&self) -> Vec<String> {
+        let docs = self.docs.lock().unwrap();
+        docs.by_path
+            .keys()
+            .filter_map(|p| p.strip_prefix(&self.root).ok())
+            .filter_map(|p| p.to_str().map(str::to_owned))
+            .collect()
+    }
 }
 
 #[cfg(test)]

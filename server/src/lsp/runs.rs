@@ -134,7 +134,7 @@ async fn drive(
         chosen.thinking_budget,
         &loaded,
     );
-    let mut ctx = setup::tool_context(workspace, cancel.clone(), &loaded.settings, &config);
+    let mut ctx = setup::tool_context(workspace, cancel.clone(), &loaded.settings, &config)?;
     ctx.approver = Some(Arc::new(EditorApprover::new(
         backend.clone(),
         loaded.settings.agent.approval_timeout_secs,

@@ -90,6 +90,8 @@ pub struct ToolContext {
     pub commands: Mutex<Vec<CommandRecord>>,
     /// Asked before tools that execute; `None` runs them without asking.
     pub approver: Option<Arc<dyn approval::Approver>>,
+    /// Where commands run; `None` runs them in the workspace directly.
+    pub sandbox: Option<Arc<dyn crate::sandbox::Sandbox>>,
 }
 
 impl ToolContext {
@@ -102,6 +104,7 @@ impl ToolContext {
             todos: Mutex::new(Vec::new()),
             commands: Mutex::new(Vec::new()),
             approver: None,
+            sandbox: None,
         }
     }
 }

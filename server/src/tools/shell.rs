@@ -32,7 +32,7 @@ impl Tool for Shell {
     }
 
     fn description(&self) -> &'static str {
-        "Run a bash command in the workspace (or `workdir` inside it) and return its combined stdout and stderr with the exit code. Commands see the files on disk: your proposed edits are NOT visible to them until the user applies the proposal. No stdin; long output is cut in the middle; the command and everything it started are killed at the timeout."
+        "Run a bash command in the workspace (or `workdir` inside it) and return its combined stdout and stderr with the exit code. In a sandbox (the default) commands see your proposed edits and their own writes become part of the proposal; in local mode they see the files on disk. No stdin; long output is cut in the middle; the command and everything it started are killed at the timeout."
     }
 
     fn schema(&self) -> Value {
@@ -83,11 +83,40 @@ impl Tool for Shell {
         } else {
             "sh"
         };
-        let mut command = tokio::process::Command::new(shell);
+        let workdir = dir
+            .strip_prefix(ws.root())
+            .ok()
+            .and_then(|p| p.to_str())
+            .unwrap_or("")
+            .to_string();
+        let launch = match &ctx.sandbox {
+            Some(sandbox) => match sandbox.prepare(ws, shell, &input.command, &workdir) {
+                Ok(l) => Some(l),
+                Err(e) => {
+                    return ToolOutput::error(format!(
+                        "the {} sandbox could not start: {e}",
+                        sandbox.name()
+                    ));
+                }
+            },
+            None => None,
+        };
+        let mut command = match &launch {
+            Some(l) => {
+                let mut c = tokio::process::Command::new(&l.program);
+                c.args(&l.args)
+                    .current_dir(&l.cwd)
+                    .env_clear()
+                    .envs(l.env.iter().cloned());
+                c
+            }
+            None => {
+                let mut c = tokio::process::Command::new(shell);
+                c.arg("-c").arg(&input.command).current_dir(&dir);
+                c
+            }
+        };
         command
-            .arg("-c")
-            .arg(&input.command)
-            .current_dir(&dir)
             .stdin(Stdio::null())
             .stdout(writer)
             .stderr(stderr)
@@ -126,7 +155,25 @@ impl Tool for Shell {
         let output = tokio::task::spawn_blocking(move || collector.join().unwrap_or_default())
             .await
             .unwrap_or_default();
-        let output = super::truncate::truncate_middle(&output, ctx.output_limit);
+        let mut output = super::truncate::truncate_middle(&output, ctx.output_limit);
+        // What the command wrote in its view becomes part of the proposal.
+        if let Some(sandbox) = &ctx.sandbox {
+            match sandbox.collect(ws) {
+                Ok(changed) if !changed.is_empty() => {
+                    if !output.is_empty() && !output.ends_with('\n') {
+                        output.push('\n');
+                    }
+                    output.push_str(&format!(
+                        "[proposal now includes changes to: {}]",
+                        changed.join(", ")
+                    ));
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    output.push_str(&format!("\n[could not read the command's changes: {e}]"))
+                }
+            }
+        }
 
         let (exit_code, timed_out, status) = match end {
             End::Exited(Some(code)) => (Some(code), false, format!("[exit code {code}]")),

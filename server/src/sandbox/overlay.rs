@@ -1,0 +1,274 @@
+//! The overlay backend: the workspace is the lower layer, the task's folder
+//! the upper one. Starting costs nothing per file of the repository: only
+//! the proposal and unsaved buffers are written into the upper layer, and a
+//! command's changes are read back from it.
+
+use super::namespaces::{SUBCOMMAND, Spec};
+use super::view::{Ignored, desired, fold};
+use super::{Launch, Sandbox, SandboxSettings};
+use crate::workspace::Workspace;
+use std::collections::HashSet;
+use std::io;
+use std::os::unix::fs::FileTypeExt;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
+
+pub struct Overlay {
+    root: PathBuf,
+    upper: PathBuf,
+    work: PathBuf,
+    tmp: PathBuf,
+    helper: PathBuf,
+    network: bool,
+    max_processes: Option<u64>,
+    env: Vec<(String, String)>,
+    ignored: Ignored,
+    /// Paths the last `prepare` wrote into the upper layer.
+    synced: Mutex<HashSet<String>>,
+}
+
+/// Whether this machine can run the overlay sandbox (checked once).
+pub fn available(helper: &Path) -> bool {
+    static OK: OnceLock<bool> = OnceLock::new();
+    *OK.get_or_init(|| probe(helper).is_ok())
+}
+
+fn probe(helper: &Path) -> io::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let sub = |n: &str| -> io::Result<PathBuf> {
+        let p = dir.path().join(n);
+        std::fs::create_dir_all(&p)?;
+        Ok(p)
+    };
+    let spec = Spec {
+        root: sub("lower")?,
+        upper: sub("upper")?,
+        work: sub("work")?,
+        tmp: sub("tmp")?,
+        delete: Vec::new(),
+        network: false,
+        cwd: dir.path().join("lower"),
+        shell: "sh".into(),
+        script: "echo ok > probe".into(),
+        max_processes: None,
+    };
+    let out = std::process::Command::new(helper)
+        .arg(SUBCOMMAND)
+        .arg(serde_json::to_string(&spec).unwrap())
+        .output()?;
+    if out.status.success() && dir.path().join("upper/probe").exists() {
+        Ok(())
+    } else {
+        Err(io::Error::other(
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        ))
+    }
+}
+
+impl Overlay {
+    pub fn new(
+        settings: &SandboxSettings,
+        root: &Path,
+        task_dir: &Path,
+        helper: &Path,
+        env: Vec<(String, String)>,
+    ) -> io::Result<Overlay> {
+        let make = |n: &str| -> io::Result<PathBuf> {
+            let p = task_dir.join(n);
+            std::fs::create_dir_all(&p)?;
+            Ok(p)
+        };
+        Ok(Overlay {
+            root: root.to_path_buf(),
+            upper: make("upper")?,
+            work: make("work")?,
+            tmp: make("tmp")?,
+            helper: helper.to_path_buf(),
+            network: settings.network,
+            max_processes: settings.max_processes,
+            env,
+            ignored: Ignored::new(root),
+            synced: Mutex::new(HashSet::new()),
+        })
+    }
+
+    /// Make the upper layer hold exactly what the view needs beyond disk.
+    fn sync_in(&self, ws: &Workspace) -> io::Result<Vec<String>> {
+        let wanted = desired(ws);
+        let mut deletions = Vec::new();
+        let mut now = HashSet::new();
+        for (rel, text) in &wanted {
+            let path = self.upper.join(rel);
+            match text {
+                Some(text) => {
+                    if let Some(dir) = path.parent() {
+                        std::fs::create_dir_all(dir)?;
+                    }
+                    // A whiteout left by an earlier deletion is replaced.
+                    if is_whiteout(&path) {
+                        std::fs::remove_file(&path)?;
+                    }
+                    if std::fs::read(&path).ok().as_deref() != Some(text.as_bytes()) {
+                        std::fs::write(&path, text)?;
+                    }
+                    now.insert(rel.clone());
+                }
+                None => deletions.push(rel.clone()),
+            }
+        }
+        // What an earlier sync wrote and nothing wants any more (a rejected
+        // hunk, a closed buffer) goes, so the lower layer shows through.
+        let mut synced = self.synced.lock().unwrap();
+        for gone in synced.difference(&now) {
+            let _ = std::fs::remove_file(self.upper.join(gone));
+        }
+        *synced = now;
+        Ok(deletions)
+    }
+}
+
+impl Drop for Overlay {
+    fn drop(&mut self) {
+        // overlayfs leaves a mode-000 folder in its work dir.
+        let inner = self.work.join("work");
+        if inner.exists() {
+            use std::os::unix::fs::PermissionsExt;
+            let _ = std::fs::set_permissions(&inner, std::fs::Permissions::from_mode(0o700));
+        }
+        if let Some(task) = self.upper.parent() {
+            let _ = std::fs::remove_dir_all(task);
+        }
+    }
+}
+
+fn is_whiteout(path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_char_device() && m.rdev() == 0)
+}
+
+fn is_opaque(dir: &Path) -> bool {
+    let Ok(c) = std::ffi::CString::new(dir.as_os_str().as_encoded_bytes()) else {
+        return false;
+    };
+    ["trusted.overlay.opaque", "user.overlay.opaque"]
+        .iter()
+        .any(|name| {
+            let name = std::ffi::CString::new(*name).unwrap();
+            let mut value = [0u8; 4];
+            // SAFETY: valid C strings and a buffer of the given length.
+            let n = unsafe {
+                libc::lgetxattr(
+                    c.as_ptr(),
+                    name.as_ptr(),
+                    value.as_mut_ptr().cast(),
+                    value.len(),
+                )
+            };
+            n == 1 && value[0] == b'y'
+        })
+}
+
+impl Sandbox for Overlay {
+    fn name(&self) -> &'static str {
+        "overlay"
+    }
+
+    fn describe(&self) -> String {
+        let net = if self.network {
+            "network allowed"
+        } else {
+            "no network"
+        };
+        format!("overlay: private copy-on-write view, read-only system, {net}, secrets stripped")
+    }
+
+    fn prepare(
+        &self,
+        ws: &Workspace,
+        shell: &str,
+        script: &str,
+        workdir: &str,
+    ) -> io::Result<Launch> {
+        let delete = self.sync_in(ws)?;
+        let spec = Spec {
+            root: self.root.clone(),
+            upper: self.upper.clone(),
+            work: self.work.clone(),
+            tmp: self.tmp.clone(),
+            delete,
+            network: self.network,
+            cwd: self.root.join(workdir),
+            shell: shell.into(),
+            script: script.into(),
+            max_processes: self.max_processes,
+        };
+        Ok(Launch {
+            program: self.helper.clone(),
+            args: vec![
+                SUBCOMMAND.into(),
+                serde_json::to_string(&spec).map_err(io::Error::other)?,
+            ],
+            cwd: self.root.clone(),
+            env: self.env.clone(),
+        })
+    }
+
+    fn collect(&self, ws: &Workspace) -> io::Result<Vec<String>> {
+        let mut changed = Vec::new();
+        self.walk(ws, &self.upper, "", &mut changed)?;
+        Ok(changed)
+    }
+}
+
+impl Overlay {
+    fn walk(
+        &self,
+        ws: &Workspace,
+        dir: &Path,
+        rel: &str,
+        changed: &mut Vec<String>,
+    ) -> io::Result<()> {
+        let mut present = HashSet::new();
+        for entry in std::fs::read_dir(dir)? {
+            let entry = entry?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            present.insert(name.clone());
+            let child = if rel.is_empty() {
+                name.clone()
+            } else {
+                format!("{rel}/{name}")
+            };
+            let kind = entry.file_type()?;
+            if kind.is_dir() {
+                if !self.ignored.matches(&child, true) {
+                    self.walk(ws, &entry.path(), &child, changed)?;
+                }
+            } else if kind.is_char_device() && is_whiteout(&entry.path()) {
+                if fold(ws, &self.ignored, &child, None) {
+                    changed.push(child);
+                }
+            } else if kind.is_file() {
+                let bytes = std::fs::read(entry.path())?;
+                if fold(ws, &self.ignored, &child, Some(bytes)) {
+                    changed.push(child);
+                }
+            }
+        }
+        // An opaque directory hides everything below it in the workspace.
+        if !rel.is_empty() && is_opaque(dir) {
+            let lower = self.root.join(rel);
+            if let Ok(entries) = std::fs::read_dir(&lower) {
+                for entry in entries.flatten() {
+                    let name = entry.file_name().to_string_lossy().into_owned();
+                    if !present.contains(&name) && entry.file_type().is_ok_and(|t| t.is_file()) {
+                        let child = format!("{rel}/{name}");
+                        if fold(ws, &self.ignored, &child, None) {
+                            changed.push(child);
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
