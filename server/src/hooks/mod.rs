@@ -1,1 +1,282 @@
-//! (being written)
+//! Claude Code hooks, read from the `hooks` object of `.claude/settings.json`
+//! in Claude's own format, so hooks users already wrote work unchanged.
+//!
+//! A hook is a shell command run at a point of the agent's life (before a
+//! tool, after a prompt, ...). It gets the event as JSON on stdin and answers
+//! with its exit code and, optionally, JSON on stdout. `config` reads the
+//! settings, `run` runs one command and reads its answer, `outcome` merges
+//! the answers of every hook that ran for one event.
+
+mod config;
+mod outcome;
+mod run;
+#[cfg(test)]
+mod tests;
+
+use serde_json::{Map, Value};
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// The points at which hooks run; the names are Claude Code's, exactly.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum HookEvent {
+    SessionStart,
+    UserPromptSubmit,
+    PreToolUse,
+    PostToolUse,
+    Stop,
+    SubagentStop,
+    PreCompact,
+    SessionEnd,
+    Notification,
+}
+
+impl HookEvent {
+    pub const ALL: [HookEvent; 9] = [
+        HookEvent::SessionStart,
+        HookEvent::UserPromptSubmit,
+        HookEvent::PreToolUse,
+        HookEvent::PostToolUse,
+        HookEvent::Stop,
+        HookEvent::SubagentStop,
+        HookEvent::PreCompact,
+        HookEvent::SessionEnd,
+        HookEvent::Notification,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HookEvent::SessionStart => "SessionStart",
+            HookEvent::UserPromptSubmit => "UserPromptSubmit",
+            HookEvent::PreToolUse => "PreToolUse",
+            HookEvent::PostToolUse => "PostToolUse",
+            HookEvent::Stop => "Stop",
+            HookEvent::SubagentStop => "SubagentStop",
+            HookEvent::PreCompact => "PreCompact",
+            HookEvent::SessionEnd => "SessionEnd",
+            HookEvent::Notification => "Notification",
+        }
+    }
+
+    /// Claude ignores matchers on events that have nothing to match against
+    /// (a prompt, a stop), so a stray matcher there must not hide the hook.
+    fn uses_matcher(self) -> bool {
+        !matches!(
+            self,
+            HookEvent::UserPromptSubmit | HookEvent::Stop | HookEvent::SubagentStop
+        )
+    }
+
+    /// Whether exit code 2 has something to block and a model to tell. On the
+    /// other events Claude only shows the hook's stderr to the user.
+    fn can_block(self) -> bool {
+        matches!(
+            self,
+            HookEvent::PreToolUse
+                | HookEvent::PostToolUse
+                | HookEvent::UserPromptSubmit
+                | HookEvent::Stop
+                | HookEvent::SubagentStop
+        )
+    }
+
+    /// Events whose plain (non-JSON) stdout is added to the model's context.
+    fn stdout_is_context(self) -> bool {
+        matches!(self, HookEvent::UserPromptSubmit | HookEvent::SessionStart)
+    }
+}
+
+impl fmt::Display for HookEvent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for HookEvent {
+    type Err = HookConfigError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        HookEvent::ALL
+            .into_iter()
+            .find(|e| e.as_str() == s)
+            .ok_or_else(|| {
+                let known: Vec<_> = HookEvent::ALL.iter().map(|e| e.as_str()).collect();
+                HookConfigError::new(format!(
+                    "unknown hook event `{s}` (known events: {})",
+                    known.join(", ")
+                ))
+            })
+    }
+}
+
+/// A hook's say on whether a tool call may go ahead without asking the user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HookPermission {
+    Allow,
+    Deny,
+    Ask,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct HookConfigError {
+    pub message: String,
+}
+
+impl HookConfigError {
+    fn new(message: impl Into<String>) -> Self {
+        HookConfigError {
+            message: message.into(),
+        }
+    }
+}
+
+/// What a hook gets on stdin as JSON: the common fields plus event-specific ones.
+#[derive(Debug, Clone, Default)]
+pub struct HookInput {
+    pub session_id: String,
+    pub transcript_path: String,
+    /// The hook's working directory, also sent as `cwd`. Empty = Tandem's own.
+    pub cwd: PathBuf,
+    /// Given to the hook as `CLAUDE_PROJECT_DIR` and `TANDEM_PROJECT_DIR`.
+    pub project_dir: PathBuf,
+    /// Ignored by `Hooks::run`, which always sends the event it runs: one
+    /// input can then serve several events.
+    pub hook_event_name: Option<HookEvent>,
+    /// Event-specific fields: tool_name, tool_input, tool_response, prompt,
+    /// source, stop_hook_active, message, trigger...
+    pub extra: Map<String, Value>,
+}
+
+impl HookInput {
+    /// The JSON a hook reads for `event`. The common fields are written after
+    /// `extra` so an event-specific field can never pass for one of them.
+    pub fn to_json(&self, event: HookEvent) -> Value {
+        let mut json = self.extra.clone();
+        json.insert("session_id".into(), self.session_id.clone().into());
+        json.insert(
+            "transcript_path".into(),
+            self.transcript_path.clone().into(),
+        );
+        json.insert("cwd".into(), self.cwd.to_string_lossy().into_owned().into());
+        json.insert("hook_event_name".into(), event.as_str().into());
+        Value::Object(json)
+    }
+}
+
+/// The merged answer of every hook that ran for one event.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct HookOutcome {
+    /// A hook blocked the action (exit code 2, or JSON decision "block" /
+    /// permissionDecision "deny" / continue false): the reason, to give to the
+    /// model. Check this before `permission`.
+    pub blocked: Option<String>,
+    /// permissionDecision from PreToolUse JSON: Some(Allow) skips the approval
+    /// prompt, Some(Ask) forces one, Some(Deny) also sets `blocked`.
+    pub permission: Option<HookPermission>,
+    /// Text to add to the model's context (additionalContext; plain stdout of
+    /// UserPromptSubmit and SessionStart hooks).
+    pub context: Vec<String>,
+    /// `continue: false`: stop the whole run, with `stopReason`.
+    pub stop: Option<String>,
+    /// Non-blocking problems (other exit codes, timeouts, unparsable JSON)
+    /// for the user, each naming the hook command.
+    pub errors: Vec<String>,
+}
+
+/// The hooks of every settings layer. Default = no hooks.
+#[derive(Debug, Clone, Default)]
+pub struct Hooks {
+    groups: HashMap<HookEvent, Vec<MatcherGroup>>,
+}
+
+/// One entry of an event's list: the commands run when `matcher` matches.
+#[derive(Debug, Clone)]
+struct MatcherGroup {
+    matcher: Matcher,
+    commands: Vec<HookCommand>,
+}
+
+#[derive(Debug, Clone)]
+enum Matcher {
+    All,
+    /// Anchored to the whole subject, so a plain name is an exact match.
+    Regex(regex::Regex),
+}
+
+impl Matcher {
+    fn matches(&self, subject: &str) -> bool {
+        match self {
+            Matcher::All => true,
+            Matcher::Regex(r) => r.is_match(subject),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct HookCommand {
+    command: String,
+    timeout: Duration,
+}
+
+impl Hooks {
+    /// Later layers add hooks; nothing is replaced.
+    pub fn extend(&mut self, other: Hooks) {
+        for (event, groups) in other.groups {
+            self.groups.entry(event).or_default().extend(groups);
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.groups
+            .values()
+            .flatten()
+            .all(|g| g.commands.is_empty())
+    }
+
+    /// Run every hook of `event` whose matcher matches `subject` (the tool
+    /// name for Pre/PostToolUse, SessionStart's source, PreCompact's
+    /// trigger...; `None` or an event without matchers runs them all), all in
+    /// parallel, and combine their results.
+    pub async fn run(
+        &self,
+        event: HookEvent,
+        subject: Option<&str>,
+        input: &HookInput,
+    ) -> HookOutcome {
+        let commands = self.matching(event, subject);
+        if commands.is_empty() {
+            return HookOutcome::default();
+        }
+        let stdin = input.to_json(event).to_string();
+        let finished =
+            futures::future::join_all(commands.iter().map(|c| run::execute(c, &stdin, input)))
+                .await;
+        outcome::combine(
+            commands
+                .iter()
+                .zip(finished)
+                .map(|(c, f)| run::interpret(event, &c.command, f)),
+        )
+    }
+
+    /// The commands to run, in settings order, each command string once:
+    /// Claude runs identical commands once even when several matchers list them.
+    fn matching(&self, event: HookEvent, subject: Option<&str>) -> Vec<&HookCommand> {
+        let mut seen = HashSet::new();
+        self.groups
+            .get(&event)
+            .into_iter()
+            .flatten()
+            .filter(|g| match subject {
+                Some(s) if event.uses_matcher() => g.matcher.matches(s),
+                _ => true,
+            })
+            .flat_map(|g| &g.commands)
+            .filter(|c| seen.insert(c.command.as_str()))
+            .collect()
+    }
+}

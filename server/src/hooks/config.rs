@@ -1,0 +1,247 @@
+//! Reading the `hooks` object of a Claude settings file:
+//! `{"EventName": [{"matcher": "Bash|Edit", "hooks": [{"type": "command", "command": "...", "timeout": 30}]}]}`.
+//! Mistakes are errors naming where they are, because a hook that silently
+//! does not run is a check the user believes in and does not have.
+
+use super::{HookCommand, HookConfigError, HookEvent, Hooks, Matcher, MatcherGroup};
+use serde_json::Value;
+use std::time::Duration;
+
+/// Claude's default when a hook gives no `timeout`.
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+
+impl Hooks {
+    /// The `hooks` object of a Claude settings file (a missing key = no
+    /// hooks). Unknown events are an error naming them; a matcher that is not
+    /// a valid regex is an error.
+    pub fn from_claude_settings(settings: &Value) -> Result<Hooks, HookConfigError> {
+        let hooks = match settings.get("hooks") {
+            None | Some(Value::Null) => return Ok(Hooks::default()),
+            Some(Value::Object(h)) => h,
+            Some(_) => {
+                return Err(HookConfigError::new(
+                    "`hooks` must be an object mapping event names to lists of matchers",
+                ));
+            }
+        };
+        // Name every unknown event at once rather than one per attempt.
+        let unknown: Vec<_> = hooks
+            .keys()
+            .filter(|k| k.parse::<HookEvent>().is_err())
+            .map(|k| format!("`{k}`"))
+            .collect();
+        if !unknown.is_empty() {
+            let known: Vec<_> = HookEvent::ALL.iter().map(|e| e.as_str()).collect();
+            return Err(HookConfigError::new(format!(
+                "unknown hook event{} {} (known events: {})",
+                if unknown.len() > 1 { "s" } else { "" },
+                unknown.join(", "),
+                known.join(", ")
+            )));
+        }
+
+        let mut out = Hooks::default();
+        for (name, groups) in hooks {
+            let event: HookEvent = name.parse()?;
+            let groups = groups.as_array().ok_or_else(|| {
+                HookConfigError::new(format!("`hooks.{name}` must be a list of matchers"))
+            })?;
+            let parsed = groups
+                .iter()
+                .enumerate()
+                .map(|(i, g)| group(g, &format!("hooks.{name}[{i}]")))
+                .collect::<Result<Vec<_>, _>>()?;
+            out.groups.entry(event).or_default().extend(parsed);
+        }
+        Ok(out)
+    }
+}
+
+fn group(value: &Value, at: &str) -> Result<MatcherGroup, HookConfigError> {
+    let err = |what: &str| HookConfigError::new(format!("`{at}`: {what}"));
+    let obj = value
+        .as_object()
+        .ok_or_else(|| err("must be an object with `matcher` and `hooks`"))?;
+    let matcher = match obj.get("matcher") {
+        None | Some(Value::Null) => Matcher::All,
+        Some(Value::String(m)) => matcher(m).map_err(|e| err(&e))?,
+        Some(_) => return Err(err("`matcher` must be a string")),
+    };
+    let hooks = obj
+        .get("hooks")
+        .and_then(Value::as_array)
+        .ok_or_else(|| err("`hooks` must be a list"))?;
+    let mut commands = Vec::new();
+    for (i, h) in hooks.iter().enumerate() {
+        if let Some(c) = command(h, &format!("{at}.hooks[{i}]"))? {
+            commands.push(c);
+        }
+    }
+    Ok(MatcherGroup { matcher, commands })
+}
+
+/// Empty and `*` match everything; anything else is a regex that must match
+/// the whole subject, so `Bash` does not also catch `BashOutput`.
+fn matcher(m: &str) -> Result<Matcher, String> {
+    let m = m.trim();
+    if m.is_empty() || m == "*" {
+        return Ok(Matcher::All);
+    }
+    regex::Regex::new(&format!("^(?:{m})$"))
+        .map(Matcher::Regex)
+        .map_err(|e| format!("matcher `{m}` is not a valid regex: {e}"))
+}
+
+/// A `command` hook, or None for a hook type Tandem cannot run (Claude's
+/// `prompt` hooks ask a model): skipped with a warning so the rest of the
+/// user's hooks still work.
+fn command(value: &Value, at: &str) -> Result<Option<HookCommand>, HookConfigError> {
+    let err = |what: &str| HookConfigError::new(format!("`{at}`: {what}"));
+    let obj = value
+        .as_object()
+        .ok_or_else(|| err("must be an object with `type` and `command`"))?;
+    match obj.get("type").and_then(Value::as_str) {
+        Some("command") => {}
+        Some(other) => {
+            tracing::warn!("{at}: hooks of type `{other}` are not supported; skipped");
+            return Ok(None);
+        }
+        None => return Err(err("`type` must be a string, e.g. \"command\"")),
+    }
+    let command = obj
+        .get("command")
+        .and_then(Value::as_str)
+        .filter(|c| !c.trim().is_empty())
+        .ok_or_else(|| err("`command` must be a non-empty string"))?;
+    let timeout = match obj.get("timeout") {
+        None | Some(Value::Null) => DEFAULT_TIMEOUT,
+        Some(t) => t
+            .as_f64()
+            .filter(|s| s.is_finite() && *s > 0.0)
+            .and_then(|s| Duration::try_from_secs_f64(s).ok())
+            .ok_or_else(|| err("`timeout` must be a positive number of seconds"))?,
+    };
+    Ok(Some(HookCommand {
+        command: command.to_string(),
+        timeout,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn parse(v: Value) -> Result<Hooks, HookConfigError> {
+        Hooks::from_claude_settings(&v)
+    }
+
+    #[test]
+    fn missing_or_null_hooks_is_no_hooks() {
+        assert!(parse(json!({"model": "x"})).unwrap().is_empty());
+        assert!(parse(json!({"hooks": null})).unwrap().is_empty());
+        assert!(parse(json!({"hooks": {}})).unwrap().is_empty());
+        assert!(Hooks::default().is_empty());
+    }
+
+    #[test]
+    fn reads_the_documented_example() {
+        let h = parse(json!({"hooks": {
+            "PreToolUse": [{"matcher": "Bash|Edit", "hooks": [{"type": "command", "command": "./check.sh", "timeout": 30}]}],
+            "UserPromptSubmit": [{"hooks": [{"type": "command", "command": "echo context"}]}]
+        }}))
+        .unwrap();
+        assert!(!h.is_empty());
+        let pre = h.matching(HookEvent::PreToolUse, Some("Edit"));
+        assert_eq!(
+            pre,
+            [&HookCommand {
+                command: "./check.sh".into(),
+                timeout: Duration::from_secs(30)
+            }]
+        );
+        assert!(h.matching(HookEvent::PreToolUse, Some("Read")).is_empty());
+        let prompt = h.matching(HookEvent::UserPromptSubmit, None);
+        assert_eq!(prompt[0].timeout, DEFAULT_TIMEOUT);
+    }
+
+    #[test]
+    fn unknown_events_are_named() {
+        let e = parse(json!({"hooks": {"PreToolUse": [], "BeforeTool": [], "AfterAll": []}}))
+            .unwrap_err()
+            .message;
+        assert!(
+            e.contains("`BeforeTool`") && e.contains("`AfterAll`"),
+            "{e}"
+        );
+        assert!(e.contains("PreToolUse"), "lists the known ones: {e}");
+        let e = "Pretooluse".parse::<HookEvent>().unwrap_err().message;
+        assert!(e.contains("`Pretooluse`"), "{e}");
+    }
+
+    #[test]
+    fn event_names_round_trip() {
+        for e in HookEvent::ALL {
+            assert_eq!(e.to_string().parse::<HookEvent>().unwrap(), e);
+        }
+    }
+
+    #[test]
+    fn bad_regex_is_an_error_naming_it() {
+        let e = parse(json!({"hooks": {"PreToolUse": [{"matcher": "Bash(", "hooks": []}]}}))
+            .unwrap_err()
+            .message;
+        assert!(
+            e.contains("hooks.PreToolUse[0]") && e.contains("`Bash(`"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn malformed_entries_are_errors() {
+        for bad in [
+            json!({"hooks": []}),
+            json!({"hooks": {"Stop": {}}}),
+            json!({"hooks": {"Stop": [{"matcher": 3, "hooks": []}]}}),
+            json!({"hooks": {"Stop": [{"matcher": "x"}]}}),
+            json!({"hooks": {"Stop": [{"hooks": [{"command": "x"}]}]}}),
+            json!({"hooks": {"Stop": [{"hooks": [{"type": "command"}]}]}}),
+            json!({"hooks": {"Stop": [{"hooks": [{"type": "command", "command": "x", "timeout": 0}]}]}}),
+            json!({"hooks": {"Stop": [{"hooks": [{"type": "command", "command": "x", "timeout": "5"}]}]}}),
+        ] {
+            assert!(parse(bad.clone()).is_err(), "accepted {bad}");
+        }
+    }
+
+    #[test]
+    fn unsupported_hook_types_are_skipped() {
+        let h = parse(json!({"hooks": {"Stop": [{"hooks": [
+            {"type": "prompt", "prompt": "are you done?"},
+            {"type": "command", "command": "true"}
+        ]}]}}))
+        .unwrap();
+        let cmds = h.matching(HookEvent::Stop, None);
+        assert_eq!(cmds.len(), 1);
+        assert_eq!(cmds[0].command, "true");
+    }
+
+    #[test]
+    fn extend_adds_later_layers_after_earlier_ones() {
+        let mut user =
+            parse(json!({"hooks": {"Stop": [{"hooks": [{"type": "command", "command": "a"}]}]}}))
+                .unwrap();
+        let project = parse(json!({"hooks": {
+            "Stop": [{"hooks": [{"type": "command", "command": "b"}]}],
+            "SessionEnd": [{"hooks": [{"type": "command", "command": "c"}]}]
+        }}))
+        .unwrap();
+        user.extend(project);
+        let stop: Vec<_> = user
+            .matching(HookEvent::Stop, None)
+            .iter()
+            .map(|c| c.command.as_str())
+            .collect();
+        assert_eq!(stop, ["a", "b"]);
+        assert_eq!(user.matching(HookEvent::SessionEnd, None).len(), 1);
+    }
+}
