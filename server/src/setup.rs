@@ -2,11 +2,15 @@
 //! configuration and the tool context. Shared by every face (`tandem exec`,
 //! `tandem lsp`) so a run is configured the same way wherever it starts.
 
-use crate::agent::SessionConfig;
+use crate::agent::{Gate, SessionConfig};
+use crate::config::claude;
 use crate::config::{Layer, Settings, load_settings, project_config_path, user_config_path};
+use crate::hooks::Hooks;
 use crate::model::{ModelTable, Provider, select};
+use crate::policy::{Mode, Rules};
 use crate::sandbox;
 use crate::tools::ToolContext;
+use crate::tools::approval::Approver;
 use crate::workspace::Workspace;
 use std::path::Path;
 use std::sync::Arc;
@@ -105,7 +109,12 @@ pub fn tool_context(
         std::env::current_exe().map_err(|e| format!("cannot find the tandem binary: {e}"))?;
     let task_dir =
         sandbox::task_dir(&root).map_err(|e| format!("cannot make a sandbox folder: {e}"))?;
-    let sandbox = sandbox::create(&settings.sandbox, &root, &task_dir, &helper)
+    // `local` mode is the pair-programming end: commands run in the workspace.
+    let mut sandbox_settings = settings.sandbox.clone();
+    if settings.permissions.mode == Some(Mode::Local) {
+        sandbox_settings.backend = sandbox::BackendChoice::Local;
+    }
+    let sandbox = sandbox::create(&sandbox_settings, &root, &task_dir, &helper)
         .map_err(|e| format!("cannot set up the sandbox: {e}"))?;
     let mut ctx = ToolContext::new(workspace, cancel);
     if let Some(secs) = settings.agent.shell_timeout_secs {
@@ -114,4 +123,46 @@ pub fn tool_context(
     ctx.output_limit = config.tool_output_limit;
     ctx.sandbox = Some(sandbox);
     Ok(ctx)
+}
+
+/// The gate for a session: mode, rules (Tandem's config, Claude's settings
+/// files, `extra_allow` from flags), hooks, and who to ask.
+pub fn gate(
+    root: &Path,
+    settings: &Settings,
+    extra_allow: &[String],
+    approver: Option<Arc<dyn Approver>>,
+) -> Result<Gate, String> {
+    let p = &settings.permissions;
+    let mut allow = p.allow.clone();
+    allow.extend(extra_allow.iter().cloned());
+    let mut rules =
+        Rules::parse(&allow, &p.ask, &p.deny, root).map_err(|e| format!("permissions: {e}"))?;
+    let home = dirs::home_dir();
+    let (claude_rules, mut hooks) = claude::load(root, home.as_deref())?;
+    rules.extend(claude_rules);
+    if !settings.hooks.is_empty() {
+        let table = serde_json::to_value(&settings.hooks).map_err(|e| format!("hooks: {e}"))?;
+        let ours = Hooks::from_claude_settings(&serde_json::json!({ "hooks": table }))
+            .map_err(|e| format!("hooks: {e}"))?;
+        hooks.extend(ours);
+    }
+    let save_root = root.to_path_buf();
+    Ok(Gate {
+        mode: p.mode.unwrap_or_default(),
+        rules: std::sync::Mutex::new(rules),
+        hooks,
+        approver,
+        save_rule: Some(Arc::new(move |rule: &str| {
+            claude::save_allow_rule(&save_root, rule)
+        })),
+        root: root.to_path_buf(),
+        session_id: session_id(),
+    })
+}
+
+fn session_id() -> String {
+    use rand::Rng;
+    let n: u128 = rand::rng().random();
+    format!("{n:032x}")
 }

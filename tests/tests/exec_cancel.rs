@@ -64,6 +64,7 @@ fn cancel_during_a_command(backend: &str, seconds: &str) {
         .args(["--provider", "openai-chat", "--model", "m"])
         .args(["--base-url", &base_url("openai-chat", &server.url())])
         .args(["-c", &format!("sandbox.backend=\"{backend}\"")])
+        .args(["--mode", "auto"])
         .arg("-C")
         .arg(repo.path())
         .stdout(std::process::Stdio::piped())

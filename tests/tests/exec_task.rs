@@ -56,6 +56,9 @@ fn multi_turn_task_ends_in_the_expected_diff_for_every_protocol() {
             .arg(repo.path())
             .env("TEST_API_KEY", "x")
             .args(["-c", "model.api_key_env=\"TEST_API_KEY\""])
+            // Commands ask by default; these rules allow both parts of the
+            // compound command the script runs.
+            .args(["--allow", "Bash(ls:*)", "--allow", "Bash(echo:*)"])
             .output()
             .unwrap();
         let stdout = String::from_utf8_lossy(&out.stdout);

@@ -61,7 +61,15 @@ fn commands_ask_first_and_a_denial_reaches_the_model() {
         .iter()
         .map(|a| a["title"].as_str().unwrap())
         .collect();
-    assert_eq!(titles, ["Allow once", "Always allow", "Deny"]);
+    assert_eq!(
+        titles,
+        [
+            "Allow once",
+            "Always allow",
+            "Always allow in this project",
+            "Deny"
+        ]
+    );
 
     lsp.set_answer(Answer::Pick("Deny".into()));
     let denied = result_of("run-q2-deny");
@@ -338,4 +346,42 @@ fn selection_and_function_actions_start_runs_with_the_code() {
     lsp.wait_run_finished(r["result"]["run"].as_u64().unwrap());
     let body = model.requests()[1].body.clone();
     assert!(body.contains("Write tests for `greet`"), "{body}");
+}
+
+#[test]
+fn sandboxed_commands_see_the_unsaved_buffer_and_their_writes_join_the_proposal() {
+    let model = ScriptedServer::start(
+        Script::new()
+            .turn(Turn::new().tool_use(
+                "shell",
+                json!({"command": "grep -c UNSAVED src/greet.py; echo out > made.txt"}),
+            ))
+            .turn(Turn::say("done")),
+    );
+    let repo = fixture("greeter");
+    let mut options = scripted_options(&model.url());
+    options["permissions"] = json!({ "mode": "auto" });
+    let lsp = LspClient::start(repo.path(), options, Enc::Utf16);
+    lsp.open("src/greet.py");
+    lsp.type_text("src/greet.py", (0, 0), (0, 0), "# UNSAVED edit\n");
+    let run = start_run(&lsp, "check");
+    assert_eq!(lsp.wait_run_finished(run), "done");
+    let result = tool_results(&model.requests()[1]).join("\n");
+    assert!(
+        result.starts_with("1\n"),
+        "the command saw the unsaved text: {result}"
+    );
+    assert!(!repo.path().join("made.txt").exists());
+    assert_eq!(
+        hunk_count(&lsp, "made.txt"),
+        1,
+        "the command's file is proposed"
+    );
+}
+
+fn hunk_count(lsp: &LspClient, rel: &str) -> usize {
+    lsp.code_lenses(rel)
+        .iter()
+        .filter(|l| l["command"]["command"] == "tandem.acceptHunk")
+        .count()
 }

@@ -3,8 +3,8 @@
 //! failure becomes a result the model can read; output is truncated.
 
 use super::events::Event;
+use super::gate::Gate;
 use crate::model::Block;
-use crate::tools::approval::{Approval, ApprovalRequest, summarize};
 use crate::tools::{Permission, Registry, ToolContext, ToolOutput, truncate::truncate_middle};
 use serde_json::Value;
 use tokio::sync::mpsc::UnboundedSender;
@@ -23,6 +23,7 @@ pub async fn run_calls(
     calls: Vec<Call>,
     tools: &Registry,
     ctx: &ToolContext,
+    gate: &Gate,
     output_limit: usize,
     events: &UnboundedSender<Event>,
 ) -> Vec<Block> {
@@ -59,7 +60,7 @@ pub async fn run_calls(
                 });
             }
             let outputs =
-                futures::future::join_all(batch.iter().map(|c| run_one(c, tools, ctx))).await;
+                futures::future::join_all(batch.iter().map(|c| run_one(c, tools, ctx, gate))).await;
             for (call, mut output) in batch.iter().zip(outputs) {
                 output.content = truncate_middle(&output.content, output_limit);
                 let _ = events.send(Event::ToolCallFinished {
@@ -82,7 +83,7 @@ pub async fn run_calls(
     results
 }
 
-async fn run_one(call: &Call, tools: &Registry, ctx: &ToolContext) -> ToolOutput {
+async fn run_one(call: &Call, tools: &Registry, ctx: &ToolContext, gate: &Gate) -> ToolOutput {
     let Some(tool) = tools.get(&call.name) else {
         let names: Vec<&str> = tools.names().collect();
         return ToolOutput::error(format!(
@@ -101,23 +102,15 @@ async fn run_one(call: &Call, tools: &Registry, ctx: &ToolContext) -> ToolOutput
             call.name
         ));
     }
-    if tool.permission() == Permission::Execute
-        && let Some(approver) = &ctx.approver
+    if let Err(refusal) = gate
+        .before(&call.name, tool.permission(), &call.input)
+        .await
     {
-        let request = ApprovalRequest {
-            tool: call.name.clone(),
-            summary: summarize(&call.name, &call.input),
-            input: call.input.clone(),
-        };
-        if let Approval::Deny(reason) = approver.approve(&request).await {
-            return ToolOutput::error(format!(
-                "the user did not allow `{}`: {reason}. Do not retry it as is; \
-                 ask the user or find another way.",
-                request.summary
-            ));
-        }
+        return refusal;
     }
-    tool.run(call.input.clone(), ctx).await
+    let mut output = tool.run(call.input.clone(), ctx).await;
+    gate.after(&call.name, &call.input, &mut output).await;
+    output
 }
 
 fn result_block(call: &Call, output: ToolOutput) -> Block {

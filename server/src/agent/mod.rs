@@ -4,9 +4,11 @@
 mod compaction;
 mod dispatch;
 mod events;
+pub mod gate;
 pub mod instructions;
 mod prompt;
 mod session;
 
 pub use events::{Event, Outcome};
+pub use gate::Gate;
 pub use session::{CostFn, Session, SessionConfig, SteerHandle};

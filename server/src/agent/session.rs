@@ -5,12 +5,15 @@
 use super::compaction;
 use super::dispatch::{Call, run_calls};
 use super::events::{Event, Outcome};
+use super::gate::Gate;
 use super::instructions;
 use super::prompt::system_prompt;
+use crate::hooks::{HookEvent, HookOutcome};
 use crate::model::{
     Block, Message, ModelDelta, ModelError, ModelRequest, ModelResponse, Provider, Role, Usage,
 };
 use crate::tools::{Registry, ToolContext};
+use serde_json::json;
 use std::path::PathBuf;
 use std::sync::Arc;
 use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
@@ -84,6 +87,7 @@ pub struct Session {
     steer_tx: UnboundedSender<String>,
     steer_rx: UnboundedReceiver<String>,
     turn: u32,
+    gate: Arc<Gate>,
 }
 
 impl Session {
@@ -112,7 +116,21 @@ impl Session {
             steer_tx,
             steer_rx,
             turn: 0,
+            gate: Arc::new(Gate::open(PathBuf::new())),
         }
+    }
+
+    /// Permissions, approvals and hooks for this session's tool calls.
+    pub fn with_gate(mut self, gate: Arc<Gate>) -> Self {
+        self.gate = gate;
+        self
+    }
+
+    /// Run the SessionEnd hooks (the session will take no more requests).
+    pub async fn end(&self, reason: &str) {
+        self.gate
+            .event(HookEvent::SessionEnd, None, json!({ "reason": reason }))
+            .await;
     }
 
     pub fn steer_handle(&self) -> SteerHandle {
@@ -152,8 +170,33 @@ impl Session {
                 instructions: ins.loaded.iter().map(|p| p.display().to_string()).collect(),
                 sandbox: self.ctx.sandbox.as_ref().map(|s| s.describe()),
             });
+            let start = self
+                .gate
+                .event(
+                    HookEvent::SessionStart,
+                    Some("startup"),
+                    json!({ "source": "startup" }),
+                )
+                .await;
+            self.hook_context(&start);
+        }
+        let submit = self
+            .gate
+            .event(
+                HookEvent::UserPromptSubmit,
+                None,
+                json!({ "prompt": prompt }),
+            )
+            .await;
+        self.hook_context(&submit);
+        if let Some(reason) = submit.blocked.or(submit.stop) {
+            self.emit(Event::Error {
+                message: format!("a UserPromptSubmit hook blocked the prompt: {reason}"),
+            });
+            return self.finish(Outcome::Done);
         }
         self.add_user_text(prompt.to_string());
+        let mut stop_hook_active = false;
 
         for _ in 0..self.config.max_turns {
             if self.ctx.cancel.is_cancelled() {
@@ -189,13 +232,30 @@ impl Session {
             let text = response.message.text();
             self.messages.push(response.message);
             if calls.is_empty() {
+                // A Stop hook may send the agent back to work (once per
+                // stop, so a hook cannot loop it forever).
+                let stop = self
+                    .gate
+                    .event(
+                        HookEvent::Stop,
+                        None,
+                        json!({ "stop_hook_active": stop_hook_active }),
+                    )
+                    .await;
+                if let Some(reason) = stop.blocked.filter(|_| !stop_hook_active) {
+                    stop_hook_active = true;
+                    self.add_user_text(format!("[Stop hook] {reason}"));
+                    continue;
+                }
                 self.emit(Event::Message { text });
                 return self.finish(Outcome::Done);
             }
+            stop_hook_active = false;
             let results = run_calls(
                 calls,
                 &self.tools,
                 &self.ctx,
+                &self.gate,
                 self.config.tool_output_limit,
                 &self.events,
             )
@@ -209,6 +269,14 @@ impl Session {
             return self.finish(Outcome::Cancelled);
         }
         self.finish(Outcome::TurnLimit)
+    }
+
+    /// Hook output meant for the model joins the conversation as context
+    /// (the gate reports hook problems).
+    fn hook_context(&mut self, outcome: &HookOutcome) {
+        if !outcome.context.is_empty() {
+            self.add_user_text(format!("[hook context]\n{}", outcome.context.join("\n")));
+        }
     }
 
     /// Add user text, joining the pending user message (tool results, or an
@@ -302,6 +370,13 @@ impl Session {
     /// Replace the older part of the conversation with a summary. A failure
     /// is reported and the run goes on uncompacted.
     async fn compact(&mut self) {
+        self.gate
+            .event(
+                HookEvent::PreCompact,
+                Some("auto"),
+                json!({ "trigger": "auto" }),
+            )
+            .await;
         let Some(split) = compaction::split_point(&self.messages, self.config.keep_recent_messages)
         else {
             return;

@@ -1,6 +1,7 @@
 //! `tandem exec "PROMPT"`: one headless run in a repository, ending with the
 //! proposal as a diff, the files read, the commands run and the cost.
 
+use super::approvals::{Approvals, spawn_stdin};
 use super::human::{HumanProgress, render_report};
 use super::overrides::parse_override;
 use super::report::{RunReport, exit_code, summarize_files};
@@ -52,6 +53,17 @@ pub struct ExecArgs {
     /// Override any setting, e.g. `-c model.max_retries=2` (value in TOML).
     #[arg(short = 'c', long = "config", value_name = "KEY=VALUE")]
     pub overrides: Vec<String>,
+    /// Permission mode: read-only, ask (the default), auto or local (no sandbox).
+    #[arg(long, value_name = "MODE")]
+    pub mode: Option<String>,
+    /// Allow calls matching RULE without asking, in Claude Code's syntax
+    /// (e.g. 'Bash(npm run test:*)', 'Edit(src/**)'). Repeatable.
+    #[arg(long = "allow", value_name = "RULE")]
+    pub allow: Vec<String>,
+    /// A call that needs approval: `prompt` asks on the terminal (default
+    /// when standard input is a terminal), `deny` refuses it (default otherwise).
+    #[arg(long, value_enum)]
+    pub approvals: Option<Approvals>,
     /// Treat each line typed on standard input as a steering message
     /// (the default when standard input is a terminal).
     #[arg(long)]
@@ -171,6 +183,9 @@ fn flag_layers(args: &ExecArgs) -> Result<Vec<Layer>, String> {
     if let Some(n) = args.max_turns {
         set("agent", "max_turns", i64::from(n).into());
     }
+    if let Some(mode) = &args.mode {
+        set("permissions", "mode", mode.clone().into());
+    }
     layers.push(Layer::Table(flags));
     for o in &args.overrides {
         layers.push(Layer::Table(parse_override(o)?));
@@ -197,7 +212,7 @@ impl PreparedRun {
         let table = self.table.clone();
         let model = self.config.model.clone();
         let cost = Arc::new(move |u: &Usage| table.cost(&model, u));
-        let mut session = Session::new(
+        let session = Session::new(
             self.provider,
             self.provider_name,
             builtin_tools(),
@@ -206,10 +221,28 @@ impl PreparedRun {
             tx,
             cost.clone(),
         );
-
-        if args.steer_from_stdin || (std::io::stdin().is_terminal() && args.prompt != "-") {
-            spawn_stdin_steering(session.steer_handle());
-        }
+        let interactive = std::io::stdin().is_terminal() && args.prompt != "-";
+        let approvals = args.approvals.unwrap_or(if interactive {
+            Approvals::Prompt
+        } else {
+            Approvals::Deny
+        });
+        let steer = (args.steer_from_stdin || interactive).then(|| session.steer_handle());
+        let approver: Option<Arc<dyn crate::tools::approval::Approver>> =
+            if steer.is_some() || approvals == Approvals::Prompt {
+                let terminal = spawn_stdin(steer, self.settings.agent.approval_timeout_secs);
+                (approvals == Approvals::Prompt).then_some(terminal as _)
+            } else {
+                None
+            };
+        let gate = match setup::gate(self.workspace.root(), &self.settings, &args.allow, approver) {
+            Ok(g) => g,
+            Err(message) => {
+                eprintln!("error: {message}");
+                return 2;
+            }
+        };
+        let mut session = session.with_gate(Arc::new(gate));
         spawn_interrupt_handler(cancel.clone());
 
         let json = args.json;
@@ -239,6 +272,7 @@ impl PreparedRun {
         });
 
         let outcome = session.run(&self.prompt).await;
+        session.end("exec finished").await;
         let usage = session.usage();
         drop(session); // closes the event channel so the printer ends
         let (turns, message, error) = printer.await.unwrap_or_default();
@@ -280,21 +314,6 @@ impl PreparedRun {
         }
         exit_code(outcome)
     }
-}
-
-fn spawn_stdin_steering(handle: crate::agent::SteerHandle) {
-    // A blocking thread: tokio's stdin would keep the runtime alive at exit.
-    std::thread::spawn(move || {
-        let stdin = std::io::stdin();
-        let mut line = String::new();
-        while stdin.read_line(&mut line).is_ok_and(|n| n > 0) {
-            let text = line.trim();
-            if !text.is_empty() {
-                handle.send(text.to_string());
-            }
-            line.clear();
-        }
-    });
 }
 
 /// First Ctrl-C cancels the run cleanly; a second one exits at once.

@@ -1,5 +1,6 @@
 //! The terminal face: `tandem exec` and its output.
 
+pub mod approvals;
 pub mod exec;
 pub mod human;
 mod overrides;

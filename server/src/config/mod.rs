@@ -3,8 +3,9 @@
 //! command-line flags. Each file is checked on its own first so an error
 //! names the file, line and column; the layers are then merged table by table.
 
+pub mod claude;
 mod load;
 mod settings;
 
 pub use load::{ConfigError, Layer, load_settings, project_config_path, user_config_path};
-pub use settings::{AgentSettings, Settings};
+pub use settings::{AgentSettings, PermissionSettings, Settings};

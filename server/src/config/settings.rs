@@ -19,6 +19,26 @@ pub struct Settings {
     /// Where commands run and what they may reach.
     #[serde(default)]
     pub sandbox: crate::sandbox::SandboxSettings,
+    /// Permission mode and allow / ask / deny rules (Claude Code's syntax).
+    #[serde(default)]
+    pub permissions: PermissionSettings,
+    /// Hooks in Claude Code's shape (`[[hooks.PreToolUse]]` with `matcher`
+    /// and `hooks = [{ type = "command", command = "…" }]`).
+    #[serde(default)]
+    pub hooks: toml::Table,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PermissionSettings {
+    /// read-only, ask (the default), auto or local.
+    pub mode: Option<crate::policy::Mode>,
+    #[serde(default)]
+    pub allow: Vec<String>,
+    #[serde(default)]
+    pub ask: Vec<String>,
+    #[serde(default)]
+    pub deny: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]

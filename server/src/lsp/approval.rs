@@ -10,6 +10,7 @@ use tower_lsp_server::ls_types::{MessageActionItem, MessageType};
 
 pub const ALLOW_ONCE: &str = "Allow once";
 pub const ALWAYS_ALLOW: &str = "Always allow";
+pub const ALWAYS_ALLOW_PROJECT: &str = "Always allow in this project";
 pub const DENY: &str = "Deny";
 
 pub struct EditorApprover {
@@ -29,18 +30,7 @@ impl EditorApprover {
 #[async_trait]
 impl Approver for EditorApprover {
     async fn approve(&self, request: &ApprovalRequest) -> Approval {
-        let key = format!("{}\u{0}{}", request.tool, request.summary);
-        if self
-            .backend
-            .state
-            .lock()
-            .unwrap()
-            .always_allow
-            .contains(&key)
-        {
-            return Approval::Allow;
-        }
-        let actions = [ALLOW_ONCE, ALWAYS_ALLOW, DENY]
+        let actions = [ALLOW_ONCE, ALWAYS_ALLOW, ALWAYS_ALLOW_PROJECT, DENY]
             .iter()
             .map(|t| MessageActionItem {
                 title: t.to_string(),
@@ -57,10 +47,8 @@ impl Approver for EditorApprover {
                 .show_message_request(MessageType::WARNING, message, Some(actions));
         match tokio::time::timeout(self.timeout, ask).await {
             Ok(Ok(Some(item))) if item.title == ALLOW_ONCE => Approval::Allow,
-            Ok(Ok(Some(item))) if item.title == ALWAYS_ALLOW => {
-                self.backend.state.lock().unwrap().always_allow.insert(key);
-                Approval::Allow
-            }
+            Ok(Ok(Some(item))) if item.title == ALWAYS_ALLOW => Approval::AllowSession,
+            Ok(Ok(Some(item))) if item.title == ALWAYS_ALLOW_PROJECT => Approval::AllowProject,
             Ok(Ok(_)) => Approval::Deny("the user denied it".into()),
             Ok(Err(e)) => Approval::Deny(format!("the editor could not ask ({e})")),
             Err(_) => Approval::Deny(format!(

@@ -39,8 +39,6 @@ pub struct State {
     pub reviewed: HashMap<String, usize>,
     /// Files that have tandem diagnostics published, to clear them later.
     pub published: HashSet<String>,
-    /// Commands the user chose "Always allow" for, this session.
-    pub always_allow: HashSet<String>,
 }
 
 #[derive(Clone)]

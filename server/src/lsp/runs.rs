@@ -134,11 +134,10 @@ async fn drive(
         chosen.thinking_budget,
         &loaded,
     );
-    let mut ctx = setup::tool_context(workspace, cancel.clone(), &loaded.settings, &config)?;
-    ctx.approver = Some(Arc::new(EditorApprover::new(
-        backend.clone(),
-        loaded.settings.agent.approval_timeout_secs,
-    )));
+    let ctx = setup::tool_context(workspace, cancel.clone(), &loaded.settings, &config)?;
+    let approver =
+        EditorApprover::new(backend.clone(), loaded.settings.agent.approval_timeout_secs);
+    let gate = setup::gate(&root, &loaded.settings, &[], Some(Arc::new(approver)))?;
     let (tx, rx) = mpsc::unbounded_channel();
     let table = loaded.table.clone();
     let model = chosen.model.clone();
@@ -150,7 +149,8 @@ async fn drive(
         config,
         tx,
         Arc::new(move |u: &Usage| table.cost(&model, u)),
-    );
+    )
+    .with_gate(Arc::new(gate));
     if let Some(handle) = backend.state.lock().unwrap().runs.get_mut(&id) {
         handle.steer = Some(session.steer_handle());
     }
@@ -178,6 +178,7 @@ async fn drive(
     };
     let forward = tokio::spawn(forward_events(backend.clone(), id, rx, progress));
     let outcome = session.run(&prompt).await;
+    session.end("run finished").await;
     drop(session); // closes the event channel
     let error = forward.await.ok().flatten();
     match (outcome, error) {

@@ -16,7 +16,12 @@ pub struct ApprovalRequest {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Approval {
+    /// This once.
     Allow,
+    /// This and calls like it, for the rest of the session.
+    AllowSession,
+    /// Like `AllowSession`, and saved as a rule in the project.
+    AllowProject,
     /// Denied, with the reason the model is told.
     Deny(String),
 }

@@ -88,8 +88,6 @@ pub struct ToolContext {
     pub output_limit: usize,
     pub todos: Mutex<Vec<TodoItem>>,
     pub commands: Mutex<Vec<CommandRecord>>,
-    /// Asked before tools that execute; `None` runs them without asking.
-    pub approver: Option<Arc<dyn approval::Approver>>,
     /// Where commands run; `None` runs them in the workspace directly.
     pub sandbox: Option<Arc<dyn crate::sandbox::Sandbox>>,
 }
@@ -103,7 +101,6 @@ impl ToolContext {
             output_limit: 30_000,
             todos: Mutex::new(Vec::new()),
             commands: Mutex::new(Vec::new()),
-            approver: None,
             sandbox: None,
         }
     }

@@ -1,0 +1,215 @@
+//! Between the model asking for a tool call and the tool running: the
+//! PreToolUse hooks, then the permission rules and mode, then (when they say
+//! ask) the user through whichever face is attached; after the tool, the
+//! PostToolUse hooks. Every refusal comes back as a tool result the model
+//! can act on. Also runs the session-level hooks.
+
+use crate::hooks::{HookEvent, HookInput, HookOutcome, HookPermission, Hooks};
+use crate::policy::{Decision, Mode, Rule, Rules, evaluate};
+use crate::tools::approval::{Approval, ApprovalRequest, Approver, summarize};
+use crate::tools::{Permission, ToolOutput};
+use serde_json::{Value, json};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+/// Saves an "always allow in this project" rule.
+pub type SaveRule = Arc<dyn Fn(&str) -> std::io::Result<()> + Send + Sync>;
+
+pub struct Gate {
+    pub mode: Mode,
+    pub rules: Mutex<Rules>,
+    pub hooks: Hooks,
+    pub approver: Option<Arc<dyn Approver>>,
+    pub save_rule: Option<SaveRule>,
+    pub root: PathBuf,
+    pub session_id: String,
+}
+
+impl Gate {
+    /// No rules, no hooks, nobody to ask: mode `auto` (what tests and
+    /// embedders that do their own checks want).
+    pub fn open(root: PathBuf) -> Gate {
+        Gate {
+            mode: Mode::Auto,
+            rules: Mutex::new(Rules::default()),
+            hooks: Hooks::default(),
+            approver: None,
+            save_rule: None,
+            root,
+            session_id: String::new(),
+        }
+    }
+
+    pub fn hook_input(&self, extra: Value) -> HookInput {
+        HookInput {
+            session_id: self.session_id.clone(),
+            transcript_path: String::new(),
+            cwd: self.root.clone(),
+            project_dir: self.root.clone(),
+            hook_event_name: None,
+            extra: match extra {
+                Value::Object(map) => map,
+                _ => Default::default(),
+            },
+        }
+    }
+
+    /// Run the hooks of a session-level event (nothing to do without hooks).
+    pub async fn event(
+        &self,
+        event: HookEvent,
+        subject: Option<&str>,
+        extra: Value,
+    ) -> HookOutcome {
+        if self.hooks.is_empty() {
+            return HookOutcome::default();
+        }
+        let outcome = self
+            .hooks
+            .run(event, subject, &self.hook_input(extra))
+            .await;
+        // Problems with a hook are the user's to see, not the model's.
+        for e in &outcome.errors {
+            tracing::warn!("{event} hook: {e}");
+        }
+        outcome
+    }
+
+    /// Decide whether a call may run. `Err` is the result to give the model.
+    pub async fn before(
+        &self,
+        tool: &str,
+        permission: Permission,
+        input: &Value,
+    ) -> Result<(), ToolOutput> {
+        let (name, hook_input) = for_hooks(tool, input);
+        let pre = self
+            .event(
+                HookEvent::PreToolUse,
+                Some(name),
+                json!({ "tool_name": name, "tool_input": hook_input }),
+            )
+            .await;
+        if let Some(reason) = pre.blocked.or(pre.stop) {
+            return Err(ToolOutput::error(format!(
+                "blocked by a PreToolUse hook: {reason}"
+            )));
+        }
+        let decision = {
+            let rules = self.rules.lock().unwrap();
+            evaluate(self.mode, &rules, tool, permission, input, &self.root)
+        };
+        let decision = match (decision, pre.permission) {
+            (Decision::Deny, _) => Decision::Deny,
+            (_, Some(HookPermission::Deny)) => Decision::Deny,
+            (_, Some(HookPermission::Allow)) => Decision::Allow,
+            (_, Some(HookPermission::Ask)) => Decision::Ask,
+            (d, None) => d,
+        };
+        let summary = summarize(tool, input);
+        match decision {
+            Decision::Allow => Ok(()),
+            Decision::Deny => Err(ToolOutput::error(format!(
+                "`{summary}` is not allowed here (permission mode `{}` or a deny rule). \
+                 Do not retry it; find another way or ask the user.",
+                self.mode
+            ))),
+            Decision::Ask => self.ask(tool, input, summary).await,
+        }
+    }
+
+    async fn ask(&self, tool: &str, input: &Value, summary: String) -> Result<(), ToolOutput> {
+        let Some(approver) = &self.approver else {
+            return Err(ToolOutput::error(format!(
+                "`{summary}` needs the user's approval and nobody can be asked in this \
+                 non-interactive run; it was not run. Do it another way, or say what the user \
+                 should allow."
+            )));
+        };
+        self.event(
+            HookEvent::Notification,
+            None,
+            json!({ "message": format!("Tandem needs your permission to use {tool}") }),
+        )
+        .await;
+        let request = ApprovalRequest {
+            tool: tool.to_string(),
+            summary: summary.clone(),
+            input: input.clone(),
+        };
+        let remember = |text: &str| {
+            if let Ok(rule) = Rule::parse(text, &self.root) {
+                self.rules.lock().unwrap().add_allow(rule);
+            }
+        };
+        match approver.approve(&request).await {
+            Approval::Allow => Ok(()),
+            Approval::AllowSession => {
+                remember(&Rules::allow_rule_for(tool, input));
+                Ok(())
+            }
+            Approval::AllowProject => {
+                let text = Rules::allow_rule_for(tool, input);
+                remember(&text);
+                if let Some(save) = &self.save_rule
+                    && let Err(e) = save(&text)
+                {
+                    tracing::warn!("could not save the rule {text}: {e}");
+                }
+                Ok(())
+            }
+            Approval::Deny(reason) => Err(ToolOutput::error(format!(
+                "the user did not allow `{summary}`: {reason}. Do not retry it as is; \
+                 ask the user or find another way."
+            ))),
+        }
+    }
+
+    /// After the call: PostToolUse hooks may add context or feedback.
+    pub async fn after(&self, tool: &str, input: &Value, output: &mut ToolOutput) {
+        if self.hooks.is_empty() {
+            return;
+        }
+        let (name, hook_input) = for_hooks(tool, input);
+        let post = self
+            .event(
+                HookEvent::PostToolUse,
+                Some(name),
+                json!({ "tool_name": name, "tool_input": hook_input, "tool_response": output.content }),
+            )
+            .await;
+        for context in post.context {
+            output
+                .content
+                .push_str(&format!("\n[hook context] {context}"));
+        }
+        if let Some(feedback) = post.blocked {
+            output
+                .content
+                .push_str(&format!("\n[PostToolUse hook feedback] {feedback}"));
+        }
+    }
+}
+
+/// Hooks written for Claude Code match its tool names and read its input
+/// fields: map Tandem's onto them (MCP tools keep their names).
+fn for_hooks<'a>(tool: &'a str, input: &Value) -> (&'a str, Value) {
+    let name = match tool {
+        "shell" => "Bash",
+        "read" => "Read",
+        "edit" | "apply_patch" => "Edit",
+        "write" => "Write",
+        "glob" => "Glob",
+        "grep" => "Grep",
+        "list" => "LS",
+        "todo" => "TodoWrite",
+        other => other,
+    };
+    let mut input = input.clone();
+    if let Some(map) = input.as_object_mut()
+        && let Some(path) = map.get("path").cloned()
+    {
+        map.entry("file_path").or_insert(path);
+    }
+    (name, input)
+}

@@ -1,0 +1,106 @@
+//! The Claude Code settings files people already have: `permissions` and
+//! `hooks` from the user's `~/.claude/settings.json`, the project's
+//! `.claude/settings.json` and `.claude/settings.local.json`. "Always allow
+//! in this project" is saved where Claude Code saves it: the local file.
+
+use crate::hooks::Hooks;
+use crate::policy::Rules;
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+
+/// The files, lowest priority first, with the folder their rules resolve
+/// against.
+pub fn settings_files(root: &Path, home: Option<&Path>) -> Vec<(PathBuf, PathBuf)> {
+    let mut out = Vec::new();
+    if let Some(home) = home {
+        out.push((home.join(".claude/settings.json"), home.to_path_buf()));
+    }
+    out.push((root.join(".claude/settings.json"), root.to_path_buf()));
+    out.push((root.join(".claude/settings.local.json"), root.to_path_buf()));
+    out
+}
+
+/// Rules and hooks from every file that exists. An unreadable or invalid
+/// file is an error naming it.
+pub fn load(root: &Path, home: Option<&Path>) -> Result<(Rules, Hooks), String> {
+    let mut rules = Rules::default();
+    let mut hooks = Hooks::default();
+    for (path, base) in settings_files(root, home) {
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(format!("{}: {e}", path.display())),
+        };
+        let json: Value = serde_json::from_str(&text)
+            .map_err(|e| format!("{}:{}:{}: {e}", path.display(), e.line(), e.column()))?;
+        if let Some(p) = json.get("permissions") {
+            let more = Rules::from_claude_permissions(p, &base)
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+            rules.extend(more);
+        }
+        let more =
+            Hooks::from_claude_settings(&json).map_err(|e| format!("{}: {e}", path.display()))?;
+        hooks.extend(more);
+    }
+    Ok((rules, hooks))
+}
+
+/// Add `rule` to `permissions.allow` of `.claude/settings.local.json`.
+pub fn save_allow_rule(root: &Path, rule: &str) -> std::io::Result<()> {
+    let path = root.join(".claude/settings.local.json");
+    let mut json: Value = std::fs::read_to_string(&path)
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or_else(|| json!({}));
+    let allow = json
+        .as_object_mut()
+        .ok_or_else(|| std::io::Error::other("settings.local.json is not an object"))?
+        .entry("permissions")
+        .or_insert_with(|| json!({}))
+        .as_object_mut()
+        .ok_or_else(|| std::io::Error::other("permissions is not an object"))?
+        .entry("allow")
+        .or_insert_with(|| json!([]));
+    if let Some(list) = allow.as_array_mut()
+        && !list.iter().any(|r| r == rule)
+    {
+        list.push(json!(rule));
+    }
+    std::fs::create_dir_all(root.join(".claude"))?;
+    let tmp = path.with_extension("json.tmp");
+    std::fs::write(&tmp, serde_json::to_string_pretty(&json)? + "\n")?;
+    std::fs::rename(tmp, path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn project_rules_and_hooks_are_read_and_saved_rules_come_back() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join(".claude")).unwrap();
+        std::fs::write(
+            dir.path().join(".claude/settings.json"),
+            r#"{"permissions": {"deny": ["Bash(rm:*)"]},
+                "hooks": {"PreToolUse": [{"matcher": "Bash", "hooks": [{"type": "command", "command": "true"}]}]}}"#,
+        )
+        .unwrap();
+        save_allow_rule(dir.path(), "Bash(make test)").unwrap();
+        let (rules, hooks) = load(dir.path(), None).unwrap();
+        assert!(!hooks.is_empty());
+        let root = dir.path();
+        let decide = |c: &str| rules.decide("shell", &json!({ "command": c }), root);
+        assert_eq!(decide("rm -rf x"), Some(crate::policy::Decision::Deny));
+        assert_eq!(decide("make test"), Some(crate::policy::Decision::Allow));
+    }
+
+    #[test]
+    fn a_broken_file_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join(".claude")).unwrap();
+        std::fs::write(dir.path().join(".claude/settings.json"), "{ nope").unwrap();
+        let err = load(dir.path(), None).unwrap_err();
+        assert!(err.contains(".claude/settings.json:1:"), "{err}");
+    }
+}
