@@ -100,17 +100,18 @@ fn fix_with_tandem_then_review_hunk_by_hunk() {
         "{}",
         first.body
     );
-    // Progress was shown for the run, with a begin and an end.
+    // Progress was shown for the run, with a begin and an end (the end
+    // follows the run's last event).
+    lsp.wait_until("progress to end", |c| {
+        c.notifications("$/progress")
+            .iter()
+            .any(|p| p["params"]["value"]["kind"] == "end")
+    });
     let progress = lsp.notifications("$/progress");
     assert!(
         progress
             .iter()
             .any(|p| p["params"]["value"]["kind"] == "begin")
-    );
-    assert!(
-        progress
-            .iter()
-            .any(|p| p["params"]["value"]["kind"] == "end")
     );
 
     // Nothing touched the user's files or buffers yet.

@@ -38,6 +38,7 @@ fn run(backend: &str, repo: &std::path::Path, turns: Vec<Turn>, env: &[(&str, &s
     .args(["--base-url", &model.url()])
     .args(["-c", "model.api_key=\"k\""])
     .args(["-c", &format!("sandbox.backend=\"{backend}\"")])
+    .args(["--mode", "auto"])
     .arg("-C")
     .arg(repo);
     for (k, v) in env {

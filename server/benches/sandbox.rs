@@ -3,7 +3,7 @@
 //! against the baseline of `git worktree add` (what the copy fallback is
 //! built on), measured in the same process and printed as a ratio.
 //!
-//! Run: `cargo bench -p tandem-tests --bench sandbox`
+//! Run: `cargo bench -p tandem --bench sandbox`
 
 use std::path::Path;
 use std::process::Command;
@@ -11,7 +11,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tandem::sandbox::{self, BackendChoice, SandboxSettings};
 use tandem::workspace::Workspace;
-use tandem_tests::tandem::tandem_bin;
 
 const FILES: usize = 50_000;
 const ROUNDS: usize = 5;
@@ -91,7 +90,7 @@ fn start(backend: BackendChoice, ws: &Arc<Workspace>, helper: &Path, state: &Pat
 }
 
 fn main() {
-    let helper = tandem_bin();
+    let helper = std::path::PathBuf::from(env!("CARGO_BIN_EXE_tandem"));
     let repo = tempfile::tempdir().unwrap();
     let state = tempfile::tempdir().unwrap();
     println!("sandbox: generating a git repository of {FILES} files…");
