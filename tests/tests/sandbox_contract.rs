@@ -159,3 +159,54 @@ fn overlay_backend_keeps_the_contract() {
 fn copy_backend_keeps_the_contract() {
     contract("copy");
 }
+
+#[test]
+fn overlay_reaches_only_the_named_loopback_ports() {
+    let repo = fixture("greeter");
+    let named = TcpListener::bind("127.0.0.1:0").unwrap();
+    let other = TcpListener::bind("127.0.0.1:0").unwrap();
+    let (named_port, other_port) = (
+        named.local_addr().unwrap().port(),
+        other.local_addr().unwrap().port(),
+    );
+    std::thread::spawn(move || {
+        for mut conn in named.incoming().flatten() {
+            use std::io::Write;
+            let _ = conn.write_all(b"pong\n");
+        }
+    });
+    let model = ScriptedServer::start(
+        Script::new()
+            .turn(shell(&format!(
+                "exec 3<>/dev/tcp/127.0.0.1/{named_port} && head -c4 <&3; echo; \
+                 (exec 4<>/dev/tcp/127.0.0.1/{other_port}) 2>/dev/null && echo OTHER-OPEN || echo OTHER-REFUSED"
+            )))
+            .turn(Turn::say("done")),
+    );
+    let home = tempfile::tempdir().unwrap();
+    let out = tandem_command(home.path())
+        .args([
+            "exec",
+            "db",
+            "--provider",
+            "anthropic",
+            "--model",
+            "m",
+            "--mode",
+            "auto",
+        ])
+        .args(["--base-url", &model.url(), "-c", "model.api_key=\"k\""])
+        .args(["-c", "sandbox.backend=\"overlay\""])
+        .args(["-c", &format!("sandbox.loopback_ports=[{named_port}]")])
+        .arg("-C")
+        .arg(repo.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", describe(&out));
+    let result = tool_results(&model.requests()[1]).join("\n");
+    assert!(
+        result.contains("pong") && result.contains("OTHER-REFUSED"),
+        "{result}"
+    );
+    drop(other);
+}

@@ -14,6 +14,7 @@ pub mod copy;
 pub mod env;
 pub mod namespaces;
 pub mod overlay;
+pub mod ports;
 pub mod view;
 
 use crate::workspace::Workspace;
@@ -48,6 +49,10 @@ pub struct SandboxSettings {
     pub secret_env: Vec<String>,
     /// Processes a command may have at once (RLIMIT_NPROC).
     pub max_processes: Option<u64>,
+    /// Ports on the host's loopback that commands may reach even without
+    /// network (a local database); overlay backend.
+    #[serde(default)]
+    pub loopback_ports: Vec<u16>,
 }
 
 /// How one command is to be started, prepared by a sandbox.

@@ -9,7 +9,7 @@
 use serde::{Deserialize, Serialize};
 use std::ffi::CString;
 use std::io;
-use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -30,6 +30,11 @@ pub struct Spec {
     pub shell: String,
     pub script: String,
     pub max_processes: Option<u64>,
+    /// Host loopback ports bridged in (see `ports`), through sockets in `bridge`.
+    #[serde(default)]
+    pub loopback_ports: Vec<u16>,
+    #[serde(default)]
+    pub bridge: PathBuf,
 }
 
 /// Run the spec; returns the process exit code.
@@ -256,10 +261,56 @@ fn run(spec: &Spec) -> io::Result<i32> {
             Ok(())
         });
     }
-    let status = command.status()?;
-    Ok(status
-        .code()
-        .unwrap_or_else(|| 128 + status.signal().unwrap_or(0)))
+    // Bound before the command starts, so it never finds a port closed.
+    let mut listeners = Vec::new();
+    if !spec.network {
+        for port in &spec.loopback_ports {
+            listeners.push((*port, std::net::TcpListener::bind(("127.0.0.1", *port))?));
+        }
+    }
+    let child = command.spawn()?;
+    let mut forwarder = 0;
+    if !listeners.is_empty() {
+        // SAFETY: this process is single-threaded; the forked child only
+        // serves the listeners, without our stdout and stderr (the command's
+        // output pipe must close when the command ends).
+        forwarder = unsafe { libc::fork() };
+        if forwarder == 0 {
+            unsafe {
+                let null = libc::open(c"/dev/null".as_ptr(), libc::O_RDWR);
+                for fd in 0..3 {
+                    libc::dup2(null, fd);
+                }
+            }
+            super::ports::serve_inside(&spec.bridge, listeners);
+        }
+        drop(listeners);
+    }
+    // Reap every child, not just the command: when the command (PID 1 of
+    // the namespace) ends, its exit completes only once the forwarder the
+    // kernel killed has been reaped, by us.
+    let command_pid = child.id() as libc::pid_t;
+    let mut code = 125;
+    loop {
+        let mut status = 0;
+        // SAFETY: waiting for our own children.
+        let pid = unsafe { libc::waitpid(-1, &mut status, 0) };
+        if pid < 0 {
+            break; // no children left
+        }
+        if pid == command_pid {
+            code = if libc::WIFEXITED(status) {
+                libc::WEXITSTATUS(status)
+            } else {
+                128 + libc::WTERMSIG(status)
+            };
+            if forwarder > 0 {
+                // SAFETY: our own child.
+                unsafe { libc::kill(forwarder, libc::SIGKILL) };
+            }
+        }
+    }
+    Ok(code)
 }
 
 #[cfg(test)]

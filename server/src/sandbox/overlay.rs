@@ -11,7 +11,8 @@ use std::collections::HashSet;
 use std::io;
 use std::os::unix::fs::FileTypeExt;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, OnceLock};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 
 pub struct Overlay {
     root: PathBuf,
@@ -25,6 +26,9 @@ pub struct Overlay {
     ignored: Ignored,
     /// Paths the last `prepare` wrote into the upper layer.
     synced: Mutex<HashSet<String>>,
+    loopback_ports: Vec<u16>,
+    bridge: PathBuf,
+    stop_bridges: Arc<AtomicBool>,
 }
 
 /// Whether this machine can run the overlay sandbox (checked once).
@@ -51,6 +55,8 @@ fn probe(helper: &Path) -> io::Result<()> {
         shell: "sh".into(),
         script: "echo ok > probe".into(),
         max_processes: None,
+        loopback_ports: Vec::new(),
+        bridge: PathBuf::new(),
     };
     let out = std::process::Command::new(helper)
         .arg(SUBCOMMAND)
@@ -78,7 +84,15 @@ impl Overlay {
             std::fs::create_dir_all(&p)?;
             Ok(p)
         };
+        let bridge = make("bridge")?;
+        let stop_bridges = Arc::new(AtomicBool::new(false));
+        for port in &settings.loopback_ports {
+            super::ports::serve_outside(&bridge, *port, stop_bridges.clone())?;
+        }
         Ok(Overlay {
+            loopback_ports: settings.loopback_ports.clone(),
+            bridge,
+            stop_bridges,
             root: root.to_path_buf(),
             upper: make("upper")?,
             work: make("work")?,
@@ -129,6 +143,7 @@ impl Overlay {
 
 impl Drop for Overlay {
     fn drop(&mut self) {
+        self.stop_bridges.store(true, Ordering::Relaxed);
         // overlayfs leaves a mode-000 folder in its work dir.
         let inner = self.work.join("work");
         if inner.exists() {
@@ -174,10 +189,13 @@ impl Sandbox for Overlay {
     }
 
     fn describe(&self) -> String {
+        let ports: Vec<String> = self.loopback_ports.iter().map(u16::to_string).collect();
         let net = if self.network {
-            "network allowed"
+            "network allowed".to_string()
+        } else if ports.is_empty() {
+            "no network".to_string()
         } else {
-            "no network"
+            format!("no network but host loopback port(s) {}", ports.join(", "))
         };
         format!("overlay: private copy-on-write view, read-only system, {net}, secrets stripped")
     }
@@ -201,6 +219,8 @@ impl Sandbox for Overlay {
             shell: shell.into(),
             script: script.into(),
             max_processes: self.max_processes,
+            loopback_ports: self.loopback_ports.clone(),
+            bridge: self.bridge.clone(),
         };
         Ok(Launch {
             program: self.helper.clone(),
