@@ -82,3 +82,35 @@ pub fn describe(output: &Output) -> String {
         String::from_utf8_lossy(&output.stderr)
     )
 }
+
+/// Whether this machine can run Tandem's overlay sandbox (user namespaces
+/// and overlayfs). Tests of the overlay backend skip, saying so, where it
+/// cannot; `TANDEM_REQUIRE_OVERLAY=1` (set by `.ci/run` where it can) turns
+/// that into a failure so CI never skips silently.
+pub fn overlay_available() -> bool {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let sub = |n: &str| {
+        let p = dir.path().join(n);
+        std::fs::create_dir_all(&p).unwrap();
+        p
+    };
+    let spec = serde_json::json!({
+        "root": sub("lower"), "upper": sub("upper"), "work": sub("work"), "tmp": sub("tmp"),
+        "delete": [], "network": false, "cwd": dir.path().join("lower"),
+        "shell": "sh", "script": "echo ok > probe", "max_processes": null,
+    });
+    let ok = Command::new(tandem_bin())
+        .arg("__sandbox-run")
+        .arg(spec.to_string())
+        .output()
+        .is_ok_and(|o| o.status.success())
+        && dir.path().join("upper/probe").exists();
+    if !ok {
+        assert!(
+            std::env::var_os("TANDEM_REQUIRE_OVERLAY").is_none(),
+            "TANDEM_REQUIRE_OVERLAY is set but the overlay sandbox cannot run here"
+        );
+        eprintln!("skipped: the overlay sandbox is not available on this machine");
+    }
+    ok
+}

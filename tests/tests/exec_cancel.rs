@@ -98,6 +98,9 @@ fn cancel_during_a_local_command_kills_it_and_applies_nothing() {
 
 #[test]
 fn cancel_during_a_sandboxed_command_kills_it_and_applies_nothing() {
+    if !tandem_tests::tandem::overlay_available() {
+        return;
+    }
     cancel_during_a_command("overlay", "6102");
 }
 

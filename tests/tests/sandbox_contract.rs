@@ -9,7 +9,7 @@
 use serde_json::json;
 use std::net::TcpListener;
 use tandem_tests::scripted::{Script, ScriptedServer, Turn};
-use tandem_tests::tandem::{describe, fixture, tandem_command};
+use tandem_tests::tandem::{describe, fixture, overlay_available, tandem_command};
 use tandem_tests::wire::tool_results;
 
 struct Run {
@@ -152,6 +152,9 @@ fn contract(backend: &str) {
 
 #[test]
 fn overlay_backend_keeps_the_contract() {
+    if !overlay_available() {
+        return;
+    }
     contract("overlay");
 }
 
@@ -162,6 +165,9 @@ fn copy_backend_keeps_the_contract() {
 
 #[test]
 fn overlay_reaches_only_the_named_loopback_ports() {
+    if !overlay_available() {
+        return;
+    }
     let repo = fixture("greeter");
     let named = TcpListener::bind("127.0.0.1:0").unwrap();
     let other = TcpListener::bind("127.0.0.1:0").unwrap();
