@@ -6,7 +6,7 @@
 //! leading out of the workspace are not reproduced, secrets are stripped),
 //! but no network isolation and no read-only system: it says so.
 
-use super::view::{Ignored, desired, fold};
+use super::view::{Ignored, desired, fold, put};
 use super::{Launch, Sandbox};
 use crate::workspace::Workspace;
 use std::collections::{HashMap, HashSet};
@@ -232,12 +232,7 @@ impl Sandbox for Copy {
             let path = self.tree.join(&rel);
             match text {
                 Some(text) => {
-                    if let Some(dir) = path.parent() {
-                        std::fs::create_dir_all(dir)?;
-                    }
-                    if std::fs::read(&path).ok().as_deref() != Some(text.as_bytes()) {
-                        std::fs::write(&path, text)?;
-                    }
+                    put(&path, &text)?;
                     now.insert(rel);
                 }
                 None => {
@@ -259,12 +254,12 @@ impl Sandbox for Copy {
         }
         *synced = now;
         *self.snapshot.lock().unwrap() = self.stamps();
-        Ok(Launch {
-            program: shell.into(),
-            args: vec!["-c".into(), script.into()],
-            cwd: self.tree.join(workdir),
-            env: self.env.clone(),
-        })
+        Ok(Launch::shell(
+            shell,
+            script,
+            self.tree.join(workdir),
+            &self.env,
+        ))
     }
 
     fn collect(&self, ws: &Workspace) -> io::Result<Vec<String>> {

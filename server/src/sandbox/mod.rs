@@ -63,6 +63,18 @@ pub struct Launch {
     pub env: Vec<(String, String)>,
 }
 
+impl Launch {
+    /// `shell -c script` in `cwd`.
+    pub fn shell(shell: &str, script: &str, cwd: PathBuf, env: &[(String, String)]) -> Launch {
+        Launch {
+            program: shell.into(),
+            args: vec!["-c".into(), script.into()],
+            cwd,
+            env: env.to_vec(),
+        }
+    }
+}
+
 pub trait Sandbox: Send + Sync {
     /// Which backend this is, for the user ("overlay", "copy", "local").
     fn name(&self) -> &'static str;
@@ -108,12 +120,12 @@ impl Sandbox for Local {
         script: &str,
         workdir: &str,
     ) -> io::Result<Launch> {
-        Ok(Launch {
-            program: shell.into(),
-            args: vec!["-c".into(), script.into()],
-            cwd: self.root.join(workdir),
-            env: self.env.clone(),
-        })
+        Ok(Launch::shell(
+            shell,
+            script,
+            self.root.join(workdir),
+            &self.env,
+        ))
     }
 
     fn collect(&self, _: &Workspace) -> io::Result<Vec<String>> {

@@ -4,7 +4,7 @@
 //! command's changes are read back from it.
 
 use super::namespaces::{SUBCOMMAND, Spec};
-use super::view::{Ignored, desired, fold};
+use super::view::{Ignored, desired, fold, put};
 use super::{Launch, Sandbox, SandboxSettings};
 use crate::workspace::Workspace;
 use std::collections::HashSet;
@@ -115,16 +115,11 @@ impl Overlay {
             let path = self.upper.join(rel);
             match text {
                 Some(text) => {
-                    if let Some(dir) = path.parent() {
-                        std::fs::create_dir_all(dir)?;
-                    }
                     // A whiteout left by an earlier deletion is replaced.
                     if is_whiteout(&path) {
                         std::fs::remove_file(&path)?;
                     }
-                    if std::fs::read(&path).ok().as_deref() != Some(text.as_bytes()) {
-                        std::fs::write(&path, text)?;
-                    }
+                    put(&path, text)?;
                     now.insert(rel.clone());
                 }
                 None => deletions.push(rel.clone()),

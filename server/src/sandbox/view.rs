@@ -69,3 +69,15 @@ pub fn fold(ws: &Workspace, ignored: &Ignored, rel: &str, content: Option<Vec<u8
         }
     }
 }
+
+/// Write `text` at `path` (creating folders) unless it already holds it, so
+/// unchanged files keep their mtime and build tools do not redo work.
+pub fn put(path: &Path, text: &str) -> std::io::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    if std::fs::read(path).ok().as_deref() != Some(text.as_bytes()) {
+        std::fs::write(path, text)?;
+    }
+    Ok(())
+}
