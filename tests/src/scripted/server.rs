@@ -113,7 +113,14 @@ impl ScriptedServer {
                 .build()
                 .expect("runtime");
             rt.block_on(async move {
-                let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
+                use axum::serve::ListenerExt;
+                // Without TCP_NODELAY, Nagle and delayed ACKs add ~40 ms to
+                // every streamed response: the rig must not be the bottleneck.
+                let listener = tokio::net::TcpListener::from_std(listener)
+                    .expect("listener")
+                    .tap_io(|tcp| {
+                        let _ = tcp.set_nodelay(true);
+                    });
                 tokio::select! {
                     _ = axum::serve(listener, app) => {}
                     _ = rx => {}
