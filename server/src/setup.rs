@@ -33,6 +33,7 @@ pub fn layers(root: &Path, above: Vec<Layer>) -> Vec<Layer> {
     layers
 }
 
+#[derive(Clone)]
 pub struct Loaded {
     pub settings: Settings,
     pub table: ModelTable,

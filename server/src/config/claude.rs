@@ -45,6 +45,18 @@ pub fn load(root: &Path, home: Option<&Path>) -> Result<(Rules, Hooks), String> 
     Ok((rules, hooks))
 }
 
+/// Check one Claude settings file's text: JSON syntax (with line and
+/// column), rules and hooks. `base` is the folder its rules resolve against.
+pub fn check_text(text: &str, base: &Path) -> Result<(), (usize, usize, String)> {
+    let json: Value =
+        serde_json::from_str(text).map_err(|e| (e.line(), e.column(), e.to_string()))?;
+    if let Some(p) = json.get("permissions") {
+        Rules::from_claude_permissions(p, base).map_err(|e| (1, 1, e.to_string()))?;
+    }
+    Hooks::from_claude_settings(&json).map_err(|e| (1, 1, e.to_string()))?;
+    Ok(())
+}
+
 /// Add `rule` to `permissions.allow` of `.claude/settings.local.json`.
 pub fn save_allow_rule(root: &Path, rule: &str) -> std::io::Result<()> {
     let path = root.join(".claude/settings.local.json");

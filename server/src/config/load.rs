@@ -72,6 +72,12 @@ pub fn load_settings(layers: &[Layer]) -> Result<Settings, ConfigError> {
         })
 }
 
+/// Check a config file's text as it would be loaded (for editors showing
+/// the problem in the file itself).
+pub fn check_file(path: &Path, text: &str) -> Result<(), ConfigError> {
+    parse_file(path, text).map(|_| ())
+}
+
 /// Parse and check one file on its own so errors carry its line and column.
 fn parse_file(path: &Path, text: &str) -> Result<toml::Table, ConfigError> {
     let located = |e: toml::de::Error| {

@@ -7,5 +7,7 @@ pub mod claude;
 mod load;
 mod settings;
 
-pub use load::{ConfigError, Layer, load_settings, project_config_path, user_config_path};
+pub use load::{
+    ConfigError, Layer, check_file, load_settings, project_config_path, user_config_path,
+};
 pub use settings::{AgentSettings, PermissionSettings, Settings};

@@ -39,6 +39,8 @@ pub struct State {
     pub reviewed: HashMap<String, usize>,
     /// Files that have tandem diagnostics published, to clear them later.
     pub published: HashSet<String>,
+    /// The last settings that loaded, used while a settings file is broken.
+    pub last_good: Option<crate::setup::Loaded>,
 }
 
 #[derive(Clone)]
@@ -138,6 +140,40 @@ impl Backend {
         if caps.code_lens_refresh {
             // The client may not answer if it is shutting down; nothing to do.
             let _ = self.client.code_lens_refresh().await;
+        }
+    }
+
+    /// If `uri` is a settings file, show its problems in it (or clear them).
+    pub async fn check_settings_file(&self, uri: &Uri) {
+        let Some(path) = file_path(uri) else { return };
+        let root = self.root();
+        if !super::config_check::files(&root).contains(&path) {
+            return;
+        }
+        let open = self
+            .docs
+            .lock()
+            .unwrap()
+            .get(&path)
+            .map(|d| d.rope.to_string());
+        let text = open.or_else(|| std::fs::read_to_string(&path).ok());
+        let diagnostics = match text {
+            Some(text) => super::config_check::check(&root, &path, &text, self.encoding()),
+            None => Vec::new(),
+        };
+        self.client
+            .publish_diagnostics(uri.clone(), diagnostics, None)
+            .await;
+    }
+
+    /// Check every settings file of the workspace (at start).
+    pub async fn check_settings_files(&self) {
+        for path in super::config_check::files(&self.root()) {
+            if path.exists()
+                && let Some(uri) = Uri::from_file_path(&path)
+            {
+                self.check_settings_file(&uri).await;
+            }
         }
     }
 

@@ -6,6 +6,7 @@ pub mod actions;
 pub mod approval;
 pub mod backend;
 pub mod commands;
+pub mod config_check;
 pub mod documents;
 pub mod framing;
 pub mod position;

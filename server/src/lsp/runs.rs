@@ -125,7 +125,29 @@ async fn drive(
         let token = state.runs.get(&id).and_then(|h| h.progress.clone());
         (state.root.clone(), state.editor_settings.clone(), ws, token)
     };
-    let loaded = setup::load(&root, vec![Layer::Table(editor_settings)])?;
+    // A broken settings file (shown as diagnostics in it) does not stop
+    // work: the last settings that loaded are used until it is fixed.
+    let loaded = match setup::load(&root, vec![Layer::Table(editor_settings)]) {
+        Ok(loaded) => {
+            backend.state.lock().unwrap().last_good = Some(loaded.clone());
+            loaded
+        }
+        Err(e) => {
+            let last = backend.state.lock().unwrap().last_good.clone();
+            match last {
+                Some(last) => {
+                    backend
+                        .tell(
+                            MessageType::WARNING,
+                            format!("Tandem: {e}; using the last settings that loaded"),
+                        )
+                        .await;
+                    last
+                }
+                None => return Err(e),
+            }
+        }
+    };
     let chosen = setup::choose_provider(&loaded.settings).await?;
     let config = setup::session_config(
         &root,

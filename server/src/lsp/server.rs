@@ -86,6 +86,7 @@ impl LanguageServer for Backend {
                     TextDocumentSyncOptions {
                         open_close: Some(true),
                         change: Some(TextDocumentSyncKind::INCREMENTAL),
+                        save: Some(TextDocumentSyncSaveOptions::Supported(true)),
                         ..Default::default()
                     },
                 )),
@@ -113,6 +114,14 @@ impl LanguageServer for Backend {
         })
     }
 
+    async fn initialized(&self, _: InitializedParams) {
+        self.check_settings_files().await;
+    }
+
+    async fn did_save(&self, params: DidSaveTextDocumentParams) {
+        self.check_settings_file(&params.text_document.uri).await;
+    }
+
     async fn shutdown(&self) -> Result<()> {
         runs::cancel(self, None);
         Ok(())
@@ -125,6 +134,7 @@ impl LanguageServer for Backend {
             .unwrap()
             .open(doc.uri.clone(), &doc.text, doc.version);
         self.redraw_if_proposed(&doc.uri).await;
+        self.check_settings_file(&doc.uri).await;
     }
 
     async fn did_change(&self, params: DidChangeTextDocumentParams) {
@@ -135,12 +145,14 @@ impl LanguageServer for Backend {
             .unwrap()
             .change(&doc.uri, doc.version, params.content_changes, enc);
         self.redraw_if_proposed(&doc.uri).await;
+        self.check_settings_file(&doc.uri).await;
     }
 
     async fn did_close(&self, params: DidCloseTextDocumentParams) {
         let uri = params.text_document.uri;
         self.docs.lock().unwrap().close(&uri);
         self.redraw_if_proposed(&uri).await;
+        self.check_settings_file(&uri).await;
     }
 
     async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
