@@ -172,6 +172,11 @@ impl Workspace {
         self.state.lock().unwrap().citations.record(rel, start, end);
     }
 
+    /// Whether the proposal changes `rel` (without copying the proposal).
+    pub fn has_change(&self, rel: &str) -> bool {
+        self.state.lock().unwrap().changes.get(rel).is_some()
+    }
+
     pub fn changes(&self) -> ChangeSet {
         self.state.lock().unwrap().changes.clone()
     }

@@ -19,7 +19,6 @@ use tower_lsp_server::ls_types::{MessageType, Uri};
 pub struct ClientCaps {
     pub work_done_progress: bool,
     pub code_lens_refresh: bool,
-    pub document_changes: bool,
     /// `tandem/event` notifications (`experimental.tandem.events`).
     pub events: bool,
 }
@@ -111,7 +110,7 @@ impl Backend {
             || state
                 .workspace
                 .as_ref()
-                .is_some_and(|ws| ws.changes().get(rel).is_some())
+                .is_some_and(|ws| ws.has_change(rel))
     }
 
     /// Redraw the review: hunk diagnostics for every file of the proposal

@@ -4,7 +4,7 @@
 use super::backend::Backend;
 use super::documents::file_path;
 use super::prompts::{self, RunArgs};
-use super::proposal::{accept_edit, uri_of};
+use super::proposal::accept_edit;
 use super::runs;
 use crate::changes::merge::{TextReview, merged_text};
 use crate::changes::{ChangeKind, FileReview, HunkState, ReviewHunk};
@@ -320,12 +320,10 @@ pub fn proposed_content(backend: &Backend, uri: &Uri) -> Value {
             _ => r.current.clone(),
         },
     };
-    let root = backend.root();
     json!({
         "uri": uri,
         "exists": text.is_some(),
         "text": text,
         "inProposal": review.is_some(),
-        "path": path.map(|p| uri_of(&root, &p)),
     })
 }

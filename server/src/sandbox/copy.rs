@@ -68,7 +68,7 @@ impl Copy {
         } else {
             copy_tree(root, &tree, "")?;
         }
-        remove_escaping_links(root, &tree, &tree)?;
+        remove_escaping_links(&tree, &tree)?;
         Ok(Copy {
             root: root.to_path_buf(),
             tree,
@@ -138,7 +138,7 @@ fn copy_tree(from_root: &Path, to_root: &Path, rel: &str) -> io::Result<()> {
 
 /// A symlink in the copy that resolves outside the workspace and the copy
 /// would let a command write the user's files: it is not reproduced.
-fn remove_escaping_links(root: &Path, tree: &Path, dir: &Path) -> io::Result<()> {
+fn remove_escaping_links(tree: &Path, dir: &Path) -> io::Result<()> {
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
         let kind = entry.file_type()?;
@@ -150,14 +150,12 @@ fn remove_escaping_links(root: &Path, tree: &Path, dir: &Path) -> io::Result<()>
             } else {
                 dir.join(target)
             };
-            let inside = |base: &Path| normalize(&resolved).starts_with(base);
-            if !inside(tree) {
-                // A link into the workspace itself is also outside the copy.
+            // A link into the workspace itself is also outside the copy.
+            if !normalize(&resolved).starts_with(tree) {
                 std::fs::remove_file(&path)?;
-                let _ = root;
             }
         } else if kind.is_dir() && entry.file_name() != ".git" {
-            remove_escaping_links(root, tree, &path)?;
+            remove_escaping_links(tree, &path)?;
         }
     }
     Ok(())
