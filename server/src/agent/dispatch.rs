@@ -85,7 +85,7 @@ pub async fn run_calls(
 
 async fn run_one(call: &Call, tools: &Registry, ctx: &ToolContext, gate: &Gate) -> ToolOutput {
     let Some(tool) = tools.get(&call.name) else {
-        let names: Vec<&str> = tools.names().collect();
+        let names = tools.names();
         return ToolOutput::error(format!(
             "there is no tool named `{}`; the tools are: {}",
             call.name,

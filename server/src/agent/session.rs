@@ -88,6 +88,9 @@ pub struct Session {
     steer_rx: UnboundedReceiver<String>,
     turn: u32,
     gate: Arc<Gate>,
+    /// Extra system prompt sections (skills, memory, ...), after the
+    /// instruction files.
+    sections: Vec<String>,
 }
 
 impl Session {
@@ -117,7 +120,18 @@ impl Session {
             steer_rx,
             turn: 0,
             gate: Arc::new(Gate::open(PathBuf::new())),
+            sections: Vec::new(),
         }
+    }
+
+    /// Add a section to the system prompt (each a Markdown text with its
+    /// own `#` heading). Only before the first `run`: the prompt is fixed
+    /// for the session so the provider's prompt cache keeps hitting.
+    pub fn with_prompt_section(mut self, section: String) -> Self {
+        if !section.trim().is_empty() {
+            self.sections.push(section);
+        }
+        self
     }
 
     /// Permissions, approvals and hooks for this session's tool calls.
@@ -163,7 +177,13 @@ impl Session {
                 self.config.instructions_cap,
             );
             let date = today();
-            self.system = Some(system_prompt(&self.config.cwd, &date, &ins));
+            let mut system = system_prompt(&self.config.cwd, &date, &ins);
+            for section in &self.sections {
+                system.push('\n');
+                system.push_str(section.trim_end());
+                system.push('\n');
+            }
+            self.system = Some(system);
             self.emit(Event::Started {
                 model: self.config.model.clone(),
                 provider: self.provider_name.clone(),

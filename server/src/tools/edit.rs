@@ -21,11 +21,11 @@ struct Input {
 
 #[async_trait]
 impl Tool for Edit {
-    fn name(&self) -> &'static str {
+    fn name(&self) -> &str {
         "edit"
     }
 
-    fn description(&self) -> &'static str {
+    fn description(&self) -> &str {
         "Replace an exact string in a file. `old_string` must match the file exactly (indentation included) and occur once, unless `replace_all` is true; include enough surrounding lines to make it unique. An empty `old_string` creates a new file with `new_string` as its content. The change becomes part of your proposal."
     }
 

@@ -18,11 +18,11 @@ struct Input {
 
 #[async_trait]
 impl Tool for Glob {
-    fn name(&self) -> &'static str {
+    fn name(&self) -> &str {
         "glob"
     }
 
-    fn description(&self) -> &'static str {
+    fn description(&self) -> &str {
         "Find files by path pattern, e.g. `**/*.rs` or `src/**/test_*.py`. Patterns match paths relative to `path` (default: the workspace root). Respects .gitignore. Returns sorted paths."
     }
 

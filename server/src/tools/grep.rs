@@ -35,11 +35,11 @@ enum Mode {
 
 #[async_trait]
 impl Tool for Grep {
-    fn name(&self) -> &'static str {
+    fn name(&self) -> &str {
         "grep"
     }
 
-    fn description(&self) -> &'static str {
+    fn description(&self) -> &str {
         "Search file contents with a regular expression (ripgrep syntax). Respects .gitignore; skips hidden and binary files; searches your proposed text for files you edited. output_mode: `files_with_matches` (default, paths only), `content` (path:line:text, with optional context lines), or `count`."
     }
 

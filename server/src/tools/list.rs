@@ -18,11 +18,11 @@ struct Input {
 
 #[async_trait]
 impl Tool for List {
-    fn name(&self) -> &'static str {
+    fn name(&self) -> &str {
         "list"
     }
 
-    fn description(&self) -> &'static str {
+    fn description(&self) -> &str {
         "List a folder as a tree (folders end with `/`). Respects .gitignore and skips hidden files. Includes files you have proposed to add."
     }
 

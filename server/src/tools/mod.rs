@@ -108,8 +108,8 @@ impl ToolContext {
 
 #[async_trait]
 pub trait Tool: Send + Sync {
-    fn name(&self) -> &'static str;
-    fn description(&self) -> &'static str;
+    fn name(&self) -> &str;
+    fn description(&self) -> &str;
     /// JSON Schema of the input object.
     fn schema(&self) -> Value;
     fn permission(&self) -> Permission;
@@ -129,10 +129,19 @@ pub fn parse_input<T: serde::de::DeserializeOwned>(
         .map_err(|e| ToolOutput::error(format!("invalid arguments for {tool}: {e}")))
 }
 
-/// The tools available to a session, by name.
+/// Tools whose set changes while a session runs (an MCP server that starts
+/// in the background, or announces a new tool list). Asked on every model
+/// call and every tool call, so it must be cheap.
+pub trait ToolSource: Send + Sync {
+    fn tools(&self) -> Vec<Arc<dyn Tool>>;
+}
+
+/// The tools available to a session, by name: a fixed set plus sources
+/// whose tools join when they are ready. A fixed tool wins a name clash.
 #[derive(Clone, Default)]
 pub struct Registry {
     tools: BTreeMap<String, Arc<dyn Tool>>,
+    sources: Vec<Arc<dyn ToolSource>>,
 }
 
 impl Registry {
@@ -144,13 +153,42 @@ impl Registry {
         self.tools.insert(tool.name().to_string(), tool);
     }
 
-    pub fn get(&self, name: &str) -> Option<&Arc<dyn Tool>> {
-        self.tools.get(name)
+    pub fn add_source(&mut self, source: Arc<dyn ToolSource>) {
+        self.sources.push(source);
+    }
+
+    /// Drop a fixed tool (a sub-agent's tool subset).
+    pub fn remove(&mut self, name: &str) -> Option<Arc<dyn Tool>> {
+        self.tools.remove(name)
+    }
+
+    /// Every tool now: the fixed ones, then those of the sources.
+    pub fn all(&self) -> Vec<Arc<dyn Tool>> {
+        let mut out: Vec<Arc<dyn Tool>> = self.tools.values().cloned().collect();
+        for source in &self.sources {
+            out.extend(
+                source
+                    .tools()
+                    .into_iter()
+                    .filter(|t| !self.tools.contains_key(t.name())),
+            );
+        }
+        out
+    }
+
+    pub fn get(&self, name: &str) -> Option<Arc<dyn Tool>> {
+        if let Some(t) = self.tools.get(name) {
+            return Some(t.clone());
+        }
+        self.sources
+            .iter()
+            .flat_map(|s| s.tools())
+            .find(|t| t.name() == name)
     }
 
     pub fn specs(&self) -> Vec<crate::model::ToolSpec> {
-        self.tools
-            .values()
+        self.all()
+            .iter()
             .map(|t| crate::model::ToolSpec {
                 name: t.name().to_string(),
                 description: t.description().to_string(),
@@ -159,7 +197,7 @@ impl Registry {
             .collect()
     }
 
-    pub fn names(&self) -> impl Iterator<Item = &str> {
-        self.tools.keys().map(String::as_str)
+    pub fn names(&self) -> Vec<String> {
+        self.all().iter().map(|t| t.name().to_string()).collect()
     }
 }

@@ -20,11 +20,11 @@ struct Input {
 
 #[async_trait]
 impl Tool for Read {
-    fn name(&self) -> &'static str {
+    fn name(&self) -> &str {
         "read"
     }
 
-    fn description(&self) -> &'static str {
+    fn description(&self) -> &str {
         "Read a text file. Returns numbered lines (`cat -n` style). Reads at most 2000 lines from `offset` (1-based); use offset and limit to page through long files. Shows your proposed text for files you have edited."
     }
 

@@ -27,11 +27,11 @@ struct Input {
 
 #[async_trait]
 impl Tool for Shell {
-    fn name(&self) -> &'static str {
+    fn name(&self) -> &str {
         "shell"
     }
 
-    fn description(&self) -> &'static str {
+    fn description(&self) -> &str {
         "Run a bash command in the workspace (or `workdir` inside it) and return its combined stdout and stderr with the exit code. In a sandbox (the default) commands see your proposed edits and their own writes become part of the proposal; in local mode they see the files on disk. No stdin; long output is cut in the middle; the command and everything it started are killed at the timeout."
     }
 

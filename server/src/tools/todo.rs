@@ -15,11 +15,11 @@ struct Input {
 
 #[async_trait]
 impl Tool for Todo {
-    fn name(&self) -> &'static str {
+    fn name(&self) -> &str {
         "todo"
     }
 
-    fn description(&self) -> &'static str {
+    fn description(&self) -> &str {
         "Replace your plan: the full list of steps with their status (pending, in_progress, completed). Keep at most one step in_progress; update the list as you work."
     }
 

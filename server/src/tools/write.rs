@@ -16,11 +16,11 @@ struct Input {
 
 #[async_trait]
 impl Tool for Write {
-    fn name(&self) -> &'static str {
+    fn name(&self) -> &str {
         "write"
     }
 
-    fn description(&self) -> &'static str {
+    fn description(&self) -> &str {
         "Write a whole file (create it or replace its content). For changes to an existing file prefer edit or apply_patch. The result is part of your proposal."
     }
 

@@ -95,10 +95,10 @@ struct Slow {
 
 #[async_trait]
 impl Tool for Slow {
-    fn name(&self) -> &'static str {
+    fn name(&self) -> &str {
         self.name
     }
-    fn description(&self) -> &'static str {
+    fn description(&self) -> &str {
         "sleeps"
     }
     fn schema(&self) -> Value {

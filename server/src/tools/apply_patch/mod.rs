@@ -15,11 +15,11 @@ pub struct ApplyPatch;
 
 #[async_trait]
 impl Tool for ApplyPatch {
-    fn name(&self) -> &'static str {
+    fn name(&self) -> &str {
         "apply_patch"
     }
 
-    fn description(&self) -> &'static str {
+    fn description(&self) -> &str {
         "Edit, add, delete or move files with a patch. All of it applies or none of it does. Format:\n\
 *** Begin Patch\n\
 *** Update File: src/app.py\n\
