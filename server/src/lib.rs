@@ -13,5 +13,6 @@ pub mod model;
 pub mod policy;
 pub mod sandbox;
 pub mod setup;
+pub mod tasks;
 pub mod tools;
 pub mod workspace;

@@ -105,17 +105,30 @@ pub fn tool_context(
     settings: &Settings,
     config: &SessionConfig,
 ) -> Result<ToolContext, String> {
+    let task_dir = sandbox::task_dir(workspace.root())
+        .map_err(|e| format!("cannot make a sandbox folder: {e}"))?;
+    tool_context_in(workspace, cancel, settings, config, &task_dir)
+}
+
+/// As `tool_context`, with the sandbox's layers in `task_dir` (a background
+/// task keeps them beside its transcript).
+pub fn tool_context_in(
+    workspace: Arc<Workspace>,
+    cancel: CancellationToken,
+    settings: &Settings,
+    config: &SessionConfig,
+    task_dir: &Path,
+) -> Result<ToolContext, String> {
     let root = workspace.root().to_path_buf();
     let helper =
         std::env::current_exe().map_err(|e| format!("cannot find the tandem binary: {e}"))?;
-    let task_dir =
-        sandbox::task_dir(&root).map_err(|e| format!("cannot make a sandbox folder: {e}"))?;
+    std::fs::create_dir_all(task_dir).map_err(|e| format!("cannot make a sandbox folder: {e}"))?;
     // `local` mode is the pair-programming end: commands run in the workspace.
     let mut sandbox_settings = settings.sandbox.clone();
     if settings.permissions.mode == Some(Mode::Local) {
         sandbox_settings.backend = sandbox::BackendChoice::Local;
     }
-    let sandbox = sandbox::create(&sandbox_settings, &root, &task_dir, &helper)
+    let sandbox = sandbox::create(&sandbox_settings, &root, task_dir, &helper)
         .map_err(|e| format!("cannot set up the sandbox: {e}"))?;
     let mut ctx = ToolContext::new(workspace, cancel);
     if let Some(secs) = settings.agent.shell_timeout_secs {

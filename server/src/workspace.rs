@@ -185,6 +185,32 @@ impl Workspace {
         self.state.lock().unwrap().citations.clone()
     }
 
+    /// Start from a saved proposal and citations (a task resumed or
+    /// followed up).
+    pub fn restore(&self, changes: ChangeSet, citations: Citations) {
+        let mut state = self.state.lock().unwrap();
+        state.changes = changes;
+        state.citations = citations;
+    }
+
+    /// Add another proposal's files to this one (a task's result opened for
+    /// review). Refused, changing nothing, when a file is in both.
+    pub fn adopt(&self, other: &ChangeSet) -> Result<(), Vec<RelPath>> {
+        let mut state = self.state.lock().unwrap();
+        let clash: Vec<RelPath> = other
+            .files()
+            .filter(|(p, _)| state.changes.get(p).is_some())
+            .map(|(p, _)| p.clone())
+            .collect();
+        if !clash.is_empty() {
+            return Err(clash);
+        }
+        for (path, change) in other.files() {
+            state.changes.insert(path, change.clone());
+        }
+        Ok(())
+    }
+
     /// Paths that exist only in the proposal, for listings and searches.
     pub fn added_paths(&self) -> Vec<RelPath> {
         let state = self.state.lock().unwrap();

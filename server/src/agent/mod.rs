@@ -11,4 +11,4 @@ mod session;
 
 pub use events::{Event, Outcome};
 pub use gate::Gate;
-pub use session::{CostFn, Session, SessionConfig, SteerHandle};
+pub use session::{Checkpoint, CostFn, Session, SessionConfig, SteerHandle};

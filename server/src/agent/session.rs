@@ -20,6 +20,13 @@ use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
 
 pub type CostFn = Arc<dyn Fn(&Usage) -> Option<f64> + Send + Sync>;
 
+/// Told the whole conversation at every safe point (before each model call
+/// and when a run ends), so a task can persist it and resume from it after a
+/// crash: at those points the conversation is valid to send as is.
+pub trait Checkpoint: Send + Sync {
+    fn checkpoint(&self, messages: &[Message]);
+}
+
 #[derive(Debug, Clone)]
 pub struct SessionConfig {
     pub model: String,
@@ -91,6 +98,7 @@ pub struct Session {
     /// Extra system prompt sections (skills, memory, ...), after the
     /// instruction files.
     sections: Vec<String>,
+    checkpoint: Option<Arc<dyn Checkpoint>>,
 }
 
 impl Session {
@@ -121,7 +129,20 @@ impl Session {
             turn: 0,
             gate: Arc::new(Gate::open(PathBuf::new())),
             sections: Vec::new(),
+            checkpoint: None,
         }
+    }
+
+    /// Persist the conversation at every safe point.
+    pub fn with_checkpoint(mut self, checkpoint: Arc<dyn Checkpoint>) -> Self {
+        self.checkpoint = Some(checkpoint);
+        self
+    }
+
+    /// Start from an earlier conversation (a follow-up or a resumed task).
+    pub fn with_history(mut self, messages: Vec<Message>) -> Self {
+        self.messages = messages;
+        self
     }
 
     /// Add a section to the system prompt (each a Markdown text with its
@@ -163,13 +184,76 @@ impl Session {
         let _ = self.events.send(event);
     }
 
+    fn save_checkpoint(&self) {
+        if let Some(c) = &self.checkpoint {
+            c.checkpoint(&self.messages);
+        }
+    }
+
     fn finish(&self, outcome: Outcome) -> Outcome {
+        self.save_checkpoint();
         self.emit(Event::Finished { outcome });
         outcome
     }
 
     /// Handle one user request; may be called again to follow up.
     pub async fn run(&mut self, prompt: &str) -> Outcome {
+        self.start().await;
+        let submit = self
+            .gate
+            .event(
+                HookEvent::UserPromptSubmit,
+                None,
+                json!({ "prompt": prompt }),
+            )
+            .await;
+        self.hook_context(&submit);
+        if let Some(reason) = submit.blocked.or(submit.stop) {
+            self.emit(Event::Error {
+                message: format!("a UserPromptSubmit hook blocked the prompt: {reason}"),
+            });
+            return self.finish(Outcome::Done);
+        }
+        self.add_user_text(prompt.to_string());
+        self.drive().await
+    }
+
+    /// Carry on from the history given by `with_history` without a new
+    /// request: the model is asked again where the conversation stopped (a
+    /// task interrupted mid-run).
+    pub async fn resume(&mut self) -> Outcome {
+        self.start().await;
+        match self.messages.last() {
+            None => return self.finish(Outcome::Done),
+            // The model had the last word and asked for no tools: done.
+            Some(last) if last.role == Role::Assistant && last.tool_uses().next().is_none() => {
+                self.emit(Event::Message { text: last.text() });
+                return self.finish(Outcome::Done);
+            }
+            // Tool calls whose results were lost with the process: say so
+            // and let the model decide what to redo.
+            Some(last) if last.role == Role::Assistant => {
+                let lost: Vec<Block> = last
+                    .tool_uses()
+                    .map(|(id, _, _)| Block::ToolResult {
+                        tool_use_id: id.to_string(),
+                        content: "not finished: the task was interrupted; run it again if needed"
+                            .into(),
+                        is_error: true,
+                    })
+                    .collect();
+                self.messages.push(Message {
+                    role: Role::User,
+                    content: lost,
+                });
+            }
+            Some(_) => {}
+        }
+        self.drive().await
+    }
+
+    /// Build the system prompt and run the start hooks, once per session.
+    async fn start(&mut self) {
         if self.system.is_none() {
             let ins = instructions::load(
                 &self.config.cwd,
@@ -200,22 +284,10 @@ impl Session {
                 .await;
             self.hook_context(&start);
         }
-        let submit = self
-            .gate
-            .event(
-                HookEvent::UserPromptSubmit,
-                None,
-                json!({ "prompt": prompt }),
-            )
-            .await;
-        self.hook_context(&submit);
-        if let Some(reason) = submit.blocked.or(submit.stop) {
-            self.emit(Event::Error {
-                message: format!("a UserPromptSubmit hook blocked the prompt: {reason}"),
-            });
-            return self.finish(Outcome::Done);
-        }
-        self.add_user_text(prompt.to_string());
+    }
+
+    /// The turn loop, from a conversation that ends with a user message.
+    async fn drive(&mut self) -> Outcome {
         let mut stop_hook_active = false;
 
         for _ in 0..self.config.max_turns {
@@ -226,6 +298,7 @@ impl Session {
             if self.needs_compaction() {
                 self.compact().await;
             }
+            self.save_checkpoint();
             self.turn += 1;
             self.emit(Event::TurnStarted { turn: self.turn });
             let request = self.request(self.messages.clone(), true);

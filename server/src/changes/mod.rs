@@ -109,6 +109,12 @@ impl ChangeSet {
         self.files.iter().filter(|(_, c)| !c.is_noop())
     }
 
+    /// Put a whole file change in (a background task's result joining the
+    /// review), replacing any change of that path.
+    pub fn insert(&mut self, path: &str, change: FileChange) {
+        self.files.insert(path.to_string(), change);
+    }
+
     pub fn get(&self, path: &str) -> Option<&FileChange> {
         self.files.get(path).filter(|c| !c.is_noop())
     }

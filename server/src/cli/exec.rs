@@ -3,7 +3,7 @@
 
 use super::approvals::{Approvals, spawn_stdin};
 use super::human::{HumanProgress, render_report};
-use super::overrides::parse_override;
+use super::overrides::RunFlags;
 use super::report::{RunReport, exit_code, summarize_files};
 use crate::agent::{Event, Outcome, Session, SessionConfig};
 use crate::config::{Layer, Settings};
@@ -38,24 +38,12 @@ pub struct ExecArgs {
     /// Play the model's turns back from a recording instead of calling a model.
     #[arg(long, value_name = "FILE", conflicts_with = "record")]
     pub replay: Option<PathBuf>,
-    /// anthropic, openai (Responses API) or openai-chat (any
-    /// OpenAI-compatible server: Ollama, llama.cpp, vLLM, LM Studio, OpenRouter).
+    #[command(flatten)]
+    pub flags: RunFlags,
+    /// Run as a background task: print its id and return at once (see
+    /// `tandem task`).
     #[arg(long)]
-    pub provider: Option<String>,
-    #[arg(short = 'm', long)]
-    pub model: Option<String>,
-    /// API base URL, e.g. http://127.0.0.1:11434/v1 for Ollama.
-    #[arg(long)]
-    pub base_url: Option<String>,
-    /// Stop after this many model turns.
-    #[arg(long)]
-    pub max_turns: Option<u32>,
-    /// Override any setting, e.g. `-c model.max_retries=2` (value in TOML).
-    #[arg(short = 'c', long = "config", value_name = "KEY=VALUE")]
-    pub overrides: Vec<String>,
-    /// Permission mode: read-only, ask (the default), auto or local (no sandbox).
-    #[arg(long, value_name = "MODE")]
-    pub mode: Option<String>,
+    pub background: bool,
     /// Allow calls matching RULE without asking, in Claude Code's syntax
     /// (e.g. 'Bash(npm run test:*)', 'Edit(src/**)'). Repeatable.
     #[arg(long = "allow", value_name = "RULE")]
@@ -71,6 +59,18 @@ pub struct ExecArgs {
 }
 
 pub async fn run_exec(args: ExecArgs) -> i32 {
+    if args.background {
+        return match start_background(&args) {
+            Ok(id) => {
+                println!("{id}");
+                0
+            }
+            Err(message) => {
+                eprintln!("error: {message}");
+                2
+            }
+        };
+    }
     match prepare(&args).await {
         Ok(run) => run.execute(&args).await,
         Err(message) => {
@@ -160,37 +160,22 @@ async fn prepare(args: &ExecArgs) -> Result<PreparedRun, String> {
 }
 
 /// The layers above the config files: flags, then each `-c` override.
-fn flag_layers(args: &ExecArgs) -> Result<Vec<Layer>, String> {
-    let mut layers = Vec::new();
-    let mut flags = toml::Table::new();
-    let mut set = |section: &str, key: &str, value: toml::Value| {
-        flags
-            .entry(section)
-            .or_insert_with(|| toml::Value::Table(toml::Table::new()))
-            .as_table_mut()
-            .expect("sections are tables")
-            .insert(key.into(), value);
+/// `--background`: the run becomes a task handed to a worker process.
+fn start_background(args: &ExecArgs) -> Result<String, String> {
+    if args.replay.is_some() || args.record.is_some() || args.apply {
+        return Err("--background does not combine with --replay, --record or --apply".into());
+    }
+    let root = match &args.cd {
+        Some(dir) => dir.clone(),
+        None => std::env::current_dir().map_err(|e| e.to_string())?,
     };
-    if let Some(p) = &args.provider {
-        set("model", "provider", p.clone().into());
-    }
-    if let Some(m) = &args.model {
-        set("model", "model", m.clone().into());
-    }
-    if let Some(u) = &args.base_url {
-        set("model", "base_url", u.clone().into());
-    }
-    if let Some(n) = args.max_turns {
-        set("agent", "max_turns", i64::from(n).into());
-    }
-    if let Some(mode) = &args.mode {
-        set("permissions", "mode", mode.clone().into());
-    }
-    layers.push(Layer::Table(flags));
-    for o in &args.overrides {
-        layers.push(Layer::Table(parse_override(o)?));
-    }
-    Ok(layers)
+    let store = crate::tasks::Store::open(&root).map_err(|e| e.to_string())?;
+    let ids = super::task::start(&store, &args.prompt, &args.flags.table()?, 1)?;
+    Ok(ids.join("\n"))
+}
+
+fn flag_layers(args: &ExecArgs) -> Result<Vec<Layer>, String> {
+    Ok(vec![Layer::Table(args.flags.table()?)])
 }
 
 impl PreparedRun {
@@ -298,6 +283,7 @@ impl PreparedRun {
             cost_usd: cost(&usage),
             applied,
             error: apply_error.clone().or(error),
+            next: None,
         };
         if json {
             let mut value = serde_json::to_value(&report).unwrap();

@@ -288,6 +288,7 @@ pub fn render_report(report: &RunReport, color: bool, with_message: bool) -> Str
     )));
     out.push('\n');
     let ending = match report.outcome {
+        _ if report.next.is_some() => report.next.clone().unwrap_or_default(),
         Outcome::Done if report.applied => "Applied to your files.".to_string(),
         Outcome::Done if report.files.is_empty() => "Done.".to_string(),
         Outcome::Done => "Not applied: run again with --apply to write these changes.".to_string(),

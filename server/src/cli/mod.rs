@@ -5,3 +5,4 @@ pub mod exec;
 pub mod human;
 mod overrides;
 pub mod report;
+pub mod task;

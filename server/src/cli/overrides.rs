@@ -1,5 +1,62 @@
 //! `-c key.path=value` overrides, turned into a settings layer.
 
+/// The model and run flags shared by `tandem exec` and `tandem task start`.
+#[derive(clap::Args, Debug, Default, Clone)]
+pub struct RunFlags {
+    /// anthropic, openai (Responses API) or openai-chat (any
+    /// OpenAI-compatible server: Ollama, llama.cpp, vLLM, LM Studio, OpenRouter).
+    #[arg(long)]
+    pub provider: Option<String>,
+    #[arg(short = 'm', long)]
+    pub model: Option<String>,
+    /// API base URL, e.g. http://127.0.0.1:11434/v1 for Ollama.
+    #[arg(long)]
+    pub base_url: Option<String>,
+    /// Stop after this many model turns.
+    #[arg(long)]
+    pub max_turns: Option<u32>,
+    /// Override any setting, e.g. `-c model.max_retries=2` (value in TOML).
+    #[arg(short = 'c', long = "config", value_name = "KEY=VALUE")]
+    pub overrides: Vec<String>,
+    /// Permission mode: read-only, ask (the default), auto or local (no sandbox).
+    #[arg(long, value_name = "MODE")]
+    pub mode: Option<String>,
+}
+
+impl RunFlags {
+    /// The flags as one settings table (`-c` overrides last, so they win).
+    pub fn table(&self) -> Result<toml::Table, String> {
+        let mut flags = toml::Table::new();
+        let mut set = |section: &str, key: &str, value: toml::Value| {
+            flags
+                .entry(section)
+                .or_insert_with(|| toml::Value::Table(toml::Table::new()))
+                .as_table_mut()
+                .expect("sections are tables")
+                .insert(key.into(), value);
+        };
+        if let Some(p) = &self.provider {
+            set("model", "provider", p.clone().into());
+        }
+        if let Some(m) = &self.model {
+            set("model", "model", m.clone().into());
+        }
+        if let Some(u) = &self.base_url {
+            set("model", "base_url", u.clone().into());
+        }
+        if let Some(n) = self.max_turns {
+            set("agent", "max_turns", i64::from(n).into());
+        }
+        if let Some(mode) = &self.mode {
+            set("permissions", "mode", mode.clone().into());
+        }
+        for o in &self.overrides {
+            crate::config::merge(&mut flags, parse_override(o)?);
+        }
+        Ok(flags)
+    }
+}
+
 /// Parse `a.b=value` into `{a = {b = value}}`. The value is read as TOML
 /// (numbers, booleans, quoted strings, arrays) and taken as a plain string
 /// when it is not valid TOML, so `-c model.model=gpt-5` works unquoted.

@@ -29,6 +29,9 @@ pub struct RunReport {
     pub cost_usd: Option<f64>,
     /// Whether the proposal was written to disk (`--apply`).
     pub applied: bool,
+    /// What to do next, instead of the default last line (tasks).
+    #[serde(skip)]
+    pub next: Option<String>,
     /// Why the run failed, when it did.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,

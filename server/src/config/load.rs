@@ -109,7 +109,7 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
 }
 
 /// Deep merge: tables merge key by key, anything else is replaced.
-fn merge(into: &mut toml::Table, from: toml::Table) {
+pub fn merge(into: &mut toml::Table, from: toml::Table) {
     for (key, value) in from {
         match (into.get_mut(&key), value) {
             (Some(toml::Value::Table(a)), toml::Value::Table(b)) => merge(a, b),

@@ -8,6 +8,6 @@ mod load;
 mod settings;
 
 pub use load::{
-    ConfigError, Layer, check_file, load_settings, project_config_path, user_config_path,
+    ConfigError, Layer, check_file, load_settings, merge, project_config_path, user_config_path,
 };
-pub use settings::{AgentSettings, PermissionSettings, Settings};
+pub use settings::{AgentSettings, PermissionSettings, Settings, TaskSettings};

@@ -26,6 +26,21 @@ pub struct Settings {
     /// and `hooks = [{ type = "command", command = "…" }]`).
     #[serde(default)]
     pub hooks: toml::Table,
+    /// Background tasks: how many run at once and their permission mode.
+    #[serde(default)]
+    pub tasks: TaskSettings,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TaskSettings {
+    /// Tasks running at once per workspace (default 3); the rest queue.
+    pub concurrency: Option<usize>,
+    /// Permission mode of tasks (default `auto`: they run in a sandbox and
+    /// nobody is there to approve). `permissions.mode` wins when set.
+    pub mode: Option<crate::policy::Mode>,
+    /// Author of commits made from tasks, `Name <email>` (default: git's).
+    pub author: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]

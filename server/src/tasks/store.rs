@@ -1,0 +1,256 @@
+//! Where tasks live: the platform state directory (`~/.local/state/tandem/
+//! tasks/<workspace>/<id>/`), outside the work tree. Each task has
+//! `meta.json` (rewritten atomically), `transcript.jsonl` (append only) and
+//! `result.json` (the proposal, citations and command log, rewritten
+//! atomically at every checkpoint).
+
+use super::lock::lock;
+use super::meta::{TaskMeta, TaskState, now};
+use super::owner;
+use crate::changes::{ChangeSet, Citations};
+use crate::tools::CommandRecord;
+use serde::{Deserialize, Serialize};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+/// What a task produced so far.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TaskResult {
+    pub changes: ChangeSet,
+    pub citations: Citations,
+    pub commands: Vec<CommandRecord>,
+}
+
+#[derive(Clone)]
+pub struct Store {
+    dir: PathBuf,
+    root: PathBuf,
+}
+
+impl Store {
+    /// The task store of the workspace at `root`.
+    pub fn open(root: &Path) -> io::Result<Store> {
+        let root = root.canonicalize()?;
+        let base = dirs::state_dir()
+            .or_else(dirs::data_local_dir)
+            .ok_or_else(|| io::Error::other("no state directory (is HOME set?)"))?;
+        let name = root
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "root".into());
+        let key = format!("{name}-{:016x}", fnv1a(root.as_os_str().as_encoded_bytes()));
+        let dir = base.join("tandem").join("tasks").join(key);
+        std::fs::create_dir_all(&dir)?;
+        Ok(Store { dir, root })
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Slot locks of the concurrency limit live here.
+    pub fn slots_dir(&self) -> PathBuf {
+        self.dir.join("slots")
+    }
+
+    pub fn task_dir(&self, id: &str) -> PathBuf {
+        self.dir.join(id)
+    }
+
+    pub fn transcript_path(&self, id: &str) -> PathBuf {
+        self.task_dir(id).join("transcript.jsonl")
+    }
+
+    /// A new queued task.
+    pub fn create(
+        &self,
+        prompt: &str,
+        settings: &str,
+        group: Option<(&str, u32)>,
+    ) -> io::Result<TaskMeta> {
+        let id = new_id();
+        std::fs::create_dir_all(self.task_dir(&id))?;
+        let t = now();
+        let meta = TaskMeta {
+            id: id.clone(),
+            prompt: prompt.to_string(),
+            state: TaskState::Queued,
+            created: t,
+            updated: t,
+            root: self.root.clone(),
+            settings: settings.to_string(),
+            group: group.map(|(g, _)| g.to_string()),
+            attempt: group.map(|(_, n)| n),
+            owner: Some(owner::me()),
+            follow_ups: Vec::new(),
+            error: None,
+            summary: String::new(),
+            turns: 0,
+            usage: Default::default(),
+            cost_usd: None,
+            files: Vec::new(),
+            branch: None,
+        };
+        write_atomic(&self.task_dir(&id).join("meta.json"), &meta)?;
+        Ok(meta)
+    }
+
+    /// A task's metadata, with its true state: a live task whose owner died
+    /// is marked interrupted (and saved so).
+    pub fn load(&self, id: &str) -> io::Result<TaskMeta> {
+        let meta = self.read_meta(id)?;
+        if meta.state.is_live() && !meta.owner.as_ref().is_some_and(owner::is_alive) {
+            return self.update(id, |m| {
+                if m.state.is_live() && !m.owner.as_ref().is_some_and(owner::is_alive) {
+                    m.state = TaskState::Interrupted;
+                }
+            });
+        }
+        Ok(meta)
+    }
+
+    fn read_meta(&self, id: &str) -> io::Result<TaskMeta> {
+        let path = self.task_dir(id).join("meta.json");
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| io::Error::new(e.kind(), format!("no task {id}: {e}")))?;
+        serde_json::from_str(&text)
+            .map_err(|e| io::Error::other(format!("{}: {e}", path.display())))
+    }
+
+    /// Read, change and write a task's metadata under its lock.
+    pub fn update(&self, id: &str, change: impl FnOnce(&mut TaskMeta)) -> io::Result<TaskMeta> {
+        let _lock = lock(&self.task_dir(id).join("meta.lock"))?;
+        let mut meta = self.read_meta(id)?;
+        change(&mut meta);
+        meta.updated = now();
+        write_atomic(&self.task_dir(id).join("meta.json"), &meta)?;
+        Ok(meta)
+    }
+
+    /// Every task, oldest first. Unreadable entries are skipped.
+    pub fn list(&self) -> Vec<TaskMeta> {
+        let Ok(entries) = std::fs::read_dir(&self.dir) else {
+            return Vec::new();
+        };
+        let mut tasks: Vec<TaskMeta> = entries
+            .filter_map(Result::ok)
+            .filter(|e| e.path().join("meta.json").is_file())
+            .filter_map(|e| self.load(&e.file_name().to_string_lossy()).ok())
+            .collect();
+        tasks.sort_by(|a, b| (a.created, &a.id).cmp(&(b.created, &b.id)));
+        tasks
+    }
+
+    /// The task whose id starts or ends with `prefix` (ids are long;
+    /// people type a few characters; the last 8 are random, shown as the
+    /// short id).
+    pub fn find(&self, prefix: &str) -> Result<TaskMeta, String> {
+        if prefix.is_empty() {
+            return Err("give a task id".into());
+        }
+        let matches: Vec<TaskMeta> = self
+            .list()
+            .into_iter()
+            .filter(|t| t.id.starts_with(prefix) || t.id.ends_with(prefix))
+            .collect();
+        match matches.len() {
+            1 => Ok(matches.into_iter().next().unwrap()),
+            0 => Err(format!("no task `{prefix}` in {}", self.root.display())),
+            n => Err(format!("`{prefix}` matches {n} tasks; give more of the id")),
+        }
+    }
+
+    pub fn result(&self, id: &str) -> io::Result<TaskResult> {
+        let path = self.task_dir(id).join("result.json");
+        match std::fs::read_to_string(&path) {
+            Ok(text) => serde_json::from_str(&text)
+                .map_err(|e| io::Error::other(format!("{}: {e}", path.display()))),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(TaskResult::default()),
+            Err(e) => Err(e),
+        }
+    }
+
+    pub fn save_result(&self, id: &str, result: &TaskResult) -> io::Result<()> {
+        write_atomic(&self.task_dir(id).join("result.json"), result)
+    }
+}
+
+/// Write JSON to a temporary file beside `path` and rename it over `path`:
+/// a reader (or a crash) never sees half a file.
+pub fn write_atomic<T: Serialize>(path: &Path, value: &T) -> io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    serde_json::to_writer_pretty(&mut tmp, value)?;
+    tmp.write_all(b"\n")?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+/// Ids sort by creation time and are unique without coordination.
+fn new_id() -> String {
+    use rand::Rng;
+    let r: u32 = rand::rng().random();
+    let ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64);
+    format!("{:011x}{r:08x}", ms)
+}
+
+/// A stable hash for folder names (std's hasher may change between
+/// releases; these names must not).
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store() -> (tempfile::TempDir, Store) {
+        let d = tempfile::tempdir().unwrap();
+        let root = d.path().join("repo");
+        std::fs::create_dir(&root).unwrap();
+        let store = Store {
+            dir: d.path().join("state"),
+            root,
+        };
+        std::fs::create_dir_all(&store.dir).unwrap();
+        (d, store)
+    }
+
+    #[test]
+    fn a_task_whose_owner_died_reads_as_interrupted() {
+        let (_d, store) = store();
+        let t = store.create("do it", "", None).unwrap();
+        assert_eq!(store.load(&t.id).unwrap().state, TaskState::Queued);
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let pid = child.id();
+        child.wait().unwrap();
+        store
+            .update(&t.id, |m| {
+                m.state = TaskState::Running;
+                m.owner = Some(super::super::meta::Owner { pid, start: 1 });
+            })
+            .unwrap();
+        assert_eq!(store.load(&t.id).unwrap().state, TaskState::Interrupted);
+        assert_eq!(store.list()[0].state, TaskState::Interrupted);
+    }
+
+    #[test]
+    fn ids_are_found_by_prefix_and_listed_in_order() {
+        let (_d, store) = store();
+        let a = store.create("a", "", None).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(3));
+        let b = store.create("b", "", Some(("g", 2))).unwrap();
+        let ids: Vec<String> = store.list().into_iter().map(|t| t.id).collect();
+        assert_eq!(ids, vec![a.id.clone(), b.id.clone()]);
+        assert_eq!(
+            store.find(&b.id[..b.id.len() - 2]).unwrap().attempt,
+            Some(2)
+        );
+        assert!(store.find("zzz").unwrap_err().contains("no task"));
+    }
+}
