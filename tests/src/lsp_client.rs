@@ -258,7 +258,17 @@ impl LspClient {
     /// Start `tandem lsp` in `root` and initialize it. `options` are the
     /// initialization options (settings in config-file shape).
     pub fn start(root: &Path, options: Value, enc: Enc) -> LspClient {
-        let home = tempfile::tempdir().unwrap();
+        Self::start_in_home(root, options, enc, tempfile::tempdir().unwrap())
+    }
+
+    /// As `start`, with `home` as the server's home folder (a restarted
+    /// server that must find the first one's state).
+    pub fn start_in_home(
+        root: &Path,
+        options: Value,
+        enc: Enc,
+        home: tempfile::TempDir,
+    ) -> LspClient {
         let mut child = tandem_command(home.path())
             .arg("lsp")
             .current_dir(root)
@@ -546,6 +556,18 @@ impl LspClient {
         };
         self.wait_until(&format!("run {run} to finish"), |c| find(c).is_some());
         find(self).unwrap()["params"]["event"]["outcome"].clone()
+    }
+
+    /// Kill the server with SIGKILL (no chance to clean up); returns its
+    /// home folder for a restarted server.
+    pub fn kill(mut self) -> tempfile::TempDir {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        std::mem::replace(&mut self._home, tempfile::tempdir().unwrap())
+    }
+
+    pub fn home(&self) -> &Path {
+        self._home.path()
     }
 
     /// Shut down and exit cleanly; returns the exit status code.

@@ -317,21 +317,15 @@ pub fn start(
         return Err("the prompt is empty".into());
     }
     let settings = toml::to_string(flags).map_err(|e| e.to_string())?;
-    let group = (attempts > 1).then(|| format!("g{}", short(&store_id_seed())));
     let mut ids = Vec::new();
-    for n in 1..=attempts.max(1) {
-        let meta = store
-            .create(prompt, &settings, group.as_deref().map(|g| (g, n)))
-            .map_err(|e| e.to_string())?;
+    for meta in store
+        .create_attempts(prompt, &settings, attempts)
+        .map_err(|e| e.to_string())?
+    {
         spawn_worker(store, &meta.id, "start", None)?;
         ids.push(meta.id);
     }
     Ok(ids)
-}
-
-fn store_id_seed() -> String {
-    use rand::Rng;
-    format!("{:016x}", rand::rng().random::<u64>())
 }
 
 /// A detached worker process for task `id`; the task's owner is set to it

@@ -38,6 +38,8 @@ pub struct State {
     pub reviewed: HashMap<String, usize>,
     /// Files that have tandem diagnostics published, to clear them later.
     pub published: HashSet<String>,
+    /// Background tasks running in this process, by id.
+    pub tasks: HashMap<String, tokio_util::sync::CancellationToken>,
     /// The last settings that loaded, used while a settings file is broken.
     pub last_good: Option<crate::setup::Loaded>,
 }

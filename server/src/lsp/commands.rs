@@ -41,7 +41,7 @@ struct RunRef {
 }
 
 /// Which hunks an answer is about.
-enum Pick {
+pub enum Pick {
     Hunk(String, String),
     File(String),
     All,
@@ -100,6 +100,7 @@ pub async fn execute(backend: &Backend, command: &str, arguments: Vec<Value>) ->
             let a: HunkArgs = args(command, arg)?;
             Ok(proposed_content(backend, &a.uri))
         }
+        task if task.starts_with("tandem.task.") => super::tasks::execute(backend, task, arg).await,
         other => Err(Error::invalid_params(format!("unknown command {other}"))),
     }
 }
@@ -177,7 +178,7 @@ fn chosen<'a>(
 
 /// Send the edit for the picked pending hunks; only once the editor has
 /// applied it do they leave the proposal. A refused edit changes nothing.
-async fn accept(backend: &Backend, pick: Pick) -> Result<Value> {
+pub async fn accept(backend: &Backend, pick: Pick) -> Result<Value> {
     let reviews = backend.reviews();
     let picked = chosen(&reviews, &pick);
     let pending: Vec<(&FileReview, Vec<&ReviewHunk>)> = picked

@@ -15,5 +15,6 @@ pub mod proposal;
 pub mod runs;
 pub mod server;
 pub mod settings;
+pub mod tasks;
 
 pub use server::serve_stdio;

@@ -99,7 +99,11 @@ impl LanguageServer for Backend {
                     resolve_provider: Some(false),
                 }),
                 execute_command_provider: Some(ExecuteCommandOptions {
-                    commands: COMMANDS.iter().map(|c| c.to_string()).collect(),
+                    commands: COMMANDS
+                        .iter()
+                        .chain(super::tasks::COMMANDS)
+                        .map(|c| c.to_string())
+                        .collect(),
                     work_done_progress_options: Default::default(),
                 }),
                 ..Default::default()
@@ -249,6 +253,11 @@ impl Backend {
         Ok(commands::proposed_content(self, &params.uri))
     }
 
+    /// `tandem/tasks`: every background task of the workspace.
+    async fn tasks(&self, _params: Value) -> Result<Value> {
+        super::tasks::list(self)
+    }
+
     /// A message the framing guard could not pass on: say so in the log.
     async fn malformed(&self, params: Value) {
         let problem = params["problem"].as_str().unwrap_or("a malformed message");
@@ -283,6 +292,7 @@ fn workspace_root(params: &InitializeParams) -> PathBuf {
 pub async fn serve_stdio() {
     let (service, socket) = LspService::build(Backend::new)
         .custom_method("tandem/proposedContent", Backend::proposed_content)
+        .custom_method("tandem/tasks", Backend::tasks)
         .custom_method("window/workDoneProgress/cancel", Backend::progress_cancel)
         .custom_method(framing::MALFORMED, Backend::malformed)
         .finish();

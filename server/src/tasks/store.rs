@@ -95,6 +95,20 @@ impl Store {
         Ok(meta)
     }
 
+    /// `attempts` tasks of one prompt (best-of-N shares a group when
+    /// there are several).
+    pub fn create_attempts(
+        &self,
+        prompt: &str,
+        settings: &str,
+        attempts: u32,
+    ) -> io::Result<Vec<TaskMeta>> {
+        let group = (attempts > 1).then(|| format!("g{}", new_id()));
+        (1..=attempts.max(1))
+            .map(|n| self.create(prompt, settings, group.as_deref().map(|g| (g, n))))
+            .collect()
+    }
+
     /// A task's metadata, with its true state: a live task whose owner died
     /// is marked interrupted (and saved so).
     pub fn load(&self, id: &str) -> io::Result<TaskMeta> {
