@@ -80,6 +80,9 @@ pub struct Turn {
     /// Delay between streamed events (slow tokens).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token_delay_ms: Option<u64>,
+    /// Time before the response starts (a model's latency).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latency_ms: Option<u64>,
 }
 
 impl Turn {
@@ -121,6 +124,11 @@ impl Turn {
 
     pub fn usage(mut self, usage: ScriptUsage) -> Self {
         self.usage = Some(usage);
+        self
+    }
+
+    pub fn latency_ms(mut self, ms: u64) -> Self {
+        self.latency_ms = Some(ms);
         self
     }
 

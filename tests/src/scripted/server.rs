@@ -226,6 +226,7 @@ enum Plan {
         events: Vec<SseOut>,
         fault: Option<Fault>,
         delay: Option<Duration>,
+        latency: Option<Duration>,
     },
 }
 
@@ -296,7 +297,13 @@ async fn serve(
             events,
             fault,
             delay,
-        } => stream(events, fault, delay),
+            latency,
+        } => {
+            if let Some(latency) = latency {
+                tokio::time::sleep(latency).await;
+            }
+            stream(events, fault, delay)
+        }
     }
 }
 
@@ -372,6 +379,7 @@ fn plan(
         ),
     };
     let delay = turn.token_delay_ms.map(Duration::from_millis);
+    let latency = turn.latency_ms.map(Duration::from_millis);
     if let Some(fault) = turn.faults.get(cursor.faults_served).cloned() {
         cursor.faults_served += 1;
         record.fault = Some(fault.describe());
@@ -388,6 +396,7 @@ fn plan(
                 events,
                 fault: Some(other),
                 delay,
+                latency,
             },
         };
     }
@@ -397,6 +406,7 @@ fn plan(
         events,
         fault: None,
         delay,
+        latency,
     }
 }
 
