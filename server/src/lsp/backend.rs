@@ -49,6 +49,8 @@ pub struct Backend {
     pub client: Client,
     pub docs: Arc<Mutex<Documents>>,
     pub state: Arc<Mutex<State>>,
+    /// Other language servers' diagnostics, for the `diagnostics` tool.
+    pub problems: Arc<super::problems::EditorProblems>,
 }
 
 impl Backend {
@@ -57,6 +59,7 @@ impl Backend {
             client,
             docs: Arc::new(Mutex::new(Documents::default())),
             state: Arc::new(Mutex::new(State::default())),
+            problems: Arc::default(),
         }
     }
 

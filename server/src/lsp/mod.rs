@@ -10,6 +10,7 @@ pub mod config_check;
 pub mod documents;
 pub mod framing;
 pub mod position;
+pub mod problems;
 pub mod prompts;
 pub mod proposal;
 pub mod runs;

@@ -10,6 +10,7 @@ use crate::config::Layer;
 use crate::model::Usage;
 use crate::setup;
 use crate::tools::builtin_tools;
+use crate::tools::diagnostics::Diagnostics;
 use serde::Serialize;
 use std::sync::Arc;
 use tokio::sync::mpsc;
@@ -156,7 +157,10 @@ async fn drive(
         chosen.thinking_budget,
         &loaded,
     );
-    let ctx = setup::tool_context(workspace, cancel.clone(), &loaded.settings, &config)?;
+    let mut ctx = setup::tool_context(workspace, cancel.clone(), &loaded.settings, &config)?;
+    ctx.problems = Some(backend.problems.clone());
+    let mut tools = builtin_tools();
+    tools.add(Arc::new(Diagnostics));
     let approver =
         EditorApprover::new(backend.clone(), loaded.settings.agent.approval_timeout_secs);
     let gate = setup::gate(&root, &loaded.settings, &[], Some(Arc::new(approver)))?;
@@ -166,7 +170,7 @@ async fn drive(
     let mut session = Session::new(
         chosen.provider,
         chosen.provider_name,
-        builtin_tools(),
+        tools,
         Arc::new(ctx),
         config,
         tx,

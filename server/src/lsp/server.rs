@@ -11,7 +11,7 @@ use super::framing;
 use super::position::Encoding;
 use super::proposal::code_lenses;
 use super::runs;
-use super::settings::json_to_toml;
+use super::settings::editor_layer;
 use serde::Deserialize;
 use serde_json::Value;
 use std::path::PathBuf;
@@ -53,7 +53,7 @@ impl LanguageServer for Backend {
             state.encoding = encoding;
             state.caps = client_caps;
             if let Some(options) = &params.initialization_options {
-                match json_to_toml(options) {
+                match editor_layer(options) {
                     Ok(table) => state.editor_settings = table,
                     Err(e) => settings_error = Some(e),
                 }
@@ -158,11 +158,14 @@ impl LanguageServer for Backend {
         if settings.is_null() {
             return;
         }
-        match json_to_toml(settings) {
+        match editor_layer(settings) {
             Ok(table) => self.state.lock().unwrap().editor_settings = table,
             Err(e) => {
-                self.tell(MessageType::ERROR, format!("Tandem: bad settings: {e}"))
-                    .await
+                self.tell(
+                    MessageType::ERROR,
+                    format!("Tandem: bad editor settings ({e}); keeping the previous ones"),
+                )
+                .await
             }
         }
     }
@@ -191,6 +194,9 @@ impl LanguageServer for Backend {
         let uri = params.text_document.uri;
         let range = params.range;
         let diagnostics = params.context.diagnostics;
+        if let Some(path) = self.relative(&uri) {
+            self.problems.seen(path, &diagnostics);
+        }
         let line_text = self.line_text(&uri, range.start.line);
         let mut out = Vec::new();
         if let Some(path) = self.relative(&uri) {
@@ -258,6 +264,14 @@ impl Backend {
         super::tasks::list(self)
     }
 
+    /// `tandem/diagnostics`: a client's diagnostics of a file from its
+    /// other language servers.
+    async fn editor_diagnostics(&self, params: super::problems::DiagnosticsParams) {
+        if let Some(path) = self.relative(&params.uri) {
+            self.problems.set(path, &params.diagnostics);
+        }
+    }
+
     /// A message the framing guard could not pass on: say so in the log.
     async fn malformed(&self, params: Value) {
         let problem = params["problem"].as_str().unwrap_or("a malformed message");
@@ -293,6 +307,7 @@ pub async fn serve_stdio() {
     let (service, socket) = LspService::build(Backend::new)
         .custom_method("tandem/proposedContent", Backend::proposed_content)
         .custom_method("tandem/tasks", Backend::tasks)
+        .custom_method("tandem/diagnostics", Backend::editor_diagnostics)
         .custom_method("window/workDoneProgress/cancel", Backend::progress_cancel)
         .custom_method(framing::MALFORMED, Backend::malformed)
         .finish();

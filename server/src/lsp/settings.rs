@@ -4,6 +4,16 @@
 
 use serde_json::Value;
 
+/// Editor settings as a config layer, checked on their own so a mistake
+/// (an unknown key, a wrong type) is reported as the editor's, not blamed
+/// on a file.
+pub fn editor_layer(value: &Value) -> Result<toml::Table, String> {
+    let table = json_to_toml(value)?;
+    crate::config::load_settings(&[crate::config::Layer::Table(table.clone())])
+        .map_err(|e| e.to_string())?;
+    Ok(table)
+}
+
 /// JSON object → TOML table. Nulls mean "not set" and are dropped.
 pub fn json_to_toml(value: &Value) -> Result<toml::Table, String> {
     match convert(value)? {

@@ -4,6 +4,7 @@
 pub mod apply_patch;
 pub mod approval;
 mod builtin;
+pub mod diagnostics;
 pub mod edit;
 pub mod glob;
 pub mod grep;
@@ -90,6 +91,8 @@ pub struct ToolContext {
     pub commands: Mutex<Vec<CommandRecord>>,
     /// Where commands run; `None` runs them in the workspace directly.
     pub sandbox: Option<Arc<dyn crate::sandbox::Sandbox>>,
+    /// The editor's diagnostics, when an editor is attached.
+    pub problems: Option<Arc<dyn diagnostics::Problems>>,
 }
 
 impl ToolContext {
@@ -102,6 +105,7 @@ impl ToolContext {
             todos: Mutex::new(Vec::new()),
             commands: Mutex::new(Vec::new()),
             sandbox: None,
+            problems: None,
         }
     }
 }
