@@ -21,6 +21,8 @@ enum Command {
     /// Exit codes: 0 done, 2 bad usage or configuration, 3 the model or its
     /// API failed, 4 the run hit its turn limit, 130 cancelled.
     Exec(Box<ExecArgs>),
+    /// Show the effective settings and where each value came from.
+    Config(tandem::cli::config::ConfigArgs),
     /// Background tasks: start several, review each result later.
     Task(tandem::cli::task::TaskArgs),
     /// Serve the Language Server Protocol over standard input and output
@@ -48,6 +50,7 @@ fn main() -> ExitCode {
     let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
     let code = match cli.command {
         Some(Command::Exec(args)) => runtime.block_on(run_exec(*args)),
+        Some(Command::Config(args)) => tandem::cli::config::run_config(args),
         Some(Command::Task(args)) => runtime.block_on(tandem::cli::task::run_task(args)),
         Some(Command::Lsp) => {
             runtime.block_on(tandem::lsp::serve_stdio());

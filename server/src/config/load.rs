@@ -45,22 +45,9 @@ pub fn project_config_path(root: &Path) -> PathBuf {
 pub fn load_settings(layers: &[Layer]) -> Result<Settings, ConfigError> {
     let mut merged = toml::Table::new();
     for layer in layers {
-        let table = match layer {
-            Layer::File(path) => match std::fs::read_to_string(path) {
-                Ok(text) => parse_file(path, &text)?,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-                Err(e) => {
-                    return Err(ConfigError {
-                        path: path.clone(),
-                        line: None,
-                        column: None,
-                        message: e.to_string(),
-                    });
-                }
-            },
-            Layer::Table(t) => t.clone(),
-        };
-        merge(&mut merged, table);
+        if let Some(table) = read_layer(layer)? {
+            merge(&mut merged, table);
+        }
     }
     toml::Value::Table(merged)
         .try_into()
@@ -70,6 +57,23 @@ pub fn load_settings(layers: &[Layer]) -> Result<Settings, ConfigError> {
             column: None,
             message: e.message().to_string(),
         })
+}
+
+/// One layer's table, checked on its own; `None` for a missing file.
+pub fn read_layer(layer: &Layer) -> Result<Option<toml::Table>, ConfigError> {
+    match layer {
+        Layer::File(path) => match std::fs::read_to_string(path) {
+            Ok(text) => parse_file(path, &text).map(Some),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(ConfigError {
+                path: path.clone(),
+                line: None,
+                column: None,
+                message: e.to_string(),
+            }),
+        },
+        Layer::Table(t) => Ok(Some(t.clone())),
+    }
 }
 
 /// Check a config file's text as it would be loaded (for editors showing

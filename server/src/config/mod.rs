@@ -6,8 +6,10 @@
 pub mod claude;
 mod load;
 mod settings;
+pub mod sources;
 
 pub use load::{
-    ConfigError, Layer, check_file, load_settings, merge, project_config_path, user_config_path,
+    ConfigError, Layer, check_file, load_settings, merge, project_config_path, read_layer,
+    user_config_path,
 };
 pub use settings::{AgentSettings, PermissionSettings, Settings, TaskSettings};
