@@ -37,7 +37,7 @@ struct FileRegions {
 pub struct Conflict {
     pub path: String,
     /// 1-based inclusive lines of the later writer's change, in the text as
-    /// it is now (`start > end` when it only deleted lines there).
+    /// it is now (`start > end` when it only deleted lines before `start`).
     pub start: usize,
     pub end: usize,
     /// The earlier sibling.
@@ -208,7 +208,7 @@ mod tests {
                 with: "a".into()
             }]
         );
-        assert_eq!(c[0].lines(), "lines 10-10");
+        assert_eq!(c[0].lines(), "line 10");
     }
 
     #[test]
