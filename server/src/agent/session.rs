@@ -147,7 +147,7 @@ impl Session {
     /// Make this session a sub-agent of type `agent_type` with its own
     /// system prompt: no session-level hooks or `started` event, and the
     /// SubagentStop hook where a session would run Stop.
-    pub(super) fn as_subagent(mut self, system: String, agent_type: &str) -> Self {
+    pub(super) fn into_subagent(mut self, system: String, agent_type: &str) -> Self {
         self.system = Some(system);
         self.subagent = Some(agent_type.to_string());
         self

@@ -274,7 +274,7 @@ impl Tool for TaskTool {
             Arc::new(move |u: &Usage| table.cost(&cost_model, u)),
         )
         .with_gate(p.gate.clone())
-        .as_subagent(self.system_prompt(&agent), &agent.name);
+        .into_subagent(self.system_prompt(&agent), &agent.name);
 
         let run = async move {
             let outcome = child.run(&input.prompt).await;
