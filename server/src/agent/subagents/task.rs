@@ -133,12 +133,21 @@ impl TaskTool {
         }
     }
 
+    /// The type the call names, also under Claude Code's names for the
+    /// built-in ones (`Explore`, `general-purpose`), which models know.
     fn agent_type(&self, input: &Value) -> Option<&AgentType> {
         let name = input
             .get("subagent_type")
             .and_then(Value::as_str)
             .unwrap_or(DEFAULT_TYPE);
-        self.catalog.get(name)
+        self.catalog.get(name).or_else(|| {
+            let alias = match name.to_ascii_lowercase().as_str() {
+                "explore" | "explorer" => "explore",
+                "general" | "general-purpose" => "general",
+                _ => return None,
+            };
+            self.catalog.get(alias)
+        })
     }
 
     /// The child's tools: its type's subset of the parent's (those the
@@ -505,6 +514,69 @@ mod tests {
         let mut total = Totals::default();
         total.merge(&Totals::default());
         assert_eq!(total.count, 0);
+    }
+
+    struct NoModel;
+
+    #[async_trait]
+    impl Provider for NoModel {
+        fn name(&self) -> &str {
+            "none"
+        }
+        async fn stream(
+            &self,
+            _: &crate::model::ModelRequest,
+            _: &UnboundedSender<crate::model::ModelDelta>,
+        ) -> Result<crate::model::ModelResponse, crate::model::ModelError> {
+            Err(crate::model::ModelError::Config("no model".into()))
+        }
+    }
+
+    fn tool(catalog: Catalog) -> TaskTool {
+        let (events, _) = mpsc::unbounded_channel();
+        TaskTool::new(
+            Parent {
+                provider: Arc::new(NoModel),
+                provider_name: "replay".into(),
+                config: SessionConfig::new("m", "/"),
+                gate: Arc::new(Gate::open("/".into())),
+                events,
+                tools: crate::tools::builtin_tools(),
+                table: ModelTable::built_in(),
+            },
+            catalog,
+            Arc::default(),
+        )
+    }
+
+    #[test]
+    fn explorers_are_readers_and_writers_are_not() {
+        let mut catalog = Catalog::builtin();
+        for (name, tools) in [("looker", vec!["read"]), ("runner", vec!["read", "shell"])] {
+            catalog.insert(AgentType {
+                name: name.into(),
+                description: "d".into(),
+                prompt: "P".into(),
+                tools: Some(tools.into_iter().map(String::from).collect()),
+                model: None,
+                source: "x.md".into(),
+            });
+        }
+        let t = tool(catalog);
+        let p = |input: Value| t.permission_for(&input);
+        assert_eq!(p(json!({})), Permission::ReadOnly);
+        assert_eq!(p(json!({"subagent_type": "Explore"})), Permission::ReadOnly);
+        assert_eq!(p(json!({"subagent_type": "looker"})), Permission::ReadOnly);
+        assert_eq!(
+            p(json!({"subagent_type": "general-purpose"})),
+            Permission::Edit
+        );
+        assert_eq!(p(json!({"subagent_type": "runner"})), Permission::Edit);
+        assert_eq!(t.permission(), Permission::Edit);
+        let mut names = t.child_tools(t.catalog.get("general").unwrap()).names();
+        names.sort();
+        assert!(!names.contains(&"task".to_string()), "{names:?}");
+        assert!(names.contains(&"edit".to_string()), "{names:?}");
     }
 
     #[test]
