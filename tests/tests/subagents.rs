@@ -400,3 +400,45 @@ fn subagent_usage_counts_toward_the_runs_usage_and_cost() {
         .collect();
     assert_eq!(totals, [100, 2100, 2200], "{totals:?}");
 }
+
+#[test]
+fn human_progress_shows_what_sub_agents_do() {
+    let repo = fixture("greeter");
+    let script = Script::new()
+        .conversation(
+            "PARENT-HUMAN",
+            vec![
+                Turn::new().tool_use(
+                    "task",
+                    task("find greet", "HUMAN-CHILD: find greet", "explore"),
+                ),
+                Turn::say("found"),
+            ],
+        )
+        .conversation(
+            "HUMAN-CHILD",
+            vec![
+                Turn::new().tool_use("read", json!({"path": "src/greet.py"})),
+                Turn::say("it is in src/greet.py"),
+            ],
+        );
+    let server = ScriptedServer::start(script);
+    let home = tempfile::tempdir().unwrap();
+    let out = tandem_command(home.path())
+        .args(["exec", "PARENT-HUMAN: find"])
+        .args(["--provider", PROVIDER, "--model", "test-model"])
+        .args(["--base-url", &base_url(PROVIDER, &server.url())])
+        .arg("-C")
+        .arg(repo.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", describe(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("● task: find greet"), "{stderr}");
+    assert!(stderr.contains("◆ explore-1: find greet"), "{stderr}");
+    assert!(
+        stderr.contains("  explore-1 ● read: src/greet.py"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("◆ explore-1 done"), "{stderr}");
+}
