@@ -34,7 +34,7 @@ pub async fn run_calls(
         let read_only = |c: &Call| {
             tools
                 .get(&c.name)
-                .is_none_or(|t| t.permission() == Permission::ReadOnly)
+                .is_none_or(|t| t.permission_for(&c.input) == Permission::ReadOnly)
         };
         let mut end = i + 1;
         if read_only(&calls[i]) {
@@ -103,7 +103,7 @@ async fn run_one(call: &Call, tools: &Registry, ctx: &ToolContext, gate: &Gate) 
         ));
     }
     if let Err(refusal) = gate
-        .before(&call.name, tool.permission(), &call.input)
+        .before(&call.name, tool.permission_for(&call.input), &call.input)
         .await
     {
         return refusal;

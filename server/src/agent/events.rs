@@ -70,6 +70,35 @@ pub enum Event {
     Finished {
         outcome: Outcome,
     },
+    /// A `task` call started sub-agent `id` (e.g. `explore-1`).
+    SubagentStarted {
+        id: String,
+        agent_type: String,
+        description: String,
+        model: String,
+    },
+    /// An event of sub-agent `id`'s own session, as it emitted it.
+    Subagent {
+        id: String,
+        event: Box<Event>,
+    },
+    /// Writer `id` changed `lines` of `path` that an earlier writer of the
+    /// same turn (`with`) changed too; both edits are in the proposal.
+    SubagentConflict {
+        id: String,
+        path: String,
+        lines: String,
+        with: String,
+    },
+    /// Sub-agent `id` ended; its usage and cost join the parent's totals
+    /// (a `usage` event follows once the turn's tool calls are done).
+    SubagentFinished {
+        id: String,
+        agent_type: String,
+        outcome: Outcome,
+        usage: Usage,
+        cost_usd: Option<f64>,
+    },
     Error {
         message: String,
     },

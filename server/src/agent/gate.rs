@@ -203,6 +203,7 @@ fn for_hooks<'a>(tool: &'a str, input: &Value) -> (&'a str, Value) {
         "grep" => "Grep",
         "list" => "LS",
         "todo" => "TodoWrite",
+        "task" => "Task",
         other => other,
     };
     let mut input = input.clone();

@@ -8,6 +8,7 @@ pub mod gate;
 pub mod instructions;
 mod prompt;
 mod session;
+pub mod subagents;
 
 pub use events::{Event, Outcome};
 pub use gate::Gate;

@@ -23,7 +23,17 @@ How to work:
 
 /// Assemble the system prompt for a session in `cwd`.
 pub fn system_prompt(cwd: &Path, date: &str, instructions: &Instructions) -> String {
-    let mut out = String::from(BASE);
+    system_prompt_with(BASE, cwd, date, instructions)
+}
+
+/// The same with another opening in place of Tandem's (a sub-agent's).
+pub fn system_prompt_with(
+    base: &str,
+    cwd: &Path,
+    date: &str,
+    instructions: &Instructions,
+) -> String {
+    let mut out = String::from(base);
     out.push_str("\n\n# Environment\n\n");
     out.push_str(&format!("- Working folder: {}\n", cwd.display()));
     out.push_str(&format!(

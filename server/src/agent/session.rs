@@ -8,9 +8,11 @@ use super::events::{Event, Outcome};
 use super::gate::Gate;
 use super::instructions;
 use super::prompt::system_prompt;
+use super::subagents::{self, Catalog, Ledger, Totals};
 use crate::hooks::{HookEvent, HookOutcome};
 use crate::model::{
-    Block, Message, ModelDelta, ModelError, ModelRequest, ModelResponse, Provider, Role, Usage,
+    Block, Message, ModelDelta, ModelError, ModelRequest, ModelResponse, ModelTable, Provider,
+    Role, Usage,
 };
 use crate::tools::{Registry, ToolContext};
 use serde_json::json;
@@ -99,6 +101,13 @@ pub struct Session {
     /// instruction files.
     sections: Vec<String>,
     checkpoint: Option<Arc<dyn Checkpoint>>,
+    /// Sub-agent types for the `task` tool, installed on the first run.
+    subagents: Option<(Catalog, ModelTable)>,
+    /// What this session's sub-agents used, shared with its `task` tool.
+    ledger: Arc<Ledger>,
+    children: Totals,
+    /// Set when this session is itself a sub-agent (its type).
+    subagent: Option<String>,
 }
 
 impl Session {
@@ -130,7 +139,27 @@ impl Session {
             gate: Arc::new(Gate::open(PathBuf::new())),
             sections: Vec::new(),
             checkpoint: None,
+            subagents: None,
+            ledger: Arc::default(),
+            children: Totals::default(),
+            subagent: None,
         }
+    }
+
+    /// Offer the `task` tool with these sub-agent types; `table` prices
+    /// and sizes the models they use.
+    pub fn with_subagents(mut self, catalog: Catalog, table: ModelTable) -> Self {
+        self.subagents = Some((catalog, table));
+        self
+    }
+
+    /// Make this session a sub-agent of type `agent_type` with its own
+    /// system prompt: no session-level hooks or `started` event, and the
+    /// SubagentStop hook where a session would run Stop.
+    pub(super) fn into_subagent(mut self, system: String, agent_type: &str) -> Self {
+        self.system = Some(system);
+        self.subagent = Some(agent_type.to_string());
+        self
     }
 
     /// Persist the conversation at every safe point.
@@ -176,8 +205,21 @@ impl Session {
         &self.messages
     }
 
+    /// Tokens used so far, sub-agents' included.
     pub fn usage(&self) -> Usage {
-        self.usage
+        let mut total = self.usage;
+        total.add(&self.children.usage);
+        total
+    }
+
+    /// What the session cost so far, sub-agents included (each priced for
+    /// its own model); `None` when a model's price is unknown.
+    pub fn cost_usd(&self) -> Option<f64> {
+        let own = (self.cost)(&self.usage);
+        if self.children.count == 0 {
+            return own;
+        }
+        Some(own? + self.children.cost?)
     }
 
     fn emit(&self, event: Event) {
@@ -199,14 +241,18 @@ impl Session {
     /// Handle one user request; may be called again to follow up.
     pub async fn run(&mut self, prompt: &str) -> Outcome {
         self.start().await;
-        let submit = self
-            .gate
-            .event(
-                HookEvent::UserPromptSubmit,
-                None,
-                json!({ "prompt": prompt }),
-            )
-            .await;
+        // A sub-agent's prompt comes from the model, not the user.
+        let submit = if self.subagent.is_some() {
+            HookOutcome::default()
+        } else {
+            self.gate
+                .event(
+                    HookEvent::UserPromptSubmit,
+                    None,
+                    json!({ "prompt": prompt }),
+                )
+                .await
+        };
         self.hook_context(&submit);
         if let Some(reason) = submit.blocked.or(submit.stop) {
             self.emit(Event::Error {
@@ -255,6 +301,19 @@ impl Session {
     /// Build the system prompt and run the start hooks, once per session.
     async fn start(&mut self) {
         if self.system.is_none() {
+            if let Some((catalog, table)) = self.subagents.take() {
+                let parent = subagents::Parent {
+                    provider: self.provider.clone(),
+                    provider_name: self.provider_name.clone(),
+                    config: self.config.clone(),
+                    gate: self.gate.clone(),
+                    events: self.events.clone(),
+                    tools: self.tools.clone(),
+                    table,
+                };
+                let task = subagents::TaskTool::new(parent, catalog, self.ledger.clone());
+                self.tools.add(Arc::new(task));
+            }
             let ins = instructions::load(
                 &self.config.cwd,
                 self.config.home.as_deref(),
@@ -327,14 +386,15 @@ impl Session {
             if calls.is_empty() {
                 // A Stop hook may send the agent back to work (once per
                 // stop, so a hook cannot loop it forever).
-                let stop = self
-                    .gate
-                    .event(
-                        HookEvent::Stop,
-                        None,
-                        json!({ "stop_hook_active": stop_hook_active }),
-                    )
-                    .await;
+                let mut input = json!({ "stop_hook_active": stop_hook_active });
+                let event = match &self.subagent {
+                    Some(agent_type) => {
+                        input["agent_type"] = agent_type.clone().into();
+                        HookEvent::SubagentStop
+                    }
+                    None => HookEvent::Stop,
+                };
+                let stop = self.gate.event(event, None, input).await;
                 if let Some(reason) = stop.blocked.filter(|_| !stop_hook_active) {
                     stop_hook_active = true;
                     self.add_user_text(format!("[Stop hook] {reason}"));
@@ -357,6 +417,7 @@ impl Session {
                 role: Role::User,
                 content: results,
             });
+            self.fold_subagents();
         }
         if self.ctx.cancel.is_cancelled() {
             return self.finish(Outcome::Cancelled);
@@ -416,9 +477,22 @@ impl Session {
         self.last_context_tokens = call.context_tokens() + call.output_tokens;
         self.emit(Event::Usage {
             call: *call,
-            total: self.usage,
-            cost_usd: (self.cost)(&self.usage),
+            total: self.usage(),
+            cost_usd: self.cost_usd(),
         });
+    }
+
+    /// Add what the turn's sub-agents used to the totals.
+    fn fold_subagents(&mut self) {
+        let turn = self.ledger.end_turn();
+        if turn.count > 0 {
+            self.children.merge(&turn);
+            self.emit(Event::Usage {
+                call: turn.usage,
+                total: self.usage(),
+                cost_usd: self.cost_usd(),
+            });
+        }
     }
 
     /// One model call, forwarding display deltas, abandoned on cancel.
@@ -509,7 +583,7 @@ impl Session {
 }
 
 /// Today's date (UTC) as YYYY-MM-DD, from the system clock.
-fn today() -> String {
+pub(super) fn today() -> String {
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());

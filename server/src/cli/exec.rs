@@ -5,6 +5,7 @@ use super::approvals::{Approvals, spawn_stdin};
 use super::human::{HumanProgress, render_report};
 use super::overrides::RunFlags;
 use super::report::{RunReport, exit_code, summarize_files};
+use crate::agent::subagents::Catalog;
 use crate::agent::{Event, Outcome, Session, SessionConfig};
 use crate::config::{Layer, Settings};
 use crate::model::replay::{Recorder, Replayer};
@@ -197,6 +198,10 @@ impl PreparedRun {
         let table = self.table.clone();
         let model = self.config.model.clone();
         let cost = Arc::new(move |u: &Usage| table.cost(&model, u));
+        let (agents, problems) = Catalog::load(self.workspace.root(), dirs::home_dir().as_deref());
+        for problem in problems {
+            eprintln!("warning: sub-agent {problem}");
+        }
         let session = Session::new(
             self.provider,
             self.provider_name,
@@ -204,8 +209,9 @@ impl PreparedRun {
             ctx.clone(),
             self.config,
             tx,
-            cost.clone(),
-        );
+            cost,
+        )
+        .with_subagents(agents, self.table.clone());
         let interactive = std::io::stdin().is_terminal() && args.prompt != "-";
         let approvals = args.approvals.unwrap_or(if interactive {
             Approvals::Prompt
@@ -259,6 +265,7 @@ impl PreparedRun {
         let outcome = session.run(&self.prompt).await;
         session.end("exec finished").await;
         let usage = session.usage();
+        let cost_usd = session.cost_usd();
         drop(session); // closes the event channel so the printer ends
         let (turns, message, error) = printer.await.unwrap_or_default();
 
@@ -280,7 +287,7 @@ impl PreparedRun {
             commands: ctx.commands.lock().unwrap().clone(),
             turns,
             usage,
-            cost_usd: cost(&usage),
+            cost_usd,
             applied,
             error: apply_error.clone().or(error),
             next: None,

@@ -145,12 +145,83 @@ impl HumanProgress {
                 self.line(style(format!("error: {message}")).red().bold().to_string());
             }
             Event::Usage { .. } | Event::Message { .. } => {}
+            Event::SubagentStarted { .. }
+            | Event::SubagentFinished { .. }
+            | Event::SubagentConflict { .. }
+            | Event::Subagent { .. } => {
+                if let Some(line) = subagent_line(event) {
+                    self.flush_text();
+                    self.line(line);
+                }
+            }
             Event::Finished { .. } => {
                 self.flush_text();
                 self.bar.finish_and_clear();
             }
         }
     }
+}
+
+/// A line for a sub-agent's event, in its own colour and prefix; `None`
+/// for what is not worth a line (its text, its usage).
+fn subagent_line(event: &Event) -> Option<String> {
+    Some(match event {
+        Event::SubagentStarted {
+            id, description, ..
+        } => format!("{} {id}: {description}", style("◆").magenta()),
+        Event::SubagentFinished {
+            id, outcome, usage, ..
+        } => style(format!(
+            "◆ {id} {}, {} tokens in, {} out",
+            match outcome {
+                Outcome::Done => "done",
+                Outcome::TurnLimit => "stopped at the turn limit",
+                Outcome::Cancelled => "cancelled",
+                Outcome::ModelError => "failed",
+            },
+            usage.context_tokens(),
+            usage.output_tokens
+        ))
+        .dim()
+        .to_string(),
+        Event::SubagentConflict {
+            id,
+            path,
+            lines,
+            with,
+        } => style(format!(
+            "⚠ {id} changed {lines} of {path}, which {with} changed too"
+        ))
+        .yellow()
+        .to_string(),
+        Event::Subagent { id, event } => match &**event {
+            Event::ToolCallStarted { name, input, .. } => {
+                format!(
+                    "  {} {} {}",
+                    style(id).dim(),
+                    style("●").cyan(),
+                    describe_call(name, input)
+                )
+            }
+            Event::ToolCallFinished {
+                output,
+                is_error: true,
+                ..
+            } => {
+                let first: String = output
+                    .lines()
+                    .next()
+                    .unwrap_or("")
+                    .chars()
+                    .take(120)
+                    .collect();
+                style(format!("  {id}   ✗ {first}")).red().to_string()
+            }
+            Event::Error { message } => style(format!("  {id} error: {message}")).red().to_string(),
+            _ => return None,
+        },
+        _ => return None,
+    })
 }
 
 /// One line saying what a tool call does, e.g. `shell: cargo test`.

@@ -5,6 +5,7 @@
 
 use super::approval::EditorApprover;
 use super::backend::Backend;
+use crate::agent::subagents::Catalog;
 use crate::agent::{Event, Outcome, Session, SteerHandle};
 use crate::config::Layer;
 use crate::model::Usage;
@@ -165,6 +166,12 @@ async fn drive(
         EditorApprover::new(backend.clone(), loaded.settings.agent.approval_timeout_secs);
     let gate = setup::gate(&root, &loaded.settings, &[], Some(Arc::new(approver)))?;
     let (tx, rx) = mpsc::unbounded_channel();
+    let (agents, problems) = Catalog::load(&root, dirs::home_dir().as_deref());
+    for problem in problems {
+        backend
+            .tell(MessageType::WARNING, format!("Tandem: sub-agent {problem}"))
+            .await;
+    }
     let table = loaded.table.clone();
     let model = chosen.model.clone();
     let mut session = Session::new(
@@ -176,6 +183,7 @@ async fn drive(
         tx,
         Arc::new(move |u: &Usage| table.cost(&model, u)),
     )
+    .with_subagents(agents, loaded.table.clone())
     .with_gate(Arc::new(gate));
     if let Some(handle) = backend.state.lock().unwrap().runs.get_mut(&id) {
         handle.steer = Some(session.steer_handle());
@@ -233,6 +241,7 @@ async fn forward_events(
             Event::TurnStarted { turn } => Some(format!("thinking (turn {turn})")),
             Event::ToolCallStarted { name, input, .. } => Some(step_message(name, input)),
             Event::Retrying { reason, .. } => Some(format!("retrying: {reason}")),
+            Event::SubagentStarted { description, .. } => Some(format!("sub-agent: {description}")),
             _ => None,
         };
         if let (Some(p), Some(step)) = (&progress, step) {
@@ -240,6 +249,10 @@ async fn forward_events(
         }
         match &event {
             Event::ProposalChanged { .. } => backend.publish_review().await,
+            // A writer sub-agent's edits show while it works.
+            Event::Subagent { event, .. } if matches!(**event, Event::ProposalChanged { .. }) => {
+                backend.publish_review().await
+            }
             Event::Error { message } => error = Some(message.clone()),
             Event::Finished { outcome } => end = outcome_message(*outcome),
             _ => {}

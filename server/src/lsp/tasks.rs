@@ -246,7 +246,7 @@ async fn notify(backend: &Backend, meta: &TaskMeta) {
 }
 
 enum Update {
-    State(TaskMeta),
+    State(Box<TaskMeta>),
     Step(String),
 }
 
@@ -255,7 +255,7 @@ struct EditorWatch(mpsc::UnboundedSender<Update>);
 
 impl Watch for EditorWatch {
     fn state(&self, meta: &TaskMeta) {
-        let _ = self.0.send(Update::State(meta.clone()));
+        let _ = self.0.send(Update::State(Box::new(meta.clone())));
     }
 
     fn event(&self, _id: &str, event: &Event) {

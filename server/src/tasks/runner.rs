@@ -7,6 +7,7 @@ use super::meta::{TaskMeta, TaskState, now};
 use super::store::{Store, TaskResult};
 use super::transcript::{self, Line, Transcript};
 use super::{owner, slots};
+use crate::agent::subagents::Catalog;
 use crate::agent::{Checkpoint, Event, Outcome, Session};
 use crate::config::Layer;
 use crate::model::{Message, Usage};
@@ -229,6 +230,15 @@ async fn execute(
         text,
     });
 
+    let (agents, problems) = Catalog::load(root, dirs::home_dir().as_deref());
+    for problem in problems {
+        let _ = transcript.append(&Line::Event {
+            at: now(),
+            event: Event::Error {
+                message: format!("sub-agent {problem}"),
+            },
+        });
+    }
     let (tx, mut rx) = mpsc::unbounded_channel::<Event>();
     let table = loaded.table.clone();
     let model = chosen.model.clone();
@@ -242,6 +252,7 @@ async fn execute(
         tx,
         Arc::new(move |u: &Usage| table.cost(&model, u)),
     )
+    .with_subagents(agents, loaded.table.clone())
     .with_gate(Arc::new(gate))
     .with_history(history)
     .with_checkpoint(Arc::new(Saver {
@@ -282,7 +293,7 @@ async fn execute(
     };
     session.end("task finished").await;
     let usage = session.usage();
-    let cost_usd = loaded.table.cost(&chosen.model, &usage);
+    let cost_usd = session.cost_usd();
     drop(session);
     let (summary, error, turns) = forward.await.unwrap_or_default();
     Ok(Ran {

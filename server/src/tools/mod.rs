@@ -117,6 +117,11 @@ pub trait Tool: Send + Sync {
     /// JSON Schema of the input object.
     fn schema(&self) -> Value;
     fn permission(&self) -> Permission;
+    /// The permission of one call, when it depends on the input (a `task`
+    /// starting a read-only or a writing sub-agent).
+    fn permission_for(&self, _input: &Value) -> Permission {
+        self.permission()
+    }
     /// Run with the model's arguments. Invalid arguments, missing files and
     /// every other failure come back as an error output the model can read,
     /// never a panic.
