@@ -1,0 +1,231 @@
+-- End-to-end test of the Neovim client, run by tests/tests/editor_nvim.rs:
+--   nvim --headless -u NONE -i NONE -n -c "luafile editors/nvim/test/inline_diff.lua"
+-- Environment: TANDEM_NVIM_PLUGIN (editors/nvim), TANDEM_BIN, TANDEM_SETTINGS
+-- (JSON), TANDEM_FILE (the file to open), TANDEM_RESULT (where the JSON
+-- result goes). The scripted model runs a shell command (approved here
+-- through a stubbed vim.ui.select), then rewrites two lines of the file.
+local env = vim.env
+local result = { checks = {}, failures = {}, notifications = {}, selects = {}, statuses = {} }
+
+local function check(name, ok, detail)
+  table.insert(result.checks, { name = name, ok = ok and true or false })
+  if not ok then
+    table.insert(result.failures, name .. (detail and (": " .. vim.inspect(detail)) or ""))
+  end
+  return ok
+end
+
+local function wait(what, cond, ms)
+  if not vim.wait(ms or 20000, cond, 20) then
+    error("timed out waiting for " .. what, 2)
+  end
+end
+
+local function finish()
+  result.messages = vim.fn.execute("messages")
+  local f = assert(io.open(env.TANDEM_RESULT, "w"))
+  f:write(vim.json.encode(result))
+  f:close()
+  vim.cmd("qa!")
+end
+
+local function lines(buf)
+  return vim.api.nvim_buf_get_lines(buf, 0, -1, false)
+end
+
+local ORIGINAL = {
+  "def greet(name):",
+  '    return "Hello, " + name',
+  "",
+  "",
+  "def farewell(name):",
+  '    return "Bye " + name',
+}
+local NEW_GREET = '    return f"Hello, {name}!"'
+local NEW_FAREWELL = { '    """Say goodbye."""', '    return f"Goodbye, {name}."' }
+
+local function main()
+  vim.opt.rtp:prepend(env.TANDEM_NVIM_PLUGIN)
+  vim.cmd("runtime plugin/tandem.lua")
+  vim.o.columns, vim.o.lines = 100, 30
+
+  -- Record what the user would see and pick; answer approvals "Allow once".
+  local notify = vim.notify
+  vim.notify = function(msg, level, opts)
+    table.insert(result.notifications, msg)
+    return notify(msg, level, opts)
+  end
+  vim.ui.select = function(items, opts, on_choice)
+    local titles = {}
+    for _, item in ipairs(items) do
+      table.insert(titles, opts.format_item and opts.format_item(item) or tostring(item))
+    end
+    table.insert(result.selects, { prompt = opts.prompt, kind = opts.kind, items = titles })
+    for i, title in ipairs(titles) do
+      if title == "Allow once" then
+        return on_choice(items[i], i)
+      end
+    end
+    on_choice(nil, nil)
+  end
+  vim.api.nvim_create_autocmd("LspProgress", {
+    callback = function()
+      table.insert(result.statuses, vim.lsp.status())
+    end,
+  })
+
+  local tandem = require("tandem")
+  tandem.setup({
+    cmd = { env.TANDEM_BIN, "lsp" },
+    settings = vim.json.decode(env.TANDEM_SETTINGS),
+  })
+  local inline = require("tandem.inline")
+  local events = require("tandem.events")
+
+  vim.cmd.edit(vim.fn.fnameescape(env.TANDEM_FILE))
+  local buf = vim.api.nvim_get_current_buf()
+  wait("the server to attach", function()
+    return #vim.lsp.get_clients({ name = "tandem", bufnr = buf }) > 0
+  end)
+  check("the buffer starts as the file", vim.deep_equal(lines(buf), ORIGINAL), lines(buf))
+
+  -- Selection-aware ask: lines 1-2.
+  vim.cmd("1,2Tandem ask make the greetings friendlier")
+  wait("the run to finish", function()
+    for _, run in pairs(events.runs) do
+      if run.state ~= "running" then
+        return true
+      end
+    end
+    return false
+  end, 30000)
+  local _, run = next(events.runs)
+  check("the run is done", run.state == "done", run)
+  wait("two hunks drawn", function()
+    return #inline.hunks(buf) == 2
+  end)
+
+  -- The approval went through vim.ui.select.
+  local approval = result.selects[1]
+  check("one vim.ui.select for the approval", #result.selects == 1, result.selects)
+  if approval then
+    check("the approval names the command", approval.prompt:find("printf 'ran%s' -ok", 1, true) ~= nil, approval)
+    check(
+      "the approval offers the four answers",
+      vim.deep_equal(approval.items, { "Allow once", "Always allow", "Always allow in this project", "Deny" }),
+      approval.items
+    )
+    check("the approval is of kind tandem_approval", approval.kind == "tandem_approval", approval.kind)
+  end
+  local saw_progress = false
+  for _, s in ipairs(result.statuses) do
+    saw_progress = saw_progress or s:find("Tandem", 1, true) ~= nil
+  end
+  check("vim.lsp.status() showed Tandem's progress", saw_progress, result.statuses)
+
+  -- The inline diff: removed lines highlighted, added lines as virtual lines,
+  -- the buffer untouched.
+  local function drawn()
+    local marks = vim.api.nvim_buf_get_extmarks(buf, inline.ns, 0, -1, { details = true })
+    local removed, added = {}, {}
+    for _, m in ipairs(marks) do
+      local row, d = m[2], m[4]
+      if d.hl_group == "TandemDelete" then
+        table.insert(removed, row)
+      end
+      if d.virt_lines then
+        local texts = {}
+        for _, vl in ipairs(d.virt_lines) do
+          local t = ""
+          for _, chunk in ipairs(vl) do
+            t = t .. chunk[1]
+            check("virtual lines use TandemAdd", chunk[2] == "TandemAdd", chunk)
+          end
+          table.insert(texts, (t:gsub("%s+$", "")))
+        end
+        table.insert(added, { row = row, above = d.virt_lines_above or false, lines = texts })
+      end
+    end
+    table.sort(removed)
+    table.sort(added, function(a, b)
+      return a.row < b.row
+    end)
+    return removed, added
+  end
+  local removed, added = drawn()
+  check("removed lines highlighted", vim.deep_equal(removed, { 1, 5 }), removed)
+  check("added lines shown as virtual lines below them", vim.deep_equal(added, {
+    { row = 1, above = false, lines = { NEW_GREET } },
+    { row = 5, above = false, lines = NEW_FAREWELL },
+  }), added)
+  check("the buffer is untouched while proposed", vim.deep_equal(lines(buf), ORIGINAL), lines(buf))
+  check("the buffer is not modified", not vim.bo[buf].modified)
+
+  -- Buffer-local maps while there are hunks: jump between them.
+  check("]h is mapped in the buffer", vim.fn.maparg("]h", "n", false, true).buffer == 1)
+  vim.api.nvim_win_set_cursor(0, { 1, 0 })
+  vim.api.nvim_feedkeys("]h", "x", false)
+  check("]h goes to the first hunk", vim.api.nvim_win_get_cursor(0)[1] == 2, vim.api.nvim_win_get_cursor(0))
+  vim.api.nvim_feedkeys("]h", "x", false)
+  check("]h goes to the second hunk", vim.api.nvim_win_get_cursor(0)[1] == 6, vim.api.nvim_win_get_cursor(0))
+  vim.api.nvim_feedkeys("[h", "x", false)
+  check("[h goes back", vim.api.nvim_win_get_cursor(0)[1] == 2, vim.api.nvim_win_get_cursor(0))
+
+  -- :Tandem diff: a diffsplit against a scratch buffer with the proposal.
+  vim.cmd("Tandem diff")
+  local diff = require("tandem.diff")
+  wait("the diff split", function()
+    return diff.scratch_of(buf) ~= nil
+  end)
+  local scratch = diff.scratch_of(buf)
+  local proposed = vim.deepcopy(ORIGINAL)
+  proposed[2] = NEW_GREET
+  table.remove(proposed, 6)
+  vim.list_extend(proposed, NEW_FAREWELL)
+  check("the scratch buffer holds the proposed text", vim.deep_equal(lines(scratch), proposed), lines(scratch))
+  local scratch_win = vim.fn.bufwinid(scratch)
+  check("both windows are in diff mode", vim.wo[scratch_win].diff and vim.wo[vim.fn.bufwinid(buf)].diff)
+  check("the scratch buffer is not a file", vim.bo[scratch].buftype == "nofile")
+  vim.cmd("bwipeout " .. scratch)
+  check("closing the diff turns diff mode off", not vim.wo[vim.fn.bufwinid(buf)].diff)
+  vim.api.nvim_set_current_win(vim.fn.bufwinid(buf))
+
+  -- Accept the hunk under the cursor: exactly its line changes.
+  vim.api.nvim_win_set_cursor(0, { 2, 4 })
+  vim.cmd("Tandem accept")
+  wait("the accepted line in the buffer", function()
+    return lines(buf)[2] == NEW_GREET
+  end)
+  local after = vim.deepcopy(ORIGINAL)
+  after[2] = NEW_GREET
+  check("accepting changed exactly the hunk's line", vim.deep_equal(lines(buf), after), lines(buf))
+  wait("one hunk left", function()
+    return #inline.hunks(buf) == 1
+  end)
+  removed, added = drawn()
+  check("the other hunk is still drawn", vim.deep_equal(removed, { 5 }) and #added == 1 and added[1].row == 5, {
+    removed = removed,
+    added = added,
+  })
+
+  -- Reject the other one: its marks go, the buffer keeps its text.
+  vim.api.nvim_win_set_cursor(0, { 6, 0 })
+  vim.cmd("Tandem reject")
+  wait("the marks to go", function()
+    return #vim.api.nvim_buf_get_extmarks(buf, inline.ns, 0, -1, {}) == 0
+  end)
+  check("rejecting left the buffer's text", vim.deep_equal(lines(buf), after), lines(buf))
+  check("no hunks are left", #inline.hunks(buf) == 0)
+  check("the maps are gone with the hunks", vim.fn.maparg("]h", "n", false, true).buffer == nil)
+
+  -- The server never writes files: the accepted change is in the buffer only.
+  local disk = vim.fn.readfile(env.TANDEM_FILE)
+  check("the file on disk is untouched", vim.deep_equal(disk, ORIGINAL), disk)
+  check("the buffer is modified (not saved)", vim.bo[buf].modified)
+end
+
+local ok, err = xpcall(main, debug.traceback)
+if not ok then
+  table.insert(result.failures, "error: " .. tostring(err))
+end
+finish()
