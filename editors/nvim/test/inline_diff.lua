@@ -130,7 +130,7 @@ local function main()
     local removed, added = {}, {}
     for _, m in ipairs(marks) do
       local row, d = m[2], m[4]
-      if d.hl_group == "TandemDelete" then
+      if d.line_hl_group == "TandemDelete" then
         table.insert(removed, row)
       end
       if d.virt_lines then

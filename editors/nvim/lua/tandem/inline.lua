@@ -153,10 +153,7 @@ function M.render(buf, result)
     -- Removed (or, when conflicted, contested) lines.
     for row = start, start + len - 1 do
       vim.api.nvim_buf_set_extmark(buf, M.ns, row, 0, {
-        end_row = row + 1,
-        end_col = 0,
-        hl_group = del_hl,
-        hl_eol = true,
+        line_hl_group = del_hl,
         sign_text = conflicted and "!" or "-",
         sign_hl_group = conflicted and "TandemConflict" or "TandemDeleteSign",
         priority = 200,
