@@ -218,6 +218,47 @@ local function main()
   check("no hunks are left", #inline.hunks(buf) == 0)
   check("the maps are gone with the hunks", vim.fn.maparg("]h", "n", false, true).buffer == nil)
 
+  -- Other servers' diagnostics are forwarded to Tandem.
+  local tclient = require("tandem.client")
+  local sent = {}
+  local notify_server = tclient.notify
+  tclient.notify = function(c, method, params)
+    table.insert(sent, { method = method, params = params })
+    return notify_server(c, method, params)
+  end
+  local other = vim.api.nvim_create_namespace("some_linter")
+  vim.diagnostic.set(other, buf, {
+    { lnum = 1, col = 11, end_lnum = 1, end_col = 15, message = "use an f-string", source = "lint",
+      severity = vim.diagnostic.severity.WARN },
+  })
+  wait("the diagnostics forwarded", function()
+    return #sent > 0
+  end, 3000)
+  local fwd = sent[1]
+  check("forwarded as tandem/diagnostics", fwd.method == "tandem/diagnostics", fwd)
+  check("with the buffer's uri", fwd.params.uri == vim.uri_from_bufnr(buf), fwd.params.uri)
+  local d = fwd.params.diagnostics[1] or {}
+  check("as an LSP diagnostic", #fwd.params.diagnostics == 1 and d.message == "use an f-string" and d.severity == 2
+    and d.range.start.line == 1 and d.range.start.character == 11 and d.range["end"].character == 15, fwd.params)
+  vim.wait(300)
+  tclient.notify = notify_server
+  check("the server is still attached", #vim.lsp.get_clients({ name = "tandem", bufnr = buf }) == 1)
+
+  -- :help tandem works (tags made from a copy, not in the source tree).
+  local docs = vim.fn.tempname()
+  vim.fn.mkdir(docs .. "/doc", "p")
+  vim.fn.writefile(vim.fn.readfile(env.TANDEM_NVIM_PLUGIN .. "/doc/tandem.txt"), docs .. "/doc/tandem.txt")
+  vim.cmd("helptags " .. vim.fn.fnameescape(docs .. "/doc"))
+  vim.opt.rtp:append(docs)
+  for _, tag in ipairs({ "tandem", ":Tandem-accept", "tandem-inline", "hl-TandemAdd" }) do
+    local ok_help, err_help = pcall(vim.cmd.help, tag)
+    check(":help " .. tag, ok_help and vim.bo.buftype == "help" and vim.api.nvim_buf_get_name(0):match("tandem%.txt$") ~= nil, err_help)
+    if ok_help then
+      vim.cmd("helpclose")
+    end
+  end
+  vim.api.nvim_set_current_win(vim.fn.bufwinid(buf))
+
   -- The server never writes files: the accepted change is in the buffer only.
   local disk = vim.fn.readfile(env.TANDEM_FILE)
   check("the file on disk is untouched", vim.deep_equal(disk, ORIGINAL), disk)
