@@ -259,6 +259,16 @@ local function main()
   end
   vim.api.nvim_set_current_win(vim.fn.bufwinid(buf))
 
+  -- Cancel and steer with no run going on: answered, and said so.
+  vim.cmd("Tandem cancel")
+  wait("the cancel answer", function()
+    return vim.tbl_contains(result.notifications, "Tandem: no run is going on")
+  end, 5000)
+  vim.cmd("Tandem steer look at the farewell too")
+  wait("the steer answer", function()
+    return vim.fn.execute("messages"):find("no run is going on to steer", 1, true) ~= nil
+  end, 5000)
+
   -- The server never writes files: the accepted change is in the buffer only.
   local disk = vim.fn.readfile(env.TANDEM_FILE)
   check("the file on disk is untouched", vim.deep_equal(disk, ORIGINAL), disk)

@@ -126,9 +126,12 @@ end
 
 --- `workspace/executeCommand`; `cb(err, result)`.
 function M.execute(buf, command, args, cb)
+  if args == nil or next(args) == nil then
+    args = vim.empty_dict() -- `{}`, not `[]`
+  end
   return M.request(buf, "workspace/executeCommand", {
     command = command,
-    arguments = { args or vim.empty_dict() },
+    arguments = { args },
   }, cb)
 end
 

@@ -31,6 +31,9 @@ M.subcommands = {
   reject = function(o)
     tandem().reject({ all = o.bang, file = o.rest == "file" })
   end,
+  rerun = function()
+    tandem().rerun()
+  end,
   diff = function()
     tandem().diff()
   end,

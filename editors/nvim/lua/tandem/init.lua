@@ -123,6 +123,20 @@ function M.reject(opts)
   answer("reject", opts)
 end
 
+--- Drop the conflicted hunk under the cursor and ask Tandem to redo it on
+--- the text as it is now.
+function M.rerun()
+  local buf = vim.api.nvim_get_current_buf()
+  local hunk = inline.hunk_at(buf, vim.api.nvim_win_get_cursor(0)[1] - 1)
+  if not hunk then
+    vim.notify("Tandem: no hunk under the cursor", vim.log.levels.INFO)
+    return
+  end
+  client.execute(buf, "tandem.rerun", { uri = client.uri(buf), hunk = hunk.id }, function(err)
+    client.report(err, "re-running")
+  end)
+end
+
 function M.diff()
   require("tandem.diff").open(vim.api.nvim_get_current_buf())
 end

@@ -212,10 +212,31 @@ function M.refresh(buf)
     if not vim.api.nvim_buf_is_valid(buf) or not client.get(buf) then
       return
     end
+    local st = M.state[buf] or {}
+    M.state[buf] = st
+    st.hunks = st.hunks or {}
+    st.seq = (st.seq or 0) + 1
+    local seq = st.seq
     client.request(buf, "tandem/hunks", { uri = client.uri(buf) }, function(err, result)
-      if err then
-        return -- an older server without tandem/hunks: the hints still show
+      if err or seq ~= st.seq or not vim.api.nvim_buf_is_valid(buf) then
+        -- An error is an older server without tandem/hunks: the hint
+        -- diagnostics still show. A later request supersedes this one.
+        return
       end
+      -- Line numbers of an older text than the buffer's: the server has not
+      -- seen the latest change yet. Keep the marks (they moved with the
+      -- text) and ask again once it has.
+      local version = type(result) == "table" and result.version
+      if type(version) == "number" and version < vim.api.nvim_buf_get_changedtick(buf) then
+        st.stale = (st.stale or 0) + 1
+        if st.stale <= 20 then
+          vim.defer_fn(function()
+            M.refresh(buf)
+          end, 100)
+          return
+        end
+      end
+      st.stale = 0
       M.render(buf, result)
     end)
   end)
