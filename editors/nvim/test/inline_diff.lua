@@ -161,6 +161,34 @@ local function main()
   check("the buffer is untouched while proposed", vim.deep_equal(lines(buf), ORIGINAL), lines(buf))
   check("the buffer is not modified", not vim.bo[buf].modified)
 
+  -- The user types above the hunks: they are redrawn where the lines went;
+  -- undo brings them back.
+  vim.api.nvim_buf_set_lines(buf, 0, 0, false, { "# a note" })
+  local drawn_at = function(rows)
+    return function()
+      local r, a = drawn()
+      return vim.deep_equal(r, rows) and #a == 2 and a[1].row == rows[1] and a[2].row == rows[2]
+    end
+  end
+  local starts = function()
+    local out = {}
+    for _, h in ipairs(inline.hunks(buf)) do
+      table.insert(out, h.start)
+    end
+    return out
+  end
+  -- The marks move with the text at once; the server's answer follows.
+  check("the marks moved with the text", drawn_at({ 2, 6 })())
+  wait("the server's hunks a line lower", function()
+    return vim.deep_equal(starts(), { 2, 6 })
+  end, 5000)
+  check("and drawn there", drawn_at({ 2, 6 })())
+  vim.cmd("silent undo")
+  wait("the hunks back in place", function()
+    return vim.deep_equal(starts(), { 1, 5 }) and drawn_at({ 1, 5 })()
+  end, 5000)
+  check("undo restored the text", vim.deep_equal(lines(buf), ORIGINAL), lines(buf))
+
   -- Buffer-local maps while there are hunks: jump between them.
   check("]h is mapped in the buffer", vim.fn.maparg("]h", "n", false, true).buffer == 1)
   vim.api.nvim_win_set_cursor(0, { 1, 0 })
