@@ -92,12 +92,17 @@ fn pip_install(name: &str, spec: &str, done: impl Fn(&Path) -> bool) -> PathBuf 
     if done(&dir) {
         return dir;
     }
-    let pip_ok = Command::new("python3")
-        .args(["-m", "pip", "--version"])
-        .output()
-        .is_ok_and(|o| o.status.success());
+    let pip_ok = || {
+        Command::new("python3")
+            .args(["-m", "pip", "--version"])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if !pip_ok() {
+        apt_install("python3-pip");
+    }
     assert!(
-        pip_ok,
+        pip_ok(),
         "installing {spec} needs python3 with pip (Debian: apt-get install python3-pip)"
     );
     let staging = tools.join(format!(".{name}-{}", std::process::id()));
@@ -287,6 +292,23 @@ fn the_inline_diff_in_neovim() {
     );
 }
 
+/// Install a Debian package when running as root (CI, fresh machines);
+/// the caller checks that what it needs is there afterwards.
+fn apt_install(package: &str) {
+    if unsafe { libc::geteuid() } != 0 {
+        return;
+    }
+    let apt = |args: &[&str]| {
+        Command::new("apt-get")
+            .args(args)
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .stdin(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    let _ = apt(&["update", "-qq"]) && apt(&["install", "-y", "-qq", package]);
+}
+
 /// tmux, for running Neovim in a terminal to capture. On a machine without
 /// it, Debian's package is installed when running as root.
 fn tmux() -> &'static str {
@@ -300,17 +322,8 @@ fn tmux() -> &'static str {
         let tools = target_dir().join("editor-tools");
         std::fs::create_dir_all(&tools).unwrap();
         let _lock = Lock::take(&tools.join(".lock"));
-        let root = unsafe { libc::geteuid() } == 0;
-        if !works() && root {
-            let apt = |args: &[&str]| {
-                Command::new("apt-get")
-                    .args(args)
-                    .env("DEBIAN_FRONTEND", "noninteractive")
-                    .stdin(Stdio::null())
-                    .status()
-                    .is_ok_and(|s| s.success())
-            };
-            let _ = apt(&["update", "-qq"]) && apt(&["install", "-y", "-qq", "tmux"]);
+        if !works() {
+            apt_install("tmux");
         }
         assert!(
             works(),
