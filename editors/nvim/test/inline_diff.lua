@@ -5,7 +5,7 @@
 -- result goes). The scripted model runs a shell command (approved here
 -- through a stubbed vim.ui.select), then rewrites two lines of the file.
 local env = vim.env
-local result = { checks = {}, failures = {}, notifications = {}, selects = {}, statuses = {} }
+local result = { checks = {}, failures = {}, notifications = {}, selects = {}, statuses = {}, own_statuses = {} }
 
 local function check(name, ok, detail)
   table.insert(result.checks, { name = name, ok = ok and true or false })
@@ -71,6 +71,7 @@ local function main()
   vim.api.nvim_create_autocmd("LspProgress", {
     callback = function()
       table.insert(result.statuses, vim.lsp.status())
+      table.insert(result.own_statuses, require("tandem").status())
     end,
   })
 
@@ -122,6 +123,12 @@ local function main()
     saw_progress = saw_progress or s:find("Tandem", 1, true) ~= nil
   end
   check("vim.lsp.status() showed Tandem's progress", saw_progress, result.statuses)
+  local saw_own = false
+  for _, s in ipairs(result.own_statuses) do
+    saw_own = saw_own or s:find("Tandem: thinking", 1, true) ~= nil
+  end
+  check("require('tandem').status() showed it", saw_own, result.own_statuses)
+  check("and is empty once the run ended", tandem.status() == "", tandem.status())
 
   -- The inline diff: removed lines highlighted, added lines as virtual lines,
   -- the buffer untouched.

@@ -152,6 +152,7 @@ end
 --- For the statusline: Tandem's progress ("Tandem: thinking (turn 2)").
 --- `vim.lsp.status()` shows it too, with every other server's.
 M._progress = {}
+M._titles = {}
 function M.status()
   local parts = {}
   for _, msg in pairs(M._progress) do
@@ -171,8 +172,10 @@ local function on_progress(args)
   local token = tostring(params.token)
   if value.kind == "end" then
     M._progress[token] = nil
+    M._titles[token] = nil
   elseif value.kind then
-    local title = value.title or (M._progress[token] and "Tandem") or "Tandem"
+    local title = value.title or M._titles[token] or "Tandem"
+    M._titles[token] = title
     M._progress[token] = value.message and (title .. ": " .. value.message) or title
   end
   vim.cmd("redrawstatus")

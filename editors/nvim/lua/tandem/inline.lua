@@ -136,10 +136,9 @@ function M.render(buf, result)
   local st = M.state[buf] or {}
   M.state[buf] = st
   st.hunks, st.version = {}, result and result.version
-  if not config.options.inline then
-    set_maps(buf, #hunks > 0)
-    return
-  end
+  -- With `inline` off only the anchors are set: the hunk under the cursor
+  -- and the jumps still work.
+  local draw = config.options.inline
   local line_count = vim.api.nvim_buf_line_count(buf)
   local only_empty = line_count == 1 and vim.api.nvim_buf_get_lines(buf, 0, 1, false)[1] == ""
   local ts = vim.bo[buf].tabstop
@@ -151,7 +150,7 @@ function M.render(buf, result)
     local del_hl = conflicted and "TandemConflict" or "TandemDelete"
     local add_hl = conflicted and "TandemConflict" or "TandemAdd"
     -- Removed (or, when conflicted, contested) lines.
-    for row = start, start + len - 1 do
+    for row = start, draw and (start + len - 1) or -1 do
       vim.api.nvim_buf_set_extmark(buf, M.ns, row, 0, {
         line_hl_group = del_hl,
         sign_text = conflicted and "!" or "-",
@@ -181,12 +180,12 @@ function M.render(buf, result)
     if len > 0 then
       anchor.end_row, anchor.end_col = start + len, 0
     end
-    if config.options.hints then
+    if draw and config.options.hints then
       anchor.virt_text = { { "  " .. describe(h), "TandemHint" } }
       anchor.virt_text_pos = "eol"
     end
     local mark = vim.api.nvim_buf_set_extmark(buf, M.ns, len > 0 and start or row, 0, anchor)
-    if #virt > 0 then
+    if draw and #virt > 0 then
       vim.api.nvim_buf_set_extmark(buf, M.ns, row, 0, {
         virt_lines = virt,
         virt_lines_above = above,
