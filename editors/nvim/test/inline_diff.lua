@@ -304,6 +304,45 @@ local function main()
     return vim.fn.execute("messages"):find("no run is going on to steer", 1, true) ~= nil
   end, 5000)
 
+  -- Placement of insertions and conflicts, drawn from a made-up answer in a
+  -- scratch buffer: an insertion hangs above the line it goes before, one
+  -- at the end below the last line; a conflict is marked as such.
+  local scratch_buf = vim.api.nvim_create_buf(false, true)
+  vim.api.nvim_buf_set_lines(scratch_buf, 0, -1, false, { "a", "b", "c" })
+  inline.render(scratch_buf, {
+    hunks = {
+      { id = "i1", state = "pending", start = 1, len = 0, newLines = { "inserted" } },
+      { id = "c1", state = "conflicted", start = 2, len = 1, newLines = { "theirs" } },
+      { id = "e1", state = "pending", start = 3, len = 0, newLines = { "appended" } },
+    },
+  })
+  local placed = {}
+  for _, m in ipairs(vim.api.nvim_buf_get_extmarks(scratch_buf, inline.ns, 0, -1, { details = true })) do
+    local d = m[4]
+    if d.virt_lines then
+      table.insert(placed, {
+        row = m[2],
+        above = d.virt_lines_above or false,
+        text = (d.virt_lines[1][1][1]:gsub("%s+$", "")),
+        hl = d.virt_lines[1][1][2],
+      })
+    elseif d.line_hl_group then
+      table.insert(placed, { row = m[2], line_hl = d.line_hl_group, sign = vim.trim(d.sign_text or "") })
+    end
+  end
+  table.sort(placed, function(a, b)
+    return a.row < b.row or (a.row == b.row and (a.text or "") < (b.text or ""))
+  end)
+  check("insertions above, appends below, conflicts marked", vim.deep_equal(placed, {
+    { row = 1, above = true, text = "inserted", hl = "TandemAdd" },
+    { row = 2, line_hl = "TandemConflict", sign = "!" },
+    { row = 2, above = false, text = "appended", hl = "TandemAdd" },
+    { row = 2, above = false, text = "theirs", hl = "TandemConflict" },
+  }), placed)
+  check("the insertion is the hunk on its line", (inline.hunk_at(scratch_buf, 1) or {}).id == "i1")
+  check("the conflict is the hunk on its line", (inline.hunk_at(scratch_buf, 2) or {}).id == "c1")
+  vim.api.nvim_buf_delete(scratch_buf, { force = true })
+
   -- The server never writes files: the accepted change is in the buffer only.
   local disk = vim.fn.readfile(env.TANDEM_FILE)
   check("the file on disk is untouched", vim.deep_equal(disk, ORIGINAL), disk)

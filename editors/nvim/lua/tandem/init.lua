@@ -208,6 +208,12 @@ function M.setup(opts)
       end
     end,
   })
+  vim.api.nvim_create_autocmd("BufWipeout", {
+    group = group,
+    callback = function(args)
+      inline.state[args.buf] = nil
+    end,
+  })
   vim.api.nvim_create_autocmd("LspProgress", { group = group, callback = on_progress })
   vim.api.nvim_create_autocmd("ColorScheme", { group = group, callback = inline.set_highlights })
   vim.api.nvim_create_autocmd("WinResized", {
