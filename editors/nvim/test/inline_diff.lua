@@ -347,6 +347,10 @@ local function main()
   local disk = vim.fn.readfile(env.TANDEM_FILE)
   check("the file on disk is untouched", vim.deep_equal(disk, ORIGINAL), disk)
   check("the buffer is modified (not saved)", vim.bo[buf].modified)
+
+  local messages = vim.fn.execute("messages")
+  check("no errors were shown", not messages:find("bad settings", 1, true)
+    and not messages:find(" failed: ", 1, true) and not messages:find("E%d+:"), messages)
 end
 
 local ok, err = xpcall(main, debug.traceback)

@@ -87,7 +87,8 @@ function M.attach(buf)
     cmd = opts.cmd,
     cmd_env = opts.cmd_env,
     root_dir = root_of(buf),
-    init_options = opts.settings,
+    -- An empty Lua table would go as `[]`; the server wants an object.
+    init_options = next(opts.settings or {}) and opts.settings or vim.empty_dict(),
     capabilities = capabilities(),
     handlers = handlers(),
     flags = { debounce_text_changes = 50 },
