@@ -31,17 +31,26 @@ function M.handler(_, params, _)
     end)
     return coroutine.yield()
   end
-  -- Outside a coroutine only a synchronous picker can answer.
+  -- Outside a coroutine (older Neovim) the answer must be known before
+  -- returning: a picker that answers at once (the built-in one) is used,
+  -- else the question is asked with inputlist().
   local answer, answered = vim.NIL, false
+  local late = false
   vim.ui.select(actions, select_opts(params), function(choice)
-    answer, answered = choice or vim.NIL, true
+    if not late then
+      answer, answered = choice or vim.NIL, true
+    end
   end)
-  if not answered then
-    vim.wait(120000, function()
-      return answered
-    end, 50)
+  if answered then
+    return answer
   end
-  return answer
+  late = true
+  local lines = { params.message }
+  for i, action in ipairs(actions) do
+    lines[#lines + 1] = ("%d. %s"):format(i, action.title)
+  end
+  local n = vim.fn.inputlist(lines)
+  return actions[n] or vim.NIL
 end
 
 return M
