@@ -333,10 +333,12 @@ pub fn proposed_content(backend: &Backend, uri: &Uri) -> Value {
 /// `range`), the lines it puts there (`newLines`), its state and summary,
 /// and the document version those line numbers refer to.
 pub fn hunks(backend: &Backend, uri: &Uri) -> Value {
+    // The version first: should a change land in between, the client sees
+    // an older version than the text and asks again.
+    let version = backend.docs.lock().unwrap().by_uri(uri).map(|d| d.version);
     let reviews = backend.reviews();
     let path = backend.relative(uri);
     let review = reviews.iter().find(|r| Some(&r.path) == path.as_ref());
-    let version = backend.docs.lock().unwrap().by_uri(uri).map(|d| d.version);
     let enc = backend.encoding();
     let (kind, hunks) = match review {
         None => (Value::Null, Vec::new()),
