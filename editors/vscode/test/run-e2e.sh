@@ -64,17 +64,19 @@ install() {
   fi
 }
 
-# One install and one build at a time, across concurrent runs.
-exec 9>"$out/.lock"
+# One install and one build at a time, across concurrent runs (the lock
+# sits beside the node_modules folders it guards).
+exec 9>"$here/.install.lock"
 flock 9
 install "$ext"
 install "$here"
 t_install=$(date +%s)
-log "packaging the extension"
-(cd "$ext" && node esbuild.mjs --production &&
+log "type-checking and packaging the extension"
+(cd "$ext" && npx tsc --noEmit -p . >&2 && node esbuild.mjs --production &&
   npx vsce package --no-dependencies --skip-license --allow-missing-repository \
     -o "$out/tandem.vsix" >&2)
 flock -u 9
+t_pack=$(date +%s)
 
 run="$(mktemp -d "$out/run.XXXXXX")"
 data="$run/user-data" exts="$run/extensions"
@@ -138,5 +140,5 @@ CS_URL="http://127.0.0.1:$port/?folder=$workspace" WORKSPACE="$workspace" SHOTS=
 status=$?
 set -e
 t_end=$(date +%s)
-log "install and package $((t_install - t0))s, code-server start $((t_ready - t_install))s, scenario $((t_end - t_ready))s; logs in $run"
+log "install $((t_install - t0))s, package $((t_pack - t_install))s, code-server start $((t_ready - t_pack))s, scenario $((t_end - t_ready))s; logs in $run"
 exit $status

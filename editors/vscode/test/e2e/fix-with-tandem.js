@@ -132,7 +132,7 @@ async function main() {
     await page
       .locator(".codelens-decoration a", { hasText: "1 of 2 hunks" })
       .first()
-      .waitFor({ timeout: 10_000 })
+      .waitFor({ timeout: 20_000 })
       .catch(() => undefined);
     result.lensesAfter = await lensTitles(page);
     result.editorAfterAccept = await editorText(page, ".editor-instance .monaco-editor");
