@@ -51,10 +51,9 @@ export class Server implements vscode.Disposable {
     const clientOptions: LanguageClientOptions = {
       documentSelector: [{ scheme: "file" }],
       initializationOptions: () => serverSettings(),
-      outputChannel: this.transcript.channel,
       middleware: this.middleware,
     };
-    const client = new LanguageClient("tandem", "Tandem", serverOptions, clientOptions);
+    const client = new LanguageClient("tandem", "Tandem Language Server", serverOptions, clientOptions);
     client.registerFeature(eventsFeature);
     client.onNotification("tandem/event", (p: EventParams) => this.transcript.event(p));
     this.client = client;

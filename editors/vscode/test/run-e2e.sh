@@ -64,6 +64,9 @@ install() {
   fi
 }
 
+find "$out" -maxdepth 1 -name 'run.*' -mmin +120 -exec rm -rf {} + 2>/dev/null || true
+run="$(mktemp -d "$out/run.XXXXXX")"
+
 # One install and one build at a time, across concurrent runs (the lock
 # sits beside the node_modules folders it guards).
 exec 9>"$here/.install.lock"
@@ -74,16 +77,15 @@ t_install=$(date +%s)
 log "type-checking and packaging the extension"
 (cd "$ext" && npx tsc --noEmit -p . >&2 && node esbuild.mjs --production &&
   npx vsce package --no-dependencies --skip-license --allow-missing-repository \
-    -o "$out/tandem.vsix" >&2)
+    -o "$run/tandem.vsix" >&2)
 flock -u 9
 t_pack=$(date +%s)
 
-run="$(mktemp -d "$out/run.XXXXXX")"
 data="$run/user-data" exts="$run/extensions"
 mkdir -p "$data/User"
 cs="$here/node_modules/.bin/code-server"
 log "installing the extension into $exts"
-"$cs" --user-data-dir "$data" --extensions-dir "$exts" --install-extension "$out/tandem.vsix" >&2
+"$cs" --user-data-dir "$data" --extensions-dir "$exts" --install-extension "$run/tandem.vsix" >&2
 
 cat > "$data/User/settings.json" <<JSON
 {
