@@ -78,6 +78,19 @@ fn script() -> Script {
                 .text("Added the missing comma; the style is friendlier.")
                 .usage(usage),
         )
+        // "Ask Tandem" on the selected line, from the palette.
+        .conversation(
+            "Make the greeting formal",
+            vec![
+                Turn::new()
+                    .tool_use(
+                        "edit",
+                        json!({"path": FILE, "old_string": "\"Hello\"", "new_string": "\"Good day\""}),
+                    )
+                    .usage(usage),
+                Turn::new().text("The greeting is formal now.").usage(usage),
+            ],
+        )
 }
 
 fn strings(v: &Value) -> Vec<String> {
@@ -192,6 +205,32 @@ fn fix_with_tandem_in_vscode() {
     assert!(original.contains("\"style\": \"plain\""), "{original}");
     assert!(modified.contains("\"style\": \"friendly\""), "{modified}");
     assert!(modified.contains("\"Grace\"],"), "{modified}");
+
+    // "Ask Tandem" sent the prompt with the selected line; its hunk joined
+    // the pending one, and the transcript shows both runs.
+    let asked = model
+        .requests()
+        .into_iter()
+        .find(|r| r.body.contains("Make the greeting formal"))
+        .expect("a request for Ask Tandem");
+    assert!(asked.body.contains("greeting"), "{}", asked.body);
+    let lenses = strings(&result["lensesAfterAsk"]);
+    assert_eq!(
+        lenses.iter().filter(|t| *t == "Accept").count(),
+        2,
+        "{lenses:?}"
+    );
+    let transcript = result["transcript"].as_str().unwrap_or("");
+    for needle in [
+        "Make the greeting formal",
+        "edit config/greetings.json",
+        "run 2 finished: done",
+    ] {
+        assert!(
+            transcript.contains(needle),
+            "{needle:?} not in {transcript}"
+        );
+    }
 
     let shots = target.join("screenshots");
     for name in ["vscode-code-lens.png", "vscode-diff.png"] {

@@ -19,6 +19,8 @@ export class Transcript implements vscode.Disposable {
   private readonly running = new Map<number, string>();
   private readonly cost = new Map<number, number>();
   private midLine = false;
+  /** Runs whose current text was streamed as deltas. */
+  private readonly streamed = new Set<number>();
   /** Called when a run changes the proposal or ends. */
   onProposalChanged: () => void = () => undefined;
 
@@ -51,11 +53,13 @@ export class Transcript implements vscode.Disposable {
         step("starting");
         break;
       case "turn_started":
+        this.streamed.delete(run);
         step(`thinking (turn ${e.turn})`);
         break;
       case "text_delta":
         this.channel.append(String(e.text));
         this.midLine = !String(e.text).endsWith("\n");
+        this.streamed.add(run);
         break;
       case "tool_call_started": {
         const input = (e.input ?? {}) as Record<string, unknown>;
@@ -86,7 +90,8 @@ export class Transcript implements vscode.Disposable {
         this.render();
         break;
       case "message":
-        this.line(String(e.text));
+        // The model's text, whole: already shown if it was streamed.
+        if (!this.streamed.delete(run)) this.line(String(e.text));
         break;
       case "error":
         this.line(`error: ${e.message}`);

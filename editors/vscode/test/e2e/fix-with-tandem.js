@@ -176,6 +176,43 @@ async function main() {
     await page.waitForTimeout(500);
     await page.screenshot({ path: path.join(shots, "vscode-review-changes.png") });
     step("review changes shown");
+
+    // "Tandem: Ask Tandem" from the palette, on a selected line.
+    await page.locator(".tabs-container .tab").first().click();
+    await editor.locator(".view-lines").click();
+    await page.keyboard.press("Control+G");
+    await input.waitFor({ state: "visible" });
+    await input.fill(":2");
+    await page.keyboard.press("Enter");
+    await page.keyboard.press("Home");
+    await page.keyboard.press("Shift+End");
+    await palette(page, "Tandem: Ask Tandem");
+    const ask = page.locator(".quick-input-widget .quick-input-title", { hasText: "Ask Tandem" });
+    await ask.waitFor({ state: "visible" });
+    await page.keyboard.type("Make the greeting formal");
+    await page.keyboard.press("Enter");
+    await page.waitForFunction(
+      () => [...document.querySelectorAll(".codelens-decoration a")].filter((a) => a.textContent.trim() === "Accept").length === 2,
+      null,
+      { timeout: 60_000 },
+    );
+    result.lensesAfterAsk = await lensTitles(page);
+    step("Ask Tandem proposed a second hunk");
+
+    // The transcript in the output channel.
+    await palette(page, "Tandem: Show transcript");
+    await page.waitForFunction(
+      () => {
+        const v = document.querySelector(".part.panel .monaco-editor .view-lines");
+        return v && v.textContent.replace(/\u00a0/g, " ").includes("run 2 finished");
+      },
+      null,
+      { timeout: 30_000 },
+    );
+    result.transcript = await editorText(page, ".part.panel .monaco-editor");
+    result.statusBarAfterAsk = (await page.locator(".statusbar-item", { hasText: "Tandem" }).first().textContent()).trim();
+    await page.screenshot({ path: path.join(shots, "vscode-ask-transcript.png") });
+    step("transcript shown");
     result.ok = true;
   } catch (e) {
     result.error = String(e && e.stack ? e.stack : e);
