@@ -13,6 +13,15 @@ function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
+/** What a run started by `command` is about, for the transcript. */
+function label(command: string, arg: Args): string {
+  const diagnostic = arg.diagnostic as { message?: string } | undefined;
+  if (typeof arg.prompt === "string") return arg.prompt;
+  if (diagnostic?.message) return `Fix: ${diagnostic.message}`;
+  if (typeof arg.function === "string") return `Write tests for ${arg.function}`;
+  return command;
+}
+
 export function middleware(transcript: Transcript): Middleware {
   return {
     async executeCommand(command, args, next) {
@@ -29,9 +38,7 @@ export function middleware(transcript: Transcript): Middleware {
         arg.prompt = prompt;
       }
       const result = (await next(command, [arg, ...args.slice(1)])) as Args | undefined;
-      if (typeof result?.run === "number") {
-        transcript.started(result.run, String(arg.prompt ?? arg.function ?? command));
-      }
+      if (typeof result?.run === "number") transcript.started(result.run, label(command, arg));
       return result;
     },
   };

@@ -32,7 +32,11 @@ export class ProposalProvider implements vscode.TextDocumentContentProvider {
   readonly onDidChange = this.changed.event;
   private readonly shown = new Map<string, vscode.Uri>();
 
-  constructor(private readonly server: Server) {}
+  private readonly closed: vscode.Disposable;
+
+  constructor(private readonly server: Server) {
+    this.closed = vscode.workspace.onDidCloseTextDocument((d) => this.shown.delete(d.uri.toString()));
+  }
 
   async proposed(file: vscode.Uri): Promise<Proposed | undefined> {
     return this.server.request<Proposed>("tandem/proposedContent", { uri: file.toString() });
@@ -53,6 +57,7 @@ export class ProposalProvider implements vscode.TextDocumentContentProvider {
 
   dispose(): void {
     this.changed.dispose();
+    this.closed.dispose();
   }
 }
 
