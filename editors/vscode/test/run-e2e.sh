@@ -135,6 +135,7 @@ t_ready=$(date +%s)
 
 shots="$(dirname "$out")/screenshots"
 mkdir -p "$shots"
+rm -f "$shots/vscode-failure.png"
 log "running the scenario"
 set +e
 CS_URL="http://127.0.0.1:$port/?folder=$workspace" WORKSPACE="$workspace" SHOTS="$shots" \
