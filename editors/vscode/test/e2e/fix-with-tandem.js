@@ -1,0 +1,231 @@
+// The scenario in the real editor (code-server in Debian's chromium):
+// open a JSON file with a syntax error, pick "Fix with Tandem" from the
+// lightbulb, wait for the code lenses over the proposed hunks, click Accept
+// on the first hunk, save, open the diff of the remaining one. Screenshots
+// go to $SHOTS; the last line printed is a JSON result.
+"use strict";
+const fs = require("fs");
+const path = require("path");
+const { chromium } = require("playwright-core");
+
+const url = process.env.CS_URL;
+const workspace = process.env.WORKSPACE;
+const shots = process.env.SHOTS;
+const FILE = "config/greetings.json";
+const result = { ok: false, steps: [], timings: {} };
+const t0 = Date.now();
+
+function step(name) {
+  result.steps.push(name);
+  result.timings[name] = Date.now() - t0;
+  process.stderr.write(`[scenario ${((Date.now() - t0) / 1000).toFixed(1)}s] ${name}\n`);
+}
+
+async function lensTitles(page) {
+  return page.$$eval(".codelens-decoration a, .codelens-decoration span", (els) =>
+    els.map((e) => e.textContent.trim()).filter((t) => t && t !== "|"),
+  );
+}
+
+/** The text of the visible (small) editor, from its rendered lines in order. */
+async function editorText(page, root) {
+  return page.$eval(root, (el) => {
+    const lines = [...el.querySelectorAll(".view-lines .view-line")];
+    lines.sort((a, b) => parseFloat(a.style.top) - parseFloat(b.style.top));
+    return lines.map((l) => l.textContent.replace(/\u00a0/g, " ")).join("\n");
+  });
+}
+
+async function palette(page, command) {
+  await page.keyboard.press("F1");
+  const input = page.locator(".quick-input-widget input");
+  await input.waitFor({ state: "visible" });
+  await input.fill(`>${command}`);
+  await page.locator(".quick-input-list .monaco-list-row").first().waitFor();
+  await page.keyboard.press("Enter");
+}
+
+async function main() {
+  const browser = await chromium.launch({
+    executablePath: "/usr/bin/chromium",
+    headless: true,
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    page.setDefaultTimeout(30_000);
+    await page.goto(url);
+    await page.locator(".monaco-workbench").waitFor();
+    await page.locator(".statusbar-item", { hasText: "Tandem" }).first().waitFor({ timeout: 60_000 });
+    step("workbench ready, extension active");
+
+    // Open the file with quick open.
+    await page.keyboard.press("Control+P");
+    const input = page.locator(".quick-input-widget input");
+    await input.waitFor({ state: "visible" });
+    await input.fill(FILE);
+    await page.locator(".quick-input-list .monaco-list-row").first().waitFor();
+    await page.keyboard.press("Enter");
+    const editor = page.locator(".editor-instance .monaco-editor").first();
+    await editor.locator(".view-lines").waitFor();
+    await editor.locator(".squiggly-error").first().waitFor({ timeout: 60_000 });
+    step("file open, the JSON error is underlined");
+
+    // Cursor onto the error; the lightbulb offers "Fix with Tandem".
+    await page.keyboard.press("Control+G");
+    await input.waitFor({ state: "visible" });
+    await input.fill(":4:3");
+    await page.keyboard.press("Enter");
+    const bulb = page.locator(".lightBulbWidget").first();
+    await bulb.waitFor({ state: "visible" });
+    step("lightbulb shown");
+    await bulb.click();
+    const menu = page.locator(".action-widget");
+    await menu.waitFor({ state: "visible" });
+    result.quickFixes = (await menu.locator(".monaco-list-row").allTextContents()).map((t) => t.trim());
+    // The menu's pointer guard swallows clicks right after it opens: pick
+    // the entry with the keyboard, as its "Enter to Apply" says.
+    for (let i = 0; i < result.quickFixes.length; i++) {
+      const focused = await menu.locator(".monaco-list-row.focused").getAttribute("aria-label");
+      if (focused && focused.startsWith("Fix with Tandem")) break;
+      await page.keyboard.press("ArrowDown");
+    }
+    await page.keyboard.press("Enter");
+    step("picked Fix with Tandem");
+
+    // The run proposes two hunks: code lenses over each.
+    await page.waitForFunction(
+      () => [...document.querySelectorAll(".codelens-decoration a")].filter((a) => a.textContent.trim() === "Accept").length >= 2,
+      null,
+      { timeout: 60_000 },
+    );
+    await page.waitForTimeout(500); // let the lenses settle before the picture
+    result.lensesBefore = await lensTitles(page);
+    result.deletionMarks = await page.locator(".editor-instance .monaco-editor [class*='ced-']").count();
+    result.statusBar = (await page.locator(".statusbar-item", { hasText: "Tandem" }).first().textContent()).trim();
+    await page.screenshot({ path: path.join(shots, "vscode-code-lens.png") });
+    step("code lenses shown");
+
+    // Accept the first hunk (the topmost "Accept" lens), then save.
+    const accepts = await page.locator(".codelens-decoration a", { hasText: /^Accept$/ }).all();
+    let first = null;
+    let top = Infinity;
+    for (const a of accepts) {
+      const box = await a.boundingBox();
+      if (box && box.y < top) [first, top] = [a, box.y];
+    }
+    await first.click();
+    await page.waitForFunction(
+      () => [...document.querySelectorAll(".codelens-decoration a")].filter((a) => a.textContent.trim() === "Accept").length === 1,
+      null,
+      { timeout: 30_000 },
+    );
+    // The file's lens counts the reviewed hunk once the server redraws (a
+    // lens without a command is a span, not a link).
+    await page
+      .locator(".codelens-decoration span", { hasText: "1 of 2 hunks" })
+      .first()
+      .waitFor({ timeout: 10_000 })
+      .catch(() => undefined);
+    result.lensesAfter = await lensTitles(page);
+    result.editorAfterAccept = await editorText(page, ".editor-instance .monaco-editor");
+    step("first hunk accepted");
+    const onDisk = path.join(workspace, FILE);
+    const before = fs.readFileSync(onDisk, "utf8");
+    await editor.locator(".view-lines").click();
+    await page.keyboard.press("Control+S");
+    for (let i = 0; i < 100 && fs.readFileSync(onDisk, "utf8") === before; i++) await page.waitForTimeout(100);
+    step("saved");
+
+    // "Diff" on the remaining hunk opens the file against the proposal.
+    await page.locator(".codelens-decoration a", { hasText: /^Diff$/ }).first().click();
+    const diff = page.locator(".monaco-diff-editor").first();
+    await diff.waitFor({ state: "visible" });
+    await diff.locator(".editor.modified .view-lines").waitFor();
+    await page.waitForFunction(
+      () => {
+        const m = document.querySelector(".monaco-diff-editor .editor.modified .view-lines");
+        return m && m.textContent.includes("friendly");
+      },
+      null,
+      { timeout: 30_000 },
+    );
+    await page.waitForTimeout(500);
+    result.diffTab = (await page.locator(".tabs-container .tab.active").first().textContent()).trim();
+    result.diffModified = await editorText(page, ".monaco-diff-editor .editor.modified");
+    result.diffOriginal = await editorText(page, ".monaco-diff-editor .editor.original");
+    await page.screenshot({ path: path.join(shots, "vscode-diff.png") });
+    step("diff view shown");
+
+    // "Review changes" from the palette: every touched file's diff.
+    await palette(page, "Tandem: Review changes");
+    await page.waitForFunction(
+      () => [...document.querySelectorAll(".tabs-container .tab")].some((t) => t.textContent.trim().startsWith("Tandem's proposal")),
+      null,
+      { timeout: 30_000 },
+    );
+    result.tabs = (await page.locator(".tabs-container .tab").allTextContents()).map((t) => t.trim());
+    await page.waitForTimeout(500);
+    await page.screenshot({ path: path.join(shots, "vscode-review-changes.png") });
+    step("review changes shown");
+
+    // "Tandem: Ask Tandem" from the palette, on a selected line.
+    await page.locator(".tabs-container .tab").first().click();
+    await editor.locator(".view-lines").click();
+    await page.keyboard.press("Control+G");
+    await input.waitFor({ state: "visible" });
+    await input.fill(":2");
+    await page.keyboard.press("Enter");
+    await page.keyboard.press("Home");
+    await page.keyboard.press("Shift+End");
+    await palette(page, "Tandem: Ask Tandem");
+    const ask = page.locator(".quick-input-widget .quick-input-title", { hasText: "Ask Tandem" });
+    await ask.waitFor({ state: "visible" });
+    await page.keyboard.type("Make the greeting formal");
+    await page.keyboard.press("Enter");
+    await page.waitForFunction(
+      () => [...document.querySelectorAll(".codelens-decoration a")].filter((a) => a.textContent.trim() === "Accept").length === 2,
+      null,
+      { timeout: 60_000 },
+    );
+    result.lensesAfterAsk = await lensTitles(page);
+    step("Ask Tandem proposed a second hunk");
+
+    // The transcript in the output channel.
+    await palette(page, "Tandem: Show transcript");
+    await page.waitForFunction(
+      () => {
+        const v = document.querySelector(".part.panel .monaco-editor .view-lines");
+        return v && v.textContent.replace(/\u00a0/g, " ").includes("run 2 finished");
+      },
+      null,
+      { timeout: 30_000 },
+    );
+    result.transcript = await editorText(page, ".part.panel .monaco-editor");
+    result.statusBarAfterAsk = (await page.locator(".statusbar-item", { hasText: "Tandem" }).first().textContent()).trim();
+    await page.screenshot({ path: path.join(shots, "vscode-ask-transcript.png") });
+    step("transcript shown");
+    result.ok = true;
+  } catch (e) {
+    result.error = String(e && e.stack ? e.stack : e);
+    try {
+      const pages = browser.contexts().flatMap((c) => c.pages());
+      if (pages[0]) await pages[0].screenshot({ path: path.join(shots, "vscode-failure.png") });
+    } catch {}
+  } finally {
+    await browser.close();
+  }
+  result.timings.total = Date.now() - t0;
+  console.log(JSON.stringify(result));
+  process.exit(result.ok ? 0 : 1);
+}
+
+main();
