@@ -8,8 +8,10 @@ pub mod edit;
 pub mod glob;
 pub mod grep;
 pub mod list;
+pub mod memory;
 pub mod read;
 pub mod shell;
+pub mod skill;
 pub mod todo;
 pub mod truncate;
 mod walk;
@@ -90,6 +92,9 @@ pub struct ToolContext {
     pub commands: Mutex<Vec<CommandRecord>>,
     /// Where commands run; `None` runs them in the workspace directly.
     pub sandbox: Option<Arc<dyn crate::sandbox::Sandbox>>,
+    /// Folders outside the workspace that `read` may read (the user's
+    /// skill folders); never written.
+    pub read_roots: Vec<std::path::PathBuf>,
 }
 
 impl ToolContext {
@@ -102,6 +107,7 @@ impl ToolContext {
             todos: Mutex::new(Vec::new()),
             commands: Mutex::new(Vec::new()),
             sandbox: None,
+            read_roots: Vec::new(),
         }
     }
 }
