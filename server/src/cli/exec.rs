@@ -212,15 +212,22 @@ impl PreparedRun {
         let table = self.table.clone();
         let model = self.config.model.clone();
         let cost = Arc::new(move |u: &Usage| table.cost(&model, u));
-        let session = Session::new(
+        let extras = setup::Extras::load(
+            self.workspace.root(),
+            &self.settings,
+            self.config.home.as_deref(),
+        );
+        let mut tools = builtin_tools();
+        extras.add_tools(&mut tools);
+        let session = extras.attach(Session::new(
             self.provider,
             self.provider_name,
-            builtin_tools(),
+            tools,
             ctx.clone(),
             self.config,
             tx,
             cost.clone(),
-        );
+        ));
         let interactive = std::io::stdin().is_terminal() && args.prompt != "-";
         let approvals = args.approvals.unwrap_or(if interactive {
             Approvals::Prompt
@@ -271,7 +278,7 @@ impl PreparedRun {
             (turns, message, error)
         });
 
-        let outcome = session.run(&self.prompt).await;
+        let outcome = session.run(&extras.expand_prompt(&self.prompt)).await;
         session.end("exec finished").await;
         let usage = session.usage();
         drop(session); // closes the event channel so the printer ends

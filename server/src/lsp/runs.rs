@@ -163,16 +163,20 @@ async fn drive(
     let (tx, rx) = mpsc::unbounded_channel();
     let table = loaded.table.clone();
     let model = chosen.model.clone();
-    let mut session = Session::new(
-        chosen.provider,
-        chosen.provider_name,
-        builtin_tools(),
-        Arc::new(ctx),
-        config,
-        tx,
-        Arc::new(move |u: &Usage| table.cost(&model, u)),
-    )
-    .with_gate(Arc::new(gate));
+    let extras = setup::Extras::load(&root, &loaded.settings, config.home.as_deref());
+    let mut tools = builtin_tools();
+    extras.add_tools(&mut tools);
+    let mut session = extras
+        .attach(Session::new(
+            chosen.provider,
+            chosen.provider_name,
+            tools,
+            Arc::new(ctx),
+            config,
+            tx,
+            Arc::new(move |u: &Usage| table.cost(&model, u)),
+        ))
+        .with_gate(Arc::new(gate));
     if let Some(handle) = backend.state.lock().unwrap().runs.get_mut(&id) {
         handle.steer = Some(session.steer_handle());
     }
@@ -199,7 +203,7 @@ async fn drive(
         _ => None,
     };
     let forward = tokio::spawn(forward_events(backend.clone(), id, rx, progress));
-    let outcome = session.run(&prompt).await;
+    let outcome = session.run(&extras.expand_prompt(&prompt)).await;
     session.end("run finished").await;
     drop(session); // closes the event channel
     let error = forward.await.ok().flatten();
