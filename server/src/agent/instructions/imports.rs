@@ -177,8 +177,7 @@ fn without_code_spans(line: &str) -> String {
 
 fn scan_line(line: &str, out: &mut Vec<String>) {
     let mut prev: Option<char> = None;
-    let mut chars = line.char_indices().peekable();
-    while let Some((i, c)) = chars.next() {
+    for (i, c) in line.char_indices() {
         if c == '@' && prev.is_none_or(char::is_whitespace) {
             let rest = &line[i + 1..];
             let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
