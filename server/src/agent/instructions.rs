@@ -186,6 +186,8 @@ pub struct Nested {
     checked: HashSet<PathBuf>,
     /// Files already loaded (at the start or by an earlier touch).
     seen: HashSet<PathBuf>,
+    /// The files of the system prompt, which are never loaded again.
+    at_start: HashSet<PathBuf>,
 }
 
 /// Instruction files loaded because a tool touched a file under their folder.
@@ -200,13 +202,22 @@ pub struct NestedLoad {
 impl Nested {
     /// `loaded`: the files already in the system prompt.
     pub fn new(cwd: &Path, home: Option<&Path>, cap: usize, loaded: &[PathBuf]) -> Nested {
+        let at_start: HashSet<PathBuf> = loaded.iter().map(|p| identity(p)).collect();
         Nested {
             cwd: cwd.to_path_buf(),
             home: home.map(Path::to_path_buf),
             cap,
             checked: HashSet::new(),
-            seen: loaded.iter().map(|p| identity(p)).collect(),
+            seen: at_start.clone(),
+            at_start,
         }
+    }
+
+    /// Forget what touches loaded (the conversation that held their text
+    /// was compacted away), so the next touch loads them again.
+    pub fn forget(&mut self) {
+        self.checked.clear();
+        self.seen = self.at_start.clone();
     }
 
     /// The agent touched `file` (absolute): the instruction files of the

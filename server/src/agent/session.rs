@@ -485,6 +485,9 @@ impl Session {
         let mut compacted = vec![compaction::summary_message(&first_request, &summary)];
         compacted.extend(self.messages.drain(split..));
         self.messages = compacted;
+        if let Some(nested) = self.nested.as_mut() {
+            nested.forget();
+        }
         // Unknown until the next call reports it; do not compact twice in a row.
         self.last_context_tokens = 0;
         self.emit(Event::Compacted {

@@ -183,6 +183,10 @@ fn nested_files_load_once_when_a_file_under_them_is_first_touched() {
     // Once per session: touching them again, or a sibling, adds nothing.
     assert_eq!(nested.touch(&repo.join("pkg/deep/x.rs")), None);
     assert_eq!(nested.touch(&repo.join("pkg/y.rs")), None);
+    // After compaction dropped their text, a touch brings them back.
+    nested.forget();
+    let again = nested.touch(&repo.join("pkg/y.rs")).unwrap();
+    assert_eq!(names(&again.files, repo), ["pkg/AGENTS.md"]);
 }
 
 #[test]
