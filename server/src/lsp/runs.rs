@@ -241,6 +241,11 @@ async fn forward_events(
         match &event {
             Event::ProposalChanged { .. } => backend.publish_review().await,
             Event::Error { message } => error = Some(message.clone()),
+            Event::Warning { message } => {
+                backend
+                    .tell(MessageType::WARNING, format!("Tandem: {message}"))
+                    .await
+            }
             Event::Finished { outcome } => end = outcome_message(*outcome),
             _ => {}
         }
