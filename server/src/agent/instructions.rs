@@ -71,7 +71,7 @@ pub fn load(cwd: &Path, home: Option<&Path>, cap: usize) -> Instructions {
         candidates.extend(folder_files(folder));
     }
     let mut seen = HashSet::new();
-    let found = read_all(&candidates, home, &mut seen);
+    let found = read_all(&candidates, &root, home, &mut seen);
     assemble(found, cap)
 }
 
@@ -96,6 +96,7 @@ fn first_present(dir: &Path, alternatives: &[&str]) -> Option<PathBuf> {
 /// already seen files.
 fn read_all(
     candidates: &[PathBuf],
+    root: &Path,
     home: Option<&Path>,
     seen: &mut HashSet<PathBuf>,
 ) -> Vec<Found> {
@@ -114,7 +115,7 @@ fn read_all(
             imported_by: None,
         });
         if imports_allowed {
-            imports::expand(path, &text, home, seen, &mut found);
+            imports::expand(path, &text, root, home, seen, &mut found);
         }
     }
     found
@@ -242,7 +243,8 @@ impl Nested {
         if candidates.is_empty() {
             return None;
         }
-        let found = read_all(&candidates, self.home.as_deref(), &mut self.seen);
+        let root = repo_root(&self.cwd);
+        let found = read_all(&candidates, &root, self.home.as_deref(), &mut self.seen);
         if found.is_empty() {
             return None;
         }

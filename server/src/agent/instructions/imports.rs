@@ -4,6 +4,9 @@
 //! code spans or fenced code blocks; at most `MAX_DEPTH` hops; a file is
 //! loaded once, so cycles end. An `@word` naming no file stays plain text.
 //! Imported files follow the file that imports them, under their own heading.
+//! Outside the repository only Markdown files are imported, so a checked-in
+//! `CLAUDE.md` cannot pull `@~/.aws/credentials` into the prompt (Claude
+//! Code asks before external imports; Tandem has no one to ask at start).
 
 use super::{Found, identity, read_text};
 use std::collections::HashSet;
@@ -25,16 +28,18 @@ pub fn may_import(path: &Path) -> bool {
 pub(super) fn expand(
     path: &Path,
     text: &str,
+    root: &Path,
     home: Option<&Path>,
     seen: &mut HashSet<PathBuf>,
     out: &mut Vec<Found>,
 ) {
-    expand_at(path, text, home, seen, out, 1);
+    expand_at(path, text, root, home, seen, out, 1);
 }
 
 fn expand_at(
     path: &Path,
     text: &str,
+    root: &Path,
     home: Option<&Path>,
     seen: &mut HashSet<PathBuf>,
     out: &mut Vec<Found>,
@@ -48,6 +53,10 @@ fn expand_at(
         let Some(target) = resolve(&token, base, home) else {
             continue;
         };
+        let markdown = target.extension().is_some_and(|e| e == "md");
+        if !markdown && !identity(&target).starts_with(identity(root)) {
+            continue;
+        }
         let Some(imported) = read_text(&target) else {
             continue;
         };
@@ -59,7 +68,7 @@ fn expand_at(
             text: imported.clone(),
             imported_by: Some(path.to_path_buf()),
         });
-        expand_at(&target, &imported, home, seen, out, depth + 1);
+        expand_at(&target, &imported, root, home, seen, out, depth + 1);
     }
 }
 

@@ -90,6 +90,13 @@ fn imports_are_relative_to_the_importing_file_home_relative_and_not_in_code() {
     write(&repo.join("docs/more/deep.md"), "DEEP");
     write(&repo.join("docs/secret.md"), "SECRET");
     write(&home.join("prefs.md"), "PREFS");
+    // Outside the repository only Markdown is imported.
+    write(&home.join(".aws/credentials"), "AWS-SECRET");
+    write(&repo.join("notes.txt"), "REPO NOTES");
+    write(
+        &repo.join("CLAUDE.local.md"),
+        "@~/.aws/credentials @notes.txt",
+    );
     // AGENTS.md does not import (Codex has no imports).
     write(&repo.join("AGENTS.md"), "agents @docs/secret.md");
     let got = load(&repo, Some(&home), 100_000);
@@ -100,9 +107,12 @@ fn imports_are_relative_to_the_importing_file_home_relative_and_not_in_code() {
             "repo/CLAUDE.md",
             "repo/docs/style.md",
             "repo/docs/more/deep.md",
-            "home/prefs.md"
+            "home/prefs.md",
+            "repo/CLAUDE.local.md",
+            "repo/notes.txt",
         ]
     );
+    assert!(!got.text.contains("AWS-SECRET"));
     assert!(got.text.contains("STYLE") && got.text.contains("DEEP") && got.text.contains("PREFS"));
     assert!(!got.text.contains("SECRET"), "{}", got.text);
     assert!(got.text.contains(&format!(
