@@ -35,9 +35,10 @@ impl Extras {
         }
     }
 
-    /// Add the `skill` tool (when there are skills) and the `memory` tool.
+    /// Add the `skill` tool (when the model may invoke a skill) and the
+    /// `memory` tool.
     pub fn add_tools(&self, tools: &mut Registry) {
-        if !self.skills.is_empty() {
+        if self.skills.skills.values().any(|s| !s.meta.user_only) {
             tools.add(Arc::new(SkillTool::new(self.skills.clone())));
         }
         if let Some(memory) = &self.memory {

@@ -115,7 +115,7 @@ impl Skills {
 
     /// The system prompt section: names and descriptions only.
     pub fn prompt_section(&self) -> String {
-        if self.skills.is_empty() {
+        if self.skills.values().all(|s| s.meta.user_only) {
             return String::new();
         }
         let mut out = String::from(
@@ -125,7 +125,7 @@ impl Skills {
              what it returns (it tells you the folder, whose other files you can read with \
              `read` when the skill points to them).\n\n",
         );
-        for skill in self.skills.values() {
+        for skill in self.skills.values().filter(|s| !s.meta.user_only) {
             let description = skill.meta.description.replace('\n', " ");
             out.push_str(&format!("- `{}`: {description}\n", skill.meta.name));
         }
@@ -136,8 +136,22 @@ impl Skills {
     /// folder, then its body (read from disk now, so edits since the
     /// session started count).
     pub fn invoke(&self, name: &str, args: &str) -> Result<String, String> {
+        if self.get(name).is_some_and(|s| s.meta.user_only) {
+            return Err(format!(
+                "the skill `{name}` can only be invoked by the user (disable-model-invocation)"
+            ));
+        }
+        self.body(name, args)
+    }
+
+    fn body(&self, name: &str, args: &str) -> Result<String, String> {
         let Some(skill) = self.get(name) else {
-            let names = self.names();
+            let names: Vec<String> = self
+                .skills
+                .values()
+                .filter(|s| !s.meta.user_only)
+                .map(|s| s.meta.name.clone())
+                .collect();
             return Err(if names.is_empty() {
                 format!("there is no skill named `{name}`; no skills are installed")
             } else {
@@ -182,7 +196,7 @@ impl Skills {
         let name = &rest[..end];
         self.get(name)?;
         let args = rest[end..].trim();
-        let body = self.invoke(name, args).ok()?;
+        let body = self.body(name, args).ok()?;
         Some((
             format!(
                 "{}\n\nThe user invoked the skill `{name}`. Follow its instructions:\n\n{body}",

@@ -14,6 +14,9 @@ pub struct Frontmatter {
     pub compatibility: Option<String>,
     pub metadata: BTreeMap<String, String>,
     pub allowed_tools: Vec<String>,
+    /// Claude Code's `disable-model-invocation`: only the user may invoke
+    /// it (`/name`); it is not listed for the model.
+    pub user_only: bool,
 }
 
 #[derive(Deserialize)]
@@ -26,6 +29,8 @@ struct Raw {
     #[serde(default)]
     metadata: BTreeMap<String, serde_norway::Value>,
     allowed_tools: Option<AllowedTools>,
+    #[serde(default)]
+    disable_model_invocation: bool,
     /// Other tools' fields: accepted, not used.
     #[serde(flatten)]
     _other: BTreeMap<String, serde_norway::Value>,
@@ -106,6 +111,7 @@ pub fn parse(text: &str, folder: &str) -> Result<(Frontmatter, String), String> 
             compatibility: raw.compatibility,
             metadata,
             allowed_tools,
+            user_only: raw.disable_model_invocation,
         },
         body.trim().to_string(),
     ))

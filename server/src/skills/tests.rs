@@ -84,3 +84,25 @@ fn slash_name_at_the_start_of_a_prompt_expands_the_skill_with_its_arguments() {
     assert_eq!(skills.expand_prompt("/other thing"), None);
     assert_eq!(skills.expand_prompt("please /fix-issue 1"), None);
 }
+
+#[test]
+fn user_only_skills_are_not_listed_or_loadable_by_the_model_but_expand_for_the_user() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path().join(".claude/skills/release");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("SKILL.md"),
+        "---\nname: release\ndescription: Cut a release\ndisable-model-invocation: true\n---\nRELEASE $ARGUMENTS\n",
+    )
+    .unwrap();
+    let skills = Skills::discover(d.path(), None);
+    assert_eq!(skills.prompt_section(), "");
+    assert!(
+        skills
+            .invoke("release", "")
+            .unwrap_err()
+            .contains("only be invoked by the user")
+    );
+    let (text, _) = skills.expand_prompt("/release 1.2").unwrap();
+    assert!(text.contains("RELEASE 1.2"), "{text}");
+}
