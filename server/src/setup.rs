@@ -2,6 +2,10 @@
 //! configuration and the tool context. Shared by every face (`tandem exec`,
 //! `tandem lsp`) so a run is configured the same way wherever it starts.
 
+mod extras;
+
+pub use extras::Extras;
+
 use crate::agent::{Gate, SessionConfig};
 use crate::config::claude;
 use crate::config::{Layer, Settings, load_settings, project_config_path, user_config_path};
@@ -136,6 +140,7 @@ pub fn tool_context_in(
     }
     ctx.output_limit = config.tool_output_limit;
     ctx.sandbox = Some(sandbox);
+    ctx.read_roots = crate::skills::user_roots(config.home.as_deref());
     Ok(ctx)
 }
 

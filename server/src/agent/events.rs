@@ -102,6 +102,28 @@ pub enum Event {
     Error {
         message: String,
     },
+    /// Instruction files of a folder below the working folder, loaded
+    /// because a tool first touched `trigger` (a file under it); their text
+    /// joined that tool's result.
+    InstructionsLoaded {
+        files: Vec<String>,
+        trigger: String,
+    },
+    /// Skills and memory available to the session, reported after
+    /// `Started`: skill names, and where the memory files live (whether or
+    /// not they exist yet) so the user can read and edit them.
+    ContextLoaded {
+        skills: Vec<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        project_memory: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        user_memory: Option<String>,
+    },
+    /// Something the user should know that does not stop the run (an
+    /// invalid skill, an unreadable memory file).
+    Warning {
+        message: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,24 +1,49 @@
 //! Instruction files: `AGENTS.md` and `CLAUDE.md` from the repository root
 //! down to the working folder, plus the user's global ones. Global first,
 //! then root first, so the most specific instructions come last and win.
+//!
+//! In each folder, as Codex and Claude Code do: `AGENTS.override.md`
+//! replaces `AGENTS.md`; `CLAUDE.md` (or `.claude/CLAUDE.md`) is followed by
+//! `CLAUDE.local.md`. Claude's files may `@import` others (see `imports`).
+//! Folders below the working folder are loaded later, when a tool first
+//! touches a file under them (`Nested`).
 
+mod imports;
+
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-const NAMES: [&str; 2] = ["AGENTS.md", "CLAUDE.md"];
-
 /// Global instruction files, relative to the home folder, in load order.
-const GLOBAL: [&str; 3] = [
-    ".config/tandem/AGENTS.md",
-    ".codex/AGENTS.md",
-    ".claude/CLAUDE.md",
+/// Each entry is a list of alternatives: the first that exists is used.
+const GLOBAL: [&[&str]; 3] = [
+    &[".config/tandem/AGENTS.md"],
+    &[".codex/AGENTS.override.md", ".codex/AGENTS.md"],
+    &[".claude/CLAUDE.md"],
+];
+
+/// The instruction files of one folder, in load order, as alternatives.
+const FOLDER: [&[&str]; 4] = [
+    &["AGENTS.override.md", "AGENTS.md"],
+    &["CLAUDE.md"],
+    &[".claude/CLAUDE.md"],
+    &["CLAUDE.local.md"],
 ];
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Instructions {
     /// The text for the system prompt: each file under a heading naming it.
     pub text: String,
-    /// Paths of the files loaded, in order.
+    /// Paths of the files loaded, in order (imported files after the file
+    /// that imports them).
     pub loaded: Vec<PathBuf>,
+}
+
+/// One file found, with the file that imported it, if any.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Found {
+    path: PathBuf,
+    text: String,
+    imported_by: Option<PathBuf>,
 }
 
 /// The repository root above `cwd`: the nearest folder holding `.git`, or
@@ -33,9 +58,9 @@ pub fn repo_root(cwd: &Path) -> PathBuf {
 /// Find and load the instruction files for `cwd`, within `cap` bytes.
 pub fn load(cwd: &Path, home: Option<&Path>, cap: usize) -> Instructions {
     let root = repo_root(cwd);
-    let mut files: Vec<PathBuf> = Vec::new();
+    let mut candidates: Vec<PathBuf> = Vec::new();
     if let Some(home) = home {
-        files.extend(GLOBAL.iter().map(|g| home.join(g)));
+        candidates.extend(GLOBAL.iter().filter_map(|alts| first_present(home, alts)));
     }
     let mut folders: Vec<&Path> = cwd
         .ancestors()
@@ -43,28 +68,85 @@ pub fn load(cwd: &Path, home: Option<&Path>, cap: usize) -> Instructions {
         .collect();
     folders.reverse();
     for folder in folders {
-        files.extend(NAMES.iter().map(|n| folder.join(n)));
+        candidates.extend(folder_files(folder));
     }
-
-    let found: Vec<(PathBuf, String)> = files
-        .into_iter()
-        .filter_map(|p| {
-            let text = std::fs::read_to_string(&p).ok()?;
-            (!text.trim().is_empty()).then_some((p, text))
-        })
-        .collect();
+    let mut seen = HashSet::new();
+    let found = read_all(&candidates, &root, home, &mut seen);
     assemble(found, cap)
+}
+
+/// The instruction files present in `dir`, in load order.
+fn folder_files(dir: &Path) -> Vec<PathBuf> {
+    FOLDER
+        .iter()
+        .filter_map(|alts| first_present(dir, alts))
+        .collect()
+}
+
+/// The first of `alternatives` (relative to `dir`) that is a file with
+/// some text in it.
+fn first_present(dir: &Path, alternatives: &[&str]) -> Option<PathBuf> {
+    alternatives
+        .iter()
+        .map(|name| dir.join(name))
+        .find(|p| p.is_file() && read_text(p).is_some())
+}
+
+/// Read the candidates with their imports, skipping empty, unreadable and
+/// already seen files.
+fn read_all(
+    candidates: &[PathBuf],
+    root: &Path,
+    home: Option<&Path>,
+    seen: &mut HashSet<PathBuf>,
+) -> Vec<Found> {
+    let mut found = Vec::new();
+    for path in candidates {
+        let Some(text) = read_text(path) else {
+            continue;
+        };
+        if !seen.insert(identity(path)) {
+            continue;
+        }
+        let imports_allowed = imports::may_import(path);
+        found.push(Found {
+            path: path.clone(),
+            text: text.clone(),
+            imported_by: None,
+        });
+        if imports_allowed {
+            imports::expand(path, &text, root, home, seen, &mut found);
+        }
+    }
+    found
+}
+
+fn read_text(path: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(path).ok()?;
+    (!text.trim().is_empty()).then_some(text)
+}
+
+/// A path's identity for "seen before": its real path when it exists.
+fn identity(path: &Path) -> PathBuf {
+    path.canonicalize().unwrap_or_else(|_| path.to_path_buf())
 }
 
 /// Join the files under headings. Over the cap, the files nearest the working
 /// folder (the last ones) are kept whole and the earlier ones are cut.
-fn assemble(found: Vec<(PathBuf, String)>, cap: usize) -> Instructions {
+fn assemble(found: Vec<Found>, cap: usize) -> Instructions {
     let mut budget = cap;
     let mut parts: Vec<String> = Vec::new();
     let mut loaded = Vec::new();
-    for (path, text) in found.iter().rev() {
-        let heading = format!("# Instructions from {}\n\n", path.display());
-        let body = text.trim_end();
+    for f in found.iter().rev() {
+        let heading = match &f.imported_by {
+            Some(by) => format!(
+                "# Instructions from {} (imported by {})\n\n",
+                f.path.display(),
+                by.display()
+            ),
+            None => format!("# Instructions from {}\n\n", f.path.display()),
+        };
+        let body = f.text.trim_end();
         let whole = heading.len() + body.len() + 2;
         if whole <= budget {
             parts.push(format!("{heading}{body}\n\n"));
@@ -84,7 +166,7 @@ fn assemble(found: Vec<(PathBuf, String)>, cap: usize) -> Instructions {
                 continue;
             }
         }
-        loaded.push(path.clone());
+        loaded.push(f.path.clone());
     }
     parts.reverse();
     loaded.reverse();
@@ -94,61 +176,120 @@ fn assemble(found: Vec<(PathBuf, String)>, cap: usize) -> Instructions {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// Instruction files of folders below the working folder, loaded when a
+/// tool first touches a file under them, once per session.
+#[derive(Debug)]
+pub struct Nested {
+    cwd: PathBuf,
+    home: Option<PathBuf>,
+    cap: usize,
+    /// Folders already looked at.
+    checked: HashSet<PathBuf>,
+    /// Files already loaded (at the start or by an earlier touch).
+    seen: HashSet<PathBuf>,
+    /// The files of the system prompt, which are never loaded again.
+    at_start: HashSet<PathBuf>,
+}
 
-    fn write(p: &Path, text: &str) {
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
+/// Instruction files loaded because a tool touched a file under their folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NestedLoad {
+    /// The files loaded, in order.
+    pub files: Vec<PathBuf>,
+    /// The text to add to the tool's result.
+    pub text: String,
+}
+
+impl Nested {
+    /// `loaded`: the files already in the system prompt.
+    pub fn new(cwd: &Path, home: Option<&Path>, cap: usize, loaded: &[PathBuf]) -> Nested {
+        let at_start: HashSet<PathBuf> = loaded.iter().map(|p| identity(p)).collect();
+        Nested {
+            cwd: cwd.to_path_buf(),
+            home: home.map(Path::to_path_buf),
+            cap,
+            checked: HashSet::new(),
+            seen: at_start.clone(),
+            at_start,
+        }
     }
 
-    #[test]
-    fn global_then_root_down_to_cwd_and_not_above_the_repo() {
-        let d = tempfile::tempdir().unwrap();
-        let outer = d.path();
-        let repo = outer.join("repo");
-        let home = outer.join("home");
-        std::fs::create_dir_all(repo.join(".git")).unwrap();
-        write(&outer.join("AGENTS.md"), "ABOVE THE REPO");
-        write(&repo.join("AGENTS.md"), "root agents");
-        write(&repo.join("CLAUDE.md"), "root claude");
-        write(&repo.join("a/b/AGENTS.md"), "nested");
-        write(&repo.join("a/b/c/other.md"), "not an instruction file");
-        write(&home.join(".claude/CLAUDE.md"), "global claude");
-        let got = load(&repo.join("a/b/c"), Some(&home), 100_000);
-        let order: Vec<String> = got
+    /// Forget what touches loaded (the conversation that held their text
+    /// was compacted away), so the next touch loads them again.
+    pub fn forget(&mut self) {
+        self.checked.clear();
+        self.seen = self.at_start.clone();
+    }
+
+    /// The agent touched `file` (absolute): the instruction files of the
+    /// folders between the working folder (excluded) and the file's folder
+    /// not looked at before, outermost first. `None` when there are none.
+    pub fn touch(&mut self, file: &Path) -> Option<NestedLoad> {
+        let dir = file.parent()?;
+        if !dir.starts_with(&self.cwd) || dir == self.cwd {
+            return None;
+        }
+        let mut folders: Vec<&Path> = dir
+            .ancestors()
+            .take_while(|d| *d != self.cwd && d.starts_with(&self.cwd))
+            .collect();
+        folders.reverse();
+        let mut candidates = Vec::new();
+        for folder in folders {
+            if self.checked.insert(folder.to_path_buf()) {
+                candidates.extend(folder_files(folder));
+            }
+        }
+        if candidates.is_empty() {
+            return None;
+        }
+        let root = repo_root(&self.cwd);
+        let found = read_all(&candidates, &root, self.home.as_deref(), &mut self.seen);
+        if found.is_empty() {
+            return None;
+        }
+        let assembled = assemble(found, self.cap);
+        let folders: Vec<String> = assembled
             .loaded
             .iter()
-            .map(|p| p.strip_prefix(outer).unwrap().display().to_string())
-            .collect();
-        assert_eq!(
-            order,
-            [
-                "home/.claude/CLAUDE.md",
-                "repo/AGENTS.md",
-                "repo/CLAUDE.md",
-                "repo/a/b/AGENTS.md"
-            ]
+            .filter_map(|p| p.parent())
+            .map(|d| {
+                let rel = d.strip_prefix(&self.cwd).unwrap_or(d);
+                format!("{}/", rel.display())
+            })
+            .collect::<Vec<_>>();
+        let text = format!(
+            "\n\n[Instruction files for {} were loaded because you touched a file there. \
+             They apply to files under that folder; follow them.]\n\n{}\n",
+            folders.join(", "),
+            assembled.text
         );
-        assert!(!got.text.contains("ABOVE THE REPO"));
-        let g = got.text.find("global claude").unwrap();
-        let r = got.text.find("root agents").unwrap();
-        let n = got.text.find("nested").unwrap();
-        assert!(g < r && r < n);
-    }
-
-    #[test]
-    fn over_the_cap_the_nearest_file_stays_whole() {
-        let d = tempfile::tempdir().unwrap();
-        let repo = d.path();
-        std::fs::create_dir_all(repo.join(".git")).unwrap();
-        write(&repo.join("AGENTS.md"), &"root ".repeat(400));
-        write(&repo.join("sub/AGENTS.md"), "nearest rule");
-        let got = load(&repo.join("sub"), None, 600);
-        assert!(got.text.len() <= 600, "{}", got.text.len());
-        assert!(got.text.contains("nearest rule"));
-        assert!(got.text.contains("cut: the instruction files exceed"));
-        assert_eq!(got.loaded.len(), 2);
+        Some(NestedLoad {
+            files: assembled.loaded,
+            text,
+        })
     }
 }
+
+/// The paths a tool call touches, as the model wrote them: `path` of read,
+/// edit and write; the files an `apply_patch` adds, updates or moves to.
+pub fn touched_paths(tool: &str, input: &serde_json::Value) -> Vec<String> {
+    let text = |key: &str| input.get(key).and_then(serde_json::Value::as_str);
+    match tool {
+        "read" | "edit" | "write" => text("path").map(str::to_string).into_iter().collect(),
+        "apply_patch" => text("patch")
+            .unwrap_or("")
+            .lines()
+            .filter_map(|l| {
+                ["*** Update File: ", "*** Add File: ", "*** Move to: "]
+                    .iter()
+                    .find_map(|p| l.strip_prefix(p))
+            })
+            .map(|p| p.trim().to_string())
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -15,7 +15,7 @@ use crate::model::{
     Role, Usage,
 };
 use crate::tools::{Registry, ToolContext};
-use serde_json::json;
+use serde_json::{Value, json};
 use std::path::PathBuf;
 use std::sync::Arc;
 use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
@@ -108,6 +108,11 @@ pub struct Session {
     children: Totals,
     /// Set when this session is itself a sub-agent (its type).
     subagent: Option<String>,
+    /// Events to report right after `Started` (skills, memory, warnings).
+    startup_events: Vec<Event>,
+    /// Instruction files of folders below the working folder, loaded as
+    /// tools touch files under them.
+    nested: Option<instructions::Nested>,
 }
 
 impl Session {
@@ -143,7 +148,15 @@ impl Session {
             ledger: Arc::default(),
             children: Totals::default(),
             subagent: None,
+            startup_events: Vec::new(),
+            nested: None,
         }
+    }
+
+    /// An event to report right after `Started` (before the first call).
+    pub fn with_startup_event(mut self, event: Event) -> Self {
+        self.startup_events.push(event);
+        self
     }
 
     /// Offer the `task` tool with these sub-agent types; `table` prices
@@ -333,6 +346,15 @@ impl Session {
                 instructions: ins.loaded.iter().map(|p| p.display().to_string()).collect(),
                 sandbox: self.ctx.sandbox.as_ref().map(|s| s.describe()),
             });
+            for event in std::mem::take(&mut self.startup_events) {
+                self.emit(event);
+            }
+            self.nested = Some(instructions::Nested::new(
+                &self.config.cwd,
+                self.config.home.as_deref(),
+                self.config.instructions_cap,
+                &ins.loaded,
+            ));
             let start = self
                 .gate
                 .event(
@@ -404,7 +426,11 @@ impl Session {
                 return self.finish(Outcome::Done);
             }
             stop_hook_active = false;
-            let results = run_calls(
+            let touched: Vec<(String, Value)> = calls
+                .iter()
+                .map(|c| (c.name.clone(), c.input.clone()))
+                .collect();
+            let mut results = run_calls(
                 calls,
                 &self.tools,
                 &self.ctx,
@@ -413,6 +439,7 @@ impl Session {
                 &self.events,
             )
             .await;
+            self.add_nested_instructions(&touched, &mut results);
             self.messages.push(Message {
                 role: Role::User,
                 content: results,
@@ -423,6 +450,38 @@ impl Session {
             return self.finish(Outcome::Cancelled);
         }
         self.finish(Outcome::TurnLimit)
+    }
+
+    /// The first time a tool touches a file under a folder below the
+    /// working folder that has instruction files, their text joins that
+    /// tool's result (once per session).
+    fn add_nested_instructions(&mut self, calls: &[(String, Value)], results: &mut [Block]) {
+        let Some(nested) = self.nested.as_mut() else {
+            return;
+        };
+        for ((name, input), result) in calls.iter().zip(results.iter_mut()) {
+            let Block::ToolResult {
+                content, is_error, ..
+            } = result
+            else {
+                continue;
+            };
+            if *is_error {
+                continue;
+            }
+            for path in instructions::touched_paths(name, input) {
+                let Ok(rel) = self.ctx.workspace.relative(&path) else {
+                    continue;
+                };
+                if let Some(load) = nested.touch(&self.ctx.workspace.absolute(&rel)) {
+                    content.push_str(&load.text);
+                    let _ = self.events.send(Event::InstructionsLoaded {
+                        files: load.files.iter().map(|p| p.display().to_string()).collect(),
+                        trigger: rel,
+                    });
+                }
+            }
+        }
     }
 
     /// Hook output meant for the model joins the conversation as context
@@ -573,6 +632,9 @@ impl Session {
         let mut compacted = vec![compaction::summary_message(&first_request, &summary)];
         compacted.extend(self.messages.drain(split..));
         self.messages = compacted;
+        if let Some(nested) = self.nested.as_mut() {
+            nested.forget();
+        }
         // Unknown until the next call reports it; do not compact twice in a row.
         self.last_context_tokens = 0;
         self.emit(Event::Compacted {

@@ -202,16 +202,24 @@ impl PreparedRun {
         for problem in problems {
             eprintln!("warning: sub-agent {problem}");
         }
-        let session = Session::new(
-            self.provider,
-            self.provider_name,
-            builtin_tools(),
-            ctx.clone(),
-            self.config,
-            tx,
-            cost,
-        )
-        .with_subagents(agents, self.table.clone());
+        let extras = setup::Extras::load(
+            self.workspace.root(),
+            &self.settings,
+            self.config.home.as_deref(),
+        );
+        let mut tools = builtin_tools();
+        extras.add_tools(&mut tools);
+        let session = extras
+            .attach(Session::new(
+                self.provider,
+                self.provider_name,
+                tools,
+                ctx.clone(),
+                self.config,
+                tx,
+                cost.clone(),
+            ))
+            .with_subagents(agents, self.table.clone());
         let interactive = std::io::stdin().is_terminal() && args.prompt != "-";
         let approvals = args.approvals.unwrap_or(if interactive {
             Approvals::Prompt
@@ -262,7 +270,7 @@ impl PreparedRun {
             (turns, message, error)
         });
 
-        let outcome = session.run(&self.prompt).await;
+        let outcome = session.run(&extras.expand_prompt(&self.prompt)).await;
         session.end("exec finished").await;
         let usage = session.usage();
         let cost_usd = session.cost_usd();

@@ -144,6 +144,35 @@ impl HumanProgress {
                 self.flush_text();
                 self.line(style(format!("error: {message}")).red().bold().to_string());
             }
+            Event::InstructionsLoaded { files, trigger } => {
+                for path in files {
+                    self.line(
+                        style(format!("  instructions: {path} (for {trigger})"))
+                            .dim()
+                            .to_string(),
+                    );
+                }
+            }
+            Event::ContextLoaded {
+                skills,
+                project_memory,
+                user_memory,
+            } => {
+                if !skills.is_empty() {
+                    let list = skills.join(", ");
+                    self.line(style(format!("  skills: {list}")).dim().to_string());
+                }
+                for (scope, path) in [("project", project_memory), ("user", user_memory)] {
+                    if let Some(path) = path {
+                        let line = format!("  {scope} memory: {path}");
+                        self.line(style(line).dim().to_string());
+                    }
+                }
+            }
+            Event::Warning { message } => {
+                self.flush_text();
+                self.line(style(format!("warning: {message}")).yellow().to_string());
+            }
             Event::Usage { .. } | Event::Message { .. } => {}
             Event::SubagentStarted { .. }
             | Event::SubagentFinished { .. }

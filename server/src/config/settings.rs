@@ -26,6 +26,9 @@ pub struct Settings {
     /// and `hooks = [{ type = "command", command = "…" }]`).
     #[serde(default)]
     pub hooks: toml::Table,
+    /// Persistent memory: on or off, where the project's lives, its cap.
+    #[serde(default)]
+    pub memory: crate::memory::MemorySettings,
     /// Background tasks: how many run at once and their permission mode.
     #[serde(default)]
     pub tasks: TaskSettings,

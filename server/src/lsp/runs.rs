@@ -174,17 +174,20 @@ async fn drive(
     }
     let table = loaded.table.clone();
     let model = chosen.model.clone();
-    let mut session = Session::new(
-        chosen.provider,
-        chosen.provider_name,
-        tools,
-        Arc::new(ctx),
-        config,
-        tx,
-        Arc::new(move |u: &Usage| table.cost(&model, u)),
-    )
-    .with_subagents(agents, loaded.table.clone())
-    .with_gate(Arc::new(gate));
+    let extras = setup::Extras::load(&root, &loaded.settings, config.home.as_deref());
+    extras.add_tools(&mut tools);
+    let mut session = extras
+        .attach(Session::new(
+            chosen.provider,
+            chosen.provider_name,
+            tools,
+            Arc::new(ctx),
+            config,
+            tx,
+            Arc::new(move |u: &Usage| table.cost(&model, u)),
+        ))
+        .with_subagents(agents, loaded.table.clone())
+        .with_gate(Arc::new(gate));
     if let Some(handle) = backend.state.lock().unwrap().runs.get_mut(&id) {
         handle.steer = Some(session.steer_handle());
     }
@@ -211,7 +214,7 @@ async fn drive(
         _ => None,
     };
     let forward = tokio::spawn(forward_events(backend.clone(), id, rx, progress));
-    let outcome = session.run(&prompt).await;
+    let outcome = session.run(&extras.expand_prompt(&prompt)).await;
     session.end("run finished").await;
     drop(session); // closes the event channel
     let error = forward.await.ok().flatten();
@@ -254,6 +257,11 @@ async fn forward_events(
                 backend.publish_review().await
             }
             Event::Error { message } => error = Some(message.clone()),
+            Event::Warning { message } => {
+                backend
+                    .tell(MessageType::WARNING, format!("Tandem: {message}"))
+                    .await
+            }
             Event::Finished { outcome } => end = outcome_message(*outcome),
             _ => {}
         }

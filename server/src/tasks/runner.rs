@@ -243,24 +243,28 @@ async fn execute(
     let table = loaded.table.clone();
     let model = chosen.model.clone();
     let fresh = history.is_empty();
-    let mut session = Session::new(
-        chosen.provider,
-        chosen.provider_name,
-        builtin_tools(),
-        ctx.clone(),
-        config,
-        tx,
-        Arc::new(move |u: &Usage| table.cost(&model, u)),
-    )
-    .with_subagents(agents, loaded.table.clone())
-    .with_gate(Arc::new(gate))
-    .with_history(history)
-    .with_checkpoint(Arc::new(Saver {
-        store: store.clone(),
-        id: meta.id.clone(),
-        transcript: transcript.clone(),
-        ctx: ctx.clone(),
-    }));
+    let extras = setup::Extras::load(root, settings, config.home.as_deref());
+    let mut tools = builtin_tools();
+    extras.add_tools(&mut tools);
+    let mut session = extras
+        .attach(Session::new(
+            chosen.provider,
+            chosen.provider_name,
+            tools,
+            ctx.clone(),
+            config,
+            tx,
+            Arc::new(move |u: &Usage| table.cost(&model, u)),
+        ))
+        .with_subagents(agents, loaded.table.clone())
+        .with_gate(Arc::new(gate))
+        .with_history(history)
+        .with_checkpoint(Arc::new(Saver {
+            store: store.clone(),
+            id: meta.id.clone(),
+            transcript: transcript.clone(),
+            ctx: ctx.clone(),
+        }));
 
     let forward = {
         let (transcript, id) = (transcript.clone(), meta.id.clone());
@@ -286,9 +290,9 @@ async fn execute(
         })
     };
     let outcome = match step {
-        Step::Start => session.run(&meta.prompt).await,
-        Step::FollowUp(text) => session.run(&text).await,
-        Step::Resume if fresh => session.run(&meta.prompt).await,
+        Step::Start => session.run(&extras.expand_prompt(&meta.prompt)).await,
+        Step::FollowUp(text) => session.run(&extras.expand_prompt(&text)).await,
+        Step::Resume if fresh => session.run(&extras.expand_prompt(&meta.prompt)).await,
         Step::Resume => session.resume().await,
     };
     session.end("task finished").await;

@@ -9,8 +9,10 @@ pub mod edit;
 pub mod glob;
 pub mod grep;
 pub mod list;
+pub mod memory;
 pub mod read;
 pub mod shell;
+pub mod skill;
 pub mod todo;
 pub mod truncate;
 mod walk;
@@ -93,6 +95,9 @@ pub struct ToolContext {
     pub sandbox: Option<Arc<dyn crate::sandbox::Sandbox>>,
     /// The editor's diagnostics, when an editor is attached.
     pub problems: Option<Arc<dyn diagnostics::Problems>>,
+    /// Folders outside the workspace that `read` may read (the user's
+    /// skill folders); never written.
+    pub read_roots: Vec<std::path::PathBuf>,
 }
 
 impl ToolContext {
@@ -106,6 +111,7 @@ impl ToolContext {
             commands: Mutex::new(Vec::new()),
             sandbox: None,
             problems: None,
+            read_roots: Vec::new(),
         }
     }
 }

@@ -51,17 +51,37 @@ impl Tool for Read {
             Err(e) => return e,
         };
         let ws = &ctx.workspace;
-        let rel = match ws.relative(&input.path) {
-            Ok(r) => r,
-            Err(e) => return ToolOutput::error(e.to_string()),
+        // Outside the workspace only the read roots (skill folders) are
+        // readable, from disk, and never cited.
+        let outside = outside_root(ctx, &input.path);
+        let rel = match &outside {
+            Some(path) => path.display().to_string(),
+            None => match ws.relative(&input.path) {
+                Ok(r) => r,
+                Err(e) => return ToolOutput::error(e.to_string()),
+            },
         };
-        if ws.absolute(&rel).is_dir() && ws.changes().get(&rel).is_none() {
+        let is_dir = match &outside {
+            Some(path) => path.is_dir(),
+            None => ws.absolute(&rel).is_dir() && ws.changes().get(&rel).is_none(),
+        };
+        if is_dir {
             return ToolOutput::error(format!(
                 "{rel} is a directory; use the list tool to see its contents"
             ));
         }
-        let text = match ws.read(&rel) {
+        let read = match &outside {
+            Some(path) => match std::fs::read_to_string(path) {
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+                other => other.map(Some),
+            },
+            None => ws.read(&rel),
+        };
+        let text = match read {
             Ok(Some(t)) => t,
+            Ok(None) if outside.is_some() => {
+                return ToolOutput::error(format!("{rel} does not exist"));
+            }
             Ok(None) => return ToolOutput::error(not_found(ctx, &rel)),
             Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
                 return ToolOutput::error(format!("{rel} is a binary or non-UTF-8 file"));
@@ -100,9 +120,36 @@ impl Tool for Read {
                 end + 1
             ));
         }
-        ws.cite(&rel, offset, end);
+        if outside.is_none() {
+            ws.cite(&rel, offset, end);
+        }
         ToolOutput::ok(out)
     }
+}
+
+/// `path` when it is absolute, outside the workspace and inside one of the
+/// context's read roots (checked on the path's words: `..` may not climb
+/// out).
+fn outside_root(ctx: &ToolContext, path: &str) -> Option<std::path::PathBuf> {
+    use std::path::{Component, PathBuf};
+    let p = std::path::Path::new(path);
+    if !p.is_absolute() || ctx.read_roots.is_empty() || p.starts_with(ctx.workspace.root()) {
+        return None;
+    }
+    let mut normal = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::ParentDir => {
+                normal.pop();
+            }
+            Component::CurDir => {}
+            other => normal.push(other),
+        }
+    }
+    ctx.read_roots
+        .iter()
+        .any(|root| normal.starts_with(root))
+        .then_some(normal)
 }
 
 /// "No such file", with up to three existing paths of a similar name.
@@ -156,6 +203,25 @@ mod tests {
             .unwrap();
         let out = Read.run(json!({"path": "a.txt"}), &r.ctx).await;
         assert_eq!(out.content, "     1\tproposed\n");
+    }
+
+    #[tokio::test]
+    async fn read_roots_outside_the_workspace_are_readable_and_nothing_else() {
+        let mut r = repo(&[("a.txt", "x\n")]);
+        let skills = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(skills.path().join("pdf")).unwrap();
+        std::fs::write(skills.path().join("pdf/forms.md"), "fill the form\n").unwrap();
+        std::fs::write(skills.path().join("secret.txt"), "no").unwrap();
+        let file = skills.path().join("pdf/forms.md").display().to_string();
+        let denied = Read.run(json!({ "path": file }), &r.ctx).await;
+        assert!(denied.is_error && denied.content.contains("outside the workspace"));
+        r.ctx.read_roots = vec![skills.path().join("pdf")];
+        let ok = Read.run(json!({ "path": file }), &r.ctx).await;
+        assert_eq!(ok.content, "     1\tfill the form\n");
+        assert!(r.ctx.workspace.citations().iter().next().is_none());
+        let climb = format!("{}/pdf/../secret.txt", skills.path().display());
+        let out = Read.run(json!({ "path": climb }), &r.ctx).await;
+        assert!(out.is_error, "{}", out.content);
     }
 
     #[tokio::test]

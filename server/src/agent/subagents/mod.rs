@@ -5,7 +5,6 @@
 //! custom, from `.claude/agents/*.md` in Claude Code's format.
 
 mod catalog;
-pub mod frontmatter;
 mod siblings;
 mod task;
 

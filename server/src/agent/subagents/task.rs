@@ -262,6 +262,7 @@ impl Tool for TaskTool {
         child_ctx.output_limit = ctx.output_limit;
         child_ctx.sandbox = ctx.sandbox.clone();
         child_ctx.problems = ctx.problems.clone();
+        child_ctx.read_roots = ctx.read_roots.clone();
         let child_ctx = Arc::new(child_ctx);
 
         let _ = p.events.send(Event::SubagentStarted {

@@ -1,6 +1,6 @@
 //! YAML frontmatter of Markdown files (`---` / YAML / `---`, then the
-//! body), as Claude Code writes it for agents. Kept apart and generic so
-//! other Markdown-with-frontmatter files (skills) can share it.
+//! body), as Claude Code writes agents and the Agent Skills format writes
+//! `SKILL.md`: shared by both.
 
 use serde::de::DeserializeOwned;
 
@@ -36,7 +36,7 @@ pub fn parse<T: DeserializeOwned>(text: &str) -> Result<(T, String), String> {
         .ok_or("no frontmatter: the file must start with a `---` line and close it with another")?;
     // An empty block is an empty mapping, not YAML's null.
     let yaml = if yaml.trim().is_empty() { "{}" } else { yaml };
-    let value: T = serde_yaml_ng::from_str(yaml).map_err(|e| format!("frontmatter: {e}"))?;
+    let value: T = serde_norway::from_str(yaml).map_err(|e| format!("frontmatter: {e}"))?;
     Ok((value, body.to_string()))
 }
 

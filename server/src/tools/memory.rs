@@ -1,0 +1,191 @@
+//! `memory`: the agent's notes across sessions (see `crate::memory`).
+//! Writes the memory file directly: memory is Tandem's own file, not a
+//! change to the user's code, so it is not a proposal. Its permission is
+//! `Edit`: it runs without asking in `ask` mode, rules and PreToolUse hooks
+//! see it as `memory`, and `read-only` mode refuses it.
+
+use super::{Permission, Tool, ToolContext, ToolOutput, parse_input};
+use crate::memory::{Memory, Scope, edit};
+use async_trait::async_trait;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+pub struct MemoryTool {
+    memory: Arc<Memory>,
+}
+
+impl MemoryTool {
+    pub fn new(memory: Arc<Memory>) -> Self {
+        MemoryTool { memory }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum Action {
+    View,
+    Add,
+    Replace,
+    Remove,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Input {
+    action: Action,
+    #[serde(default = "project")]
+    scope: Scope,
+    text: Option<String>,
+    heading: Option<String>,
+    old_text: Option<String>,
+}
+
+fn project() -> Scope {
+    Scope::Project
+}
+
+#[async_trait]
+impl Tool for MemoryTool {
+    fn name(&self) -> &str {
+        "memory"
+    }
+
+    fn description(&self) -> &str {
+        "Your notes across sessions, in Markdown files the user can read and edit: `project` \
+         (this repository) and `user` (all their projects). Both are in the system prompt at \
+         the start of every session. Record what a future session needs and could not easily \
+         rediscover: conventions, commands that work, pitfalls. Keep each note to a line; never \
+         store secrets. Actions: `view`; `add` appends `text` as a bullet under `heading` \
+         (default \"Notes\"); `replace` swaps the exact `old_text` for `text`; `remove` deletes \
+         the exact `old_text`. This writes the memory file directly: it is not part of the \
+         proposal the user reviews."
+    }
+
+    fn schema(&self) -> Value {
+        json!({
+            "type": "object",
+            "properties": {
+                "action": {"type": "string", "enum": ["view", "add", "replace", "remove"]},
+                "scope": {"type": "string", "enum": ["project", "user"], "description": "Which memory (default project)"},
+                "text": {"type": "string", "description": "add: the note; replace: the new text"},
+                "heading": {"type": "string", "description": "add: the section to put the note under, e.g. Commands, Conventions, Pitfalls"},
+                "old_text": {"type": "string", "description": "replace / remove: exact text now in the file"}
+            },
+            "required": ["action"],
+            "additionalProperties": false
+        })
+    }
+
+    fn permission(&self) -> Permission {
+        Permission::Edit
+    }
+
+    async fn run(&self, input: Value, _ctx: &ToolContext) -> ToolOutput {
+        let input: Input = match parse_input(self.name(), input) {
+            Ok(i) => i,
+            Err(e) => return e,
+        };
+        let Some(path) = self.memory.path(input.scope) else {
+            return ToolOutput::error(format!(
+                "there is no {} memory on this machine (no config folder)",
+                input.scope.as_str()
+            ));
+        };
+        let current = match std::fs::read_to_string(path) {
+            Ok(t) => Some(t),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => return ToolOutput::error(format!("cannot read {}: {e}", path.display())),
+        };
+        let need = |field: &Option<String>, name: &str| {
+            field
+                .clone()
+                .ok_or_else(|| ToolOutput::error(format!("`{name}` is required for this action")))
+        };
+        let text = current
+            .clone()
+            .unwrap_or_else(|| edit::new_file(input.scope));
+        let changed = match input.action {
+            Action::View => {
+                return ToolOutput::ok(match current {
+                    Some(t) if !t.trim().is_empty() => format!("{}:\n\n{t}", path.display()),
+                    _ => format!("{} is empty.", path.display()),
+                });
+            }
+            Action::Add => need(&input.text, "text")
+                .map(|note| edit::add(&text, input.heading.as_deref().unwrap_or(""), &note)),
+            Action::Replace => need(&input.old_text, "old_text").and_then(|old| {
+                need(&input.text, "text").map(|new| edit::replace(&text, &old, &new))
+            }),
+            Action::Remove => {
+                need(&input.old_text, "old_text").map(|old| edit::remove(&text, &old))
+            }
+        };
+        let changed = match changed {
+            Ok(Ok(t)) => t,
+            Ok(Err(message)) => return ToolOutput::error(message),
+            Err(output) => return output,
+        };
+        if current.as_deref() == Some(changed.as_str()) {
+            return ToolOutput::ok(format!(
+                "{} already says that; nothing changed.",
+                path.display()
+            ));
+        }
+        match edit::write(path, &changed) {
+            Ok(()) => ToolOutput::ok(format!(
+                "Saved {} memory ({}).",
+                input.scope.as_str(),
+                path.display()
+            )),
+            Err(e) => ToolOutput::error(format!("cannot write {}: {e}", path.display())),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tools::walk::fixture::repo;
+
+    #[tokio::test]
+    async fn add_view_replace_remove_on_the_file() {
+        let r = repo(&[]);
+        let d = tempfile::tempdir().unwrap();
+        let memory = Arc::new(Memory {
+            project: d.path().join("state/p/MEMORY.md"),
+            user: None,
+            cap: 1000,
+        });
+        let tool = MemoryTool::new(memory.clone());
+        let run = |v: Value| tool.run(v, &r.ctx);
+        let out =
+            run(json!({"action": "add", "text": "Tests: make check", "heading": "Commands"})).await;
+        assert!(!out.is_error, "{}", out.content);
+        let file = std::fs::read_to_string(&memory.project).unwrap();
+        assert!(
+            file.starts_with("# Project memory\n")
+                && file.contains("## Commands\n\n- Tests: make check\n")
+        );
+        let view = run(json!({"action": "view"})).await;
+        assert!(view.content.contains("- Tests: make check"));
+        let out =
+            run(json!({"action": "replace", "old_text": "make check", "text": "make test"})).await;
+        assert!(!out.is_error, "{}", out.content);
+        let out = run(json!({"action": "remove", "old_text": "Tests: make test"})).await;
+        assert!(!out.is_error, "{}", out.content);
+        assert!(
+            !std::fs::read_to_string(&memory.project)
+                .unwrap()
+                .contains("Tests")
+        );
+        let user = run(json!({"action": "add", "scope": "user", "text": "x"})).await;
+        assert!(user.is_error && user.content.contains("no user memory"));
+        let bad = run(json!({"action": "add"})).await;
+        assert!(bad.is_error && bad.content.contains("`text` is required"));
+        assert!(
+            r.ctx.workspace.changes().files().next().is_none(),
+            "not a proposal"
+        );
+    }
+}
