@@ -7,6 +7,7 @@ pub mod agent;
 pub mod changes;
 pub mod cli;
 pub mod config;
+pub mod frontmatter;
 pub mod hooks;
 pub mod lsp;
 pub mod memory;

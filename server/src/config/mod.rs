@@ -4,7 +4,6 @@
 //! names the file, line and column; the layers are then merged table by table.
 
 pub mod claude;
-pub mod frontmatter;
 mod load;
 mod settings;
 pub mod sources;

@@ -47,7 +47,7 @@ enum AllowedTools {
 
 /// Split a `SKILL.md` into its frontmatter text and body.
 pub fn split(text: &str) -> Result<(&str, &str), String> {
-    crate::config::frontmatter::split(text).ok_or_else(|| {
+    crate::frontmatter::split(text).ok_or_else(|| {
         let first = text.trim_start_matches('\u{feff}').lines().next();
         if first.is_some_and(|l| l.trim_end() == "---") {
             "the frontmatter has no closing `---` line".into()

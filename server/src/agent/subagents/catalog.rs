@@ -3,7 +3,7 @@
 //! then the user's `~/.claude/agents/`; on a name clash the project wins, and
 //! a custom agent may replace a built-in one).
 
-use crate::config::frontmatter;
+use crate::frontmatter;
 use serde::Deserialize;
 use std::path::Path;
 
