@@ -505,3 +505,37 @@ fn a_killed_worker_leaves_an_interrupted_task_that_resumes() {
         last.body
     );
 }
+
+#[test]
+fn hooks_of_a_task_see_its_id_and_transcript() {
+    let model = ScriptedServer::start(
+        Script::new()
+            .turn(Turn::new().tool_use("read", json!({"path": "src/greet.py"})))
+            .turn(Turn::say("Read it.")),
+    );
+    let repo = fixture("greeter");
+    let home = tempfile::tempdir().unwrap();
+    let seen = home.path().join("hook-input.json");
+    std::fs::create_dir_all(repo.path().join(".tandem")).unwrap();
+    std::fs::write(
+        repo.path().join(".tandem/config.toml"),
+        format!(
+            "[[hooks.PreToolUse]]\nmatcher = \"Read\"\nhooks = [{{ type = \"command\", command = \"cat > {}\" }}]\n",
+            seen.display()
+        ),
+    )
+    .unwrap();
+    let id = start(home.path(), repo.path(), &model, "read greet", &["--wait"]).remove(0);
+    let input: Value = serde_json::from_str(&std::fs::read_to_string(&seen).unwrap()).unwrap();
+    assert_eq!(input["session_id"], id.as_str());
+    let transcript = input["transcript_path"].as_str().unwrap();
+    assert!(
+        transcript.ends_with(&format!("{id}/transcript.jsonl")),
+        "{transcript}"
+    );
+    assert!(
+        std::fs::read_to_string(transcript)
+            .unwrap()
+            .contains("read greet")
+    );
+}

@@ -23,6 +23,9 @@ pub struct Gate {
     pub save_rule: Option<SaveRule>,
     pub root: PathBuf,
     pub session_id: String,
+    /// The session's transcript file (background tasks keep one), for
+    /// hooks' `transcript_path`; empty when there is none.
+    pub transcript_path: String,
 }
 
 impl Gate {
@@ -37,13 +40,14 @@ impl Gate {
             save_rule: None,
             root,
             session_id: String::new(),
+            transcript_path: String::new(),
         }
     }
 
     pub fn hook_input(&self, extra: Value) -> HookInput {
         HookInput {
             session_id: self.session_id.clone(),
-            transcript_path: String::new(),
+            transcript_path: self.transcript_path.clone(),
             cwd: self.root.clone(),
             project_dir: self.root.clone(),
             hook_event_name: None,

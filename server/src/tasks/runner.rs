@@ -214,7 +214,10 @@ async fn execute(
     let ctx = setup::tool_context_in(workspace, cancel, settings, &config, &sandbox_dir)?;
     *ctx.commands.lock().unwrap() = saved.commands;
     let ctx = Arc::new(ctx);
-    let gate = setup::gate(root, settings, &[], None)?;
+    let mut gate = setup::gate(root, settings, &[], None)?;
+    // Hooks see the task's id as the session and its transcript.
+    gate.session_id = meta.id.clone();
+    gate.transcript_path = store.transcript_path(&meta.id).display().to_string();
 
     let path = store.transcript_path(&meta.id);
     let history = transcript::conversation(&transcript::read(&path).map_err(|e| e.to_string())?);
