@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod hooks;
 pub mod lsp;
+pub mod mcp;
 pub mod model;
 pub mod policy;
 pub mod sandbox;

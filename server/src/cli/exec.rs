@@ -212,10 +212,13 @@ impl PreparedRun {
         let table = self.table.clone();
         let model = self.config.model.clone();
         let cost = Arc::new(move |u: &Usage| table.cost(&model, u));
+        let mcp = setup::mcp_servers(self.workspace.root(), &self.settings, tx.clone());
+        let mut tools = builtin_tools();
+        tools.add_source(mcp.source());
         let session = Session::new(
             self.provider,
             self.provider_name,
-            builtin_tools(),
+            tools,
             ctx.clone(),
             self.config,
             tx,
@@ -239,6 +242,7 @@ impl PreparedRun {
             Ok(g) => g,
             Err(message) => {
                 eprintln!("error: {message}");
+                mcp.shutdown().await;
                 return 2;
             }
         };
@@ -271,8 +275,15 @@ impl PreparedRun {
             (turns, message, error)
         });
 
+        // MCP servers start in the background; give them a moment so the
+        // first model call already sees their tools.
+        tokio::select! {
+            _ = mcp.wait_started(self.settings.mcp.startup_wait()) => {}
+            _ = cancel.cancelled() => {}
+        }
         let outcome = session.run(&self.prompt).await;
         session.end("exec finished").await;
+        mcp.shutdown().await;
         let usage = session.usage();
         drop(session); // closes the event channel so the printer ends
         let (turns, message, error) = printer.await.unwrap_or_default();

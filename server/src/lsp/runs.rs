@@ -161,12 +161,15 @@ async fn drive(
         EditorApprover::new(backend.clone(), loaded.settings.agent.approval_timeout_secs);
     let gate = setup::gate(&root, &loaded.settings, &[], Some(Arc::new(approver)))?;
     let (tx, rx) = mpsc::unbounded_channel();
+    let mcp = setup::mcp_servers(&root, &loaded.settings, tx.clone());
+    let mut tools = builtin_tools();
+    tools.add_source(mcp.source());
     let table = loaded.table.clone();
     let model = chosen.model.clone();
     let mut session = Session::new(
         chosen.provider,
         chosen.provider_name,
-        builtin_tools(),
+        tools,
         Arc::new(ctx),
         config,
         tx,
@@ -199,8 +202,13 @@ async fn drive(
         _ => None,
     };
     let forward = tokio::spawn(forward_events(backend.clone(), id, rx, progress));
+    tokio::select! {
+        _ = mcp.wait_started(loaded.settings.mcp.startup_wait()) => {}
+        _ = cancel.cancelled() => {}
+    }
     let outcome = session.run(&prompt).await;
     session.end("run finished").await;
+    mcp.shutdown().await;
     drop(session); // closes the event channel
     let error = forward.await.ok().flatten();
     match (outcome, error) {
