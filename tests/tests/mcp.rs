@@ -86,13 +86,16 @@ fn stdio_servers_from_mcp_json_answer_the_model() {
     let readme = root.join("README.md").display().to_string();
     let script = Script::new()
         .turn(
-            call("mcp__everything__echo", json!({"message": "hello over stdio"}))
-                .tool_use("mcp__everything__get-sum", json!({"a": 2, "b": 40}))
-                .tool_use("mcp__filesystem__read_file", json!({"path": readme}))
-                .tool_use(
-                    "mcp__filesystem__list_directory",
-                    json!({"path": root.join("src").display().to_string()}),
-                ),
+            call(
+                "mcp__everything__echo",
+                json!({"message": "hello over stdio"}),
+            )
+            .tool_use("mcp__everything__get-sum", json!({"a": 2, "b": 40}))
+            .tool_use("mcp__filesystem__read_file", json!({"path": readme}))
+            .tool_use(
+                "mcp__filesystem__list_directory",
+                json!({"path": root.join("src").display().to_string()}),
+            ),
         )
         // Not marked read-only by the server: it asks, and nobody can answer.
         .turn(call(
@@ -194,8 +197,11 @@ fn deny_rules_apply_to_mcp_tools() {
     .unwrap();
     let script = Script::new()
         .turn(
-            call("mcp__everything__echo", json!({"message": "should not echo"}))
-                .tool_use("mcp__everything__get-sum", json!({"a": 3, "b": 4})),
+            call(
+                "mcp__everything__echo",
+                json!({"message": "should not echo"}),
+            )
+            .tool_use("mcp__everything__get-sum", json!({"a": 3, "b": 4})),
         )
         .turn(Turn::say("done"));
     // Even in auto mode, and although the server marks echo read-only.
@@ -266,13 +272,19 @@ fn failing_crashing_and_slow_servers_do_not_stop_the_run() {
             .join("\n")
     };
     assert!(error_of("ghost").contains("cannot run"), "{events:?}");
-    assert!(error_of("mute").contains("did not start within 1s"), "{events:?}");
+    assert!(
+        error_of("mute").contains("did not start within 1s"),
+        "{events:?}"
+    );
     assert!(
         error_of("flaky").contains("crashing on purpose"),
         "the crash is reported with the server's last words: {events:?}"
     );
     // Nothing of the servers is left running.
-    assert!(!running(&marker), "the server that never started is still running");
+    assert!(
+        !running(&marker),
+        "the server that never started is still running"
+    );
 }
 
 #[test]
@@ -309,7 +321,6 @@ fn running(marker: &str) -> bool {
         .any(|e| {
             std::fs::read(e.path().join("cmdline"))
                 .is_ok_and(|c| String::from_utf8_lossy(&c).contains(marker))
-                && !std::fs::read_to_string(e.path().join("stat"))
-                    .is_ok_and(|s| s.contains(") Z "))
+                && !std::fs::read_to_string(e.path().join("stat")).is_ok_and(|s| s.contains(") Z "))
         })
 }

@@ -403,8 +403,14 @@ mod tests {
                 .unwrap_or_default()
         };
         assert!(said("old").contains("not supported"), "{problems:?}");
-        assert!(said("nokey").contains("${MISSING} is not set"), "{problems:?}");
-        assert!(said("nothing").contains("needs a `command`"), "{problems:?}");
+        assert!(
+            said("nokey").contains("${MISSING} is not set"),
+            "{problems:?}"
+        );
+        assert!(
+            said("nothing").contains("needs a `command`"),
+            "{problems:?}"
+        );
 
         let (specs, problems) = run(Some("{not json"), "", &McpSettings::default());
         assert!(specs.is_empty());

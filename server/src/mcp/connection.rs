@@ -134,8 +134,8 @@ pub async fn connect(spec: &ServerSpec, handler: Handler) -> Result<Connection, 
                     .map_err(|e| format!("header `{name}`: {e}"))?;
                 custom.insert(name, value);
             }
-            let config = StreamableHttpClientTransportConfig::with_uri(url.as_str())
-                .custom_headers(custom);
+            let config =
+                StreamableHttpClientTransportConfig::with_uri(url.as_str()).custom_headers(custom);
             let transport = StreamableHttpClientTransport::with_client(http_client()?, config);
             let service = handler.serve(transport).await.map_err(|e| e.to_string())?;
             Ok(Connection {

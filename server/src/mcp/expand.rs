@@ -46,7 +46,10 @@ mod tests {
     #[test]
     fn variables_and_defaults() {
         assert_eq!(expand("${HOME}/x", &env).unwrap(), "/home/me/x");
-        assert_eq!(expand("a${HOME}b${HOME}", &env).unwrap(), "a/home/meb/home/me");
+        assert_eq!(
+            expand("a${HOME}b${HOME}", &env).unwrap(),
+            "a/home/meb/home/me"
+        );
         assert_eq!(expand("${NOPE:-fallback}", &env).unwrap(), "fallback");
         assert_eq!(expand("${EMPTY:-fallback}", &env).unwrap(), "fallback");
         assert_eq!(expand("${HOME:-fallback}", &env).unwrap(), "/home/me");

@@ -5,7 +5,7 @@
 
 use super::config::ServerSpec;
 use super::connection::{Connection, Handler, connect, kill_group};
-use super::tool::McpTool;
+use super::tool::{Forget, McpTool};
 use crate::tools::{Tool, ToolSource};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -188,7 +188,7 @@ impl Run {
                     break;
                 }
                 _ = changed.notified() => {
-                    match list(&peer, &self.spec).await {
+                    match list(&peer, &self.spec, &self.shared).await {
                         Ok(tools) => self.publish(tools),
                         Err(e) => tracing::warn!("mcp {}: listing tools: {e}", self.spec.name),
                     }
@@ -206,7 +206,7 @@ impl Run {
     }
 
     async fn list_tools(&self, connection: &Connection) -> Result<Vec<Arc<dyn Tool>>, String> {
-        list(connection.service.peer(), &self.spec)
+        list(connection.service.peer(), &self.spec, &self.shared)
             .await
             .map_err(|e| format!("{e}{}", connection.stderr.suffix()))
     }
@@ -230,7 +230,17 @@ impl Run {
 async fn list(
     peer: &rmcp::Peer<rmcp::service::RoleClient>,
     spec: &ServerSpec,
+    shared: &Arc<Shared>,
 ) -> Result<Vec<Arc<dyn Tool>>, String> {
+    let forget: Forget = {
+        let shared = Arc::downgrade(shared);
+        let name = spec.name.clone();
+        Arc::new(move || {
+            if let Some(shared) = shared.upgrade() {
+                shared.tools.lock().unwrap().remove(&name);
+            }
+        })
+    };
     let listed = peer
         .list_all_tools()
         .await
@@ -239,7 +249,15 @@ async fn list(
     Ok(listed
         .iter()
         .filter(|t| spec.offers(&t.name))
-        .map(|t| McpTool::new(&spec.name, t, peer.clone(), spec.tool_timeout))
+        .map(|t| {
+            McpTool::new(
+                &spec.name,
+                t,
+                peer.clone(),
+                spec.tool_timeout,
+                forget.clone(),
+            )
+        })
         .filter(|t| seen.insert(t.name().to_string()))
         .map(|t| Arc::new(t) as Arc<dyn Tool>)
         .collect())

@@ -8,6 +8,7 @@ use rmcp::Peer;
 use rmcp::model::{CallToolRequestParams, CallToolResult, ContentBlock, ResourceContents};
 use rmcp::service::{RoleClient, ServiceError};
 use serde_json::Value;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Longest tool name the model APIs take (OpenAI's limit).
@@ -24,7 +25,12 @@ pub struct McpTool {
     permission: Permission,
     peer: Peer<RoleClient>,
     timeout: Duration,
+    /// Drops every tool of this server (it stopped).
+    forget: Forget,
 }
+
+/// Takes a server's tools away from the session.
+pub type Forget = Arc<dyn Fn() + Send + Sync>;
 
 impl McpTool {
     pub fn new(
@@ -32,6 +38,7 @@ impl McpTool {
         tool: &rmcp::model::Tool,
         peer: Peer<RoleClient>,
         timeout: Duration,
+        forget: Forget,
     ) -> McpTool {
         let mut name = format!("mcp__{server}__{}", super::config::sanitize(&tool.name));
         name.truncate(MAX_NAME);
@@ -69,6 +76,7 @@ impl McpTool {
             },
             peer,
             timeout,
+            forget,
         }
     }
 }
@@ -119,11 +127,16 @@ impl Tool for McpTool {
 impl McpTool {
     fn failure(&self, e: &ServiceError) -> String {
         match e {
-            ServiceError::TransportClosed | ServiceError::TransportSend(_) => format!(
-                "the MCP server `{}` stopped while running `{}` ({e}); its tools are gone \
-                 for the rest of this task",
-                self.server, self.tool
-            ),
+            ServiceError::TransportClosed | ServiceError::TransportSend(_) => {
+                // Before the next model call, not whenever the server's
+                // task notices.
+                (self.forget)();
+                format!(
+                    "the MCP server `{}` stopped while running `{}` ({e}); its tools are gone \
+                     for the rest of this task",
+                    self.server, self.tool
+                )
+            }
             ServiceError::McpError(error) => format!(
                 "the MCP server `{}` refused `{}`: {}",
                 self.server, self.tool, error.message
@@ -207,11 +220,17 @@ mod tests {
             "first\n[image image/png, 4 bytes base64, not shown]\n[resource file:///a.txt]\ninside"
         );
 
-        let failed = render(CallToolResult::error(vec![ContentBlock::text("no such file")]));
+        let failed = render(CallToolResult::error(vec![ContentBlock::text(
+            "no such file",
+        )]));
         assert!(failed.is_error);
         assert_eq!(failed.content, "no such file");
 
         let structured = render(CallToolResult::structured(serde_json::json!({"sum": 3})));
-        assert!(structured.content.contains("\"sum\":3"), "{}", structured.content);
+        assert!(
+            structured.content.contains("\"sum\":3"),
+            "{}",
+            structured.content
+        );
     }
 }
