@@ -76,12 +76,15 @@ fn call(name: &str, input: Value) -> Turn {
 fn stdio_servers_from_mcp_json_answer_the_model() {
     let repo = fixture("greeter");
     let root = repo.path().canonicalize().unwrap();
+    let marker = format!("tandem-mcp-stdio-{}", std::process::id());
+    let mut everything = node(&everything(), &["stdio"]);
+    let mut filesystem = node(&filesystem(), &[&root.display().to_string()]);
+    for server in [&mut everything, &mut filesystem] {
+        server["env"] = json!({ "TANDEM_MCP_TEST": marker });
+    }
     write_mcp_json(
         repo.path(),
-        json!({
-            "everything": node(&everything(), &["stdio"]),
-            "filesystem": node(&filesystem(), &[&root.display().to_string()]),
-        }),
+        json!({ "everything": everything, "filesystem": filesystem }),
     );
     let readme = root.join("README.md").display().to_string();
     let script = Script::new()
@@ -130,6 +133,7 @@ fn stdio_servers_from_mcp_json_answer_the_model() {
     assert!(refused.contains("nobody can be asked"), "{refused}");
     assert!(!root.join("x.txt").exists());
 
+    assert!(!running(&marker), "a server outlived the run");
     let events = mcp_events(&out);
     for server in ["everything", "filesystem"] {
         assert!(
@@ -312,15 +316,15 @@ fn tools_follow_the_servers_list_changed_notifications() {
     );
 }
 
-/// Whether a process whose command line holds `marker` is alive.
+/// Whether a process (zombies included) has `marker` in its command line
+/// or environment.
 fn running(marker: &str) -> bool {
+    let holds = |path: &Path| {
+        std::fs::read(path).is_ok_and(|c| String::from_utf8_lossy(&c).contains(marker))
+    };
     std::fs::read_dir("/proc")
         .unwrap()
         .filter_map(Result::ok)
         .filter(|e| e.file_name().to_string_lossy().parse::<u32>().is_ok())
-        .any(|e| {
-            std::fs::read(e.path().join("cmdline"))
-                .is_ok_and(|c| String::from_utf8_lossy(&c).contains(marker))
-                && !std::fs::read_to_string(e.path().join("stat")).is_ok_and(|s| s.contains(") Z "))
-        })
+        .any(|e| holds(&e.path().join("cmdline")) || holds(&e.path().join("environ")))
 }

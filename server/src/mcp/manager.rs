@@ -211,13 +211,21 @@ impl Run {
             .map_err(|e| format!("{e}{}", connection.stderr.suffix()))
     }
 
+    /// Offer `tools` from now on; reported when the set of names changed.
     fn publish(&self, tools: Vec<Arc<dyn Tool>>) {
         let n = tools.len();
-        self.shared
+        let names =
+            |ts: &[Arc<dyn Tool>]| ts.iter().map(|t| t.name().to_string()).collect::<Vec<_>>();
+        let new_names = names(&tools);
+        let old = self
+            .shared
             .tools
             .lock()
             .unwrap()
             .insert(self.spec.name.clone(), tools);
+        if old.is_some_and(|old| names(&old) == new_names) {
+            return;
+        }
         (self.report)(Status {
             server: self.spec.name.clone(),
             tools: n,
