@@ -10,6 +10,7 @@ pub mod config;
 pub mod frontmatter;
 pub mod hooks;
 pub mod lsp;
+pub mod mcp;
 pub mod memory;
 pub mod model;
 pub mod policy;

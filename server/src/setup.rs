@@ -181,6 +181,24 @@ pub fn gate(
     })
 }
 
+/// Start the session's MCP servers in the background; their tools join
+/// through `Servers::source`, their state changes arrive as
+/// `Event::McpServer`. Call `Servers::shutdown` when the session ends.
+pub fn mcp_servers(
+    root: &Path,
+    settings: &Settings,
+    events: tokio::sync::mpsc::UnboundedSender<crate::agent::Event>,
+) -> crate::mcp::Servers {
+    let report = Arc::new(move |s: crate::mcp::Status| {
+        let _ = events.send(crate::agent::Event::McpServer {
+            server: s.server,
+            tools: s.tools,
+            error: s.error,
+        });
+    });
+    crate::mcp::start(root, &settings.mcp_servers, &settings.mcp, report)
+}
+
 fn session_id() -> String {
     use rand::Rng;
     let n: u128 = rand::rng().random();

@@ -2,6 +2,7 @@
 //! the real `tandem` binary, and reading what reached the model.
 
 pub mod lsp_client;
+pub mod mcp_servers;
 pub mod scripted;
 pub mod tandem;
 pub mod wire;

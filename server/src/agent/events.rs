@@ -124,6 +124,15 @@ pub enum Event {
     Warning {
         message: String,
     },
+    /// An MCP server's tools joined or changed (`error` is `None`), or the
+    /// server failed to start or stopped (`error` says why; the run goes on
+    /// without its tools).
+    McpServer {
+        server: String,
+        tools: usize,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        error: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -207,8 +207,10 @@ impl PreparedRun {
             &self.settings,
             self.config.home.as_deref(),
         );
+        let mcp = setup::mcp_servers(self.workspace.root(), &self.settings, tx.clone());
         let mut tools = builtin_tools();
         extras.add_tools(&mut tools);
+        tools.add_source(mcp.source());
         let session = extras
             .attach(Session::new(
                 self.provider,
@@ -238,6 +240,7 @@ impl PreparedRun {
             Ok(g) => g,
             Err(message) => {
                 eprintln!("error: {message}");
+                mcp.shutdown().await;
                 return 2;
             }
         };
@@ -270,8 +273,15 @@ impl PreparedRun {
             (turns, message, error)
         });
 
+        // MCP servers start in the background; give them a moment so the
+        // first model call already sees their tools.
+        tokio::select! {
+            _ = mcp.wait_started(self.settings.mcp.startup_wait()) => {}
+            _ = cancel.cancelled() => {}
+        }
         let outcome = session.run(&extras.expand_prompt(&self.prompt)).await;
         session.end("exec finished").await;
+        mcp.shutdown().await;
         let usage = session.usage();
         let cost_usd = session.cost_usd();
         drop(session); // closes the event channel so the printer ends

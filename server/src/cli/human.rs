@@ -173,6 +173,25 @@ impl HumanProgress {
                 self.flush_text();
                 self.line(style(format!("warning: {message}")).yellow().to_string());
             }
+            Event::McpServer {
+                server,
+                tools,
+                error,
+            } => match error {
+                None => self.line(
+                    style(format!("  mcp: {server} ready ({tools} tools)"))
+                        .dim()
+                        .to_string(),
+                ),
+                Some(error) => {
+                    self.flush_text();
+                    self.line(
+                        style(format!("mcp server `{server}`: {error}"))
+                            .yellow()
+                            .to_string(),
+                    );
+                }
+            },
             Event::Usage { .. } | Event::Message { .. } => {}
             Event::SubagentStarted { .. }
             | Event::SubagentFinished { .. }

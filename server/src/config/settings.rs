@@ -26,6 +26,12 @@ pub struct Settings {
     /// and `hooks = [{ type = "command", command = "…" }]`).
     #[serde(default)]
     pub hooks: toml::Table,
+    /// MCP client defaults (`[mcp]`: startup and call timeouts).
+    #[serde(default)]
+    pub mcp: crate::mcp::McpSettings,
+    /// MCP servers (`[mcp_servers.NAME]`), joined with the project's `.mcp.json`.
+    #[serde(default)]
+    pub mcp_servers: std::collections::BTreeMap<String, crate::mcp::ServerConfig>,
     /// Persistent memory: on or off, where the project's lives, its cap.
     #[serde(default)]
     pub memory: crate::memory::MemorySettings,

@@ -176,6 +176,8 @@ async fn drive(
     let model = chosen.model.clone();
     let extras = setup::Extras::load(&root, &loaded.settings, config.home.as_deref());
     extras.add_tools(&mut tools);
+    let mcp = setup::mcp_servers(&root, &loaded.settings, tx.clone());
+    tools.add_source(mcp.source());
     let mut session = extras
         .attach(Session::new(
             chosen.provider,
@@ -214,8 +216,13 @@ async fn drive(
         _ => None,
     };
     let forward = tokio::spawn(forward_events(backend.clone(), id, rx, progress));
+    tokio::select! {
+        _ = mcp.wait_started(loaded.settings.mcp.startup_wait()) => {}
+        _ = cancel.cancelled() => {}
+    }
     let outcome = session.run(&extras.expand_prompt(&prompt)).await;
     session.end("run finished").await;
+    mcp.shutdown().await;
     drop(session); // closes the event channel
     let error = forward.await.ok().flatten();
     match (outcome, error) {

@@ -1,0 +1,42 @@
+//! The MCP client: tools of Model Context Protocol servers offered to the
+//! model as `mcp__server__tool`. Servers come from the project's
+//! `.mcp.json` and `[mcp_servers.NAME]` in config (`config.rs`), start in
+//! the background over stdio or streamable HTTP (`connection.rs`), and join
+//! the session's tools when ready (`manager.rs`, a `ToolSource`); each tool
+//! is a `Tool` (`tool.rs`) that the gate's permission rules see by name.
+
+mod config;
+mod connection;
+mod expand;
+mod manager;
+mod tool;
+
+pub use config::{Kind, McpSettings, Problem, ServerConfig, ServerSpec, Transport, resolve};
+pub use manager::{Report, Servers, Status};
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// The project's MCP servers file (Claude Code's), at the workspace root.
+pub const PROJECT_FILE: &str = ".mcp.json";
+
+/// Start the servers of `root/.mcp.json` and `configured`; every problem
+/// (a bad entry, a server that fails or stops) goes to `report`.
+pub fn start(
+    root: &Path,
+    configured: &BTreeMap<String, ServerConfig>,
+    defaults: &McpSettings,
+    report: Report,
+) -> Servers {
+    let text = std::fs::read_to_string(root.join(PROJECT_FILE)).ok();
+    let env = |name: &str| std::env::var(name).ok();
+    let (specs, problems) = resolve(root, text.as_deref(), configured, defaults, &env);
+    for p in problems {
+        report(Status {
+            server: p.server,
+            tools: 0,
+            error: Some(p.message),
+        });
+    }
+    Servers::start(specs, report)
+}

@@ -1,0 +1,49 @@
+// A small stdio MCP server for Tandem's tests, misbehaving on request:
+// `crash` exits in the middle of the call, `fail` answers with isError,
+// `slow` never answers in time, `grow` adds the tool `late` (the SDK then
+// sends notifications/tools/list_changed).
+import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
+import { z } from "zod";
+
+const server = new McpServer(
+  { name: "flaky", version: "1.0.0" },
+  { capabilities: { tools: { listChanged: true } } },
+);
+const text = (t) => ({ content: [{ type: "text", text: t }] });
+
+server.registerTool(
+  "crash",
+  { description: "Exits the server while answering", inputSchema: { why: z.string().optional() } },
+  async () => {
+    process.stderr.write("flaky: crashing on purpose\n");
+    process.exit(3);
+  },
+);
+server.registerTool(
+  "fail",
+  { description: "Answers with an error result", inputSchema: {} },
+  async () => ({ ...text("it went wrong on purpose"), isError: true }),
+);
+server.registerTool(
+  "slow",
+  { description: "Takes a minute", inputSchema: {} },
+  async () => {
+    await new Promise((r) => setTimeout(r, 60_000));
+    return text("slow done");
+  },
+);
+server.registerTool(
+  "grow",
+  { description: "Adds the tool `late`", inputSchema: {} },
+  async () => {
+    server.registerTool(
+      "late",
+      { description: "Only there after grow", inputSchema: { n: z.number() } },
+      async ({ n }) => text(`late tool ran with ${n}`),
+    );
+    return text("grown");
+  },
+);
+
+await server.connect(new StdioServerTransport());
