@@ -292,6 +292,58 @@ fn the_inline_diff_in_neovim() {
     );
 }
 
+#[test]
+fn background_tasks_in_neovim() {
+    let nvim = nvim();
+    let model = ScriptedServer::start(
+        Script::new()
+            .turn(Turn::new().tool_use(
+                "write",
+                json!({"path": "src/greet.py", "content": GREET_AFTER}),
+            ))
+            .turn(Turn::say("Friendlier.")),
+    );
+    let repo = fixture("greeter");
+    let home = tempfile::tempdir().unwrap();
+    let result_path = home.path().join("result.json");
+    let log_path = home.path().join("nvim.out");
+    let mut cmd = Command::new(&nvim);
+    editor_env(&mut cmd, home.path());
+    let log = File::create(&log_path).unwrap();
+    cmd.args(["--headless", "-u", "NONE", "-i", "NONE", "-n", "-c"])
+        .arg(format!(
+            "luafile {}",
+            plugin_dir().join("test/tasks.lua").display()
+        ))
+        .env(
+            "TANDEM_SETTINGS",
+            scripted_options(&model.url()).to_string(),
+        )
+        .env("TANDEM_FILE", repo.path().join("src/greet.py"))
+        .env("TANDEM_RESULT", &result_path)
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().unwrap())
+        .stderr(log);
+    let mut child = cmd.spawn().expect("start nvim");
+    let exited = wait_for(&mut child, Duration::from_secs(120));
+    let output = std::fs::read_to_string(&log_path).unwrap_or_default();
+    assert!(exited, "nvim did not finish in 120 s\n{output}");
+    let result: Value = serde_json::from_str(
+        &std::fs::read_to_string(&result_path)
+            .unwrap_or_else(|e| panic!("no result from the Lua test ({e})\n{output}")),
+    )
+    .unwrap();
+    let failures = result["failures"].as_array().unwrap();
+    assert!(
+        failures.is_empty() && result["checks"].as_array().unwrap().len() >= 5,
+        "the Lua test failed:\n{failures:#?}\n--- messages ---\n{}\n--- notifications ---\n{}\n--- lsp.log ---\n{}",
+        result["messages"].as_str().unwrap_or_default(),
+        result["notifications"],
+        lsp_log(home.path())
+    );
+    assert_eq!(model.requests().len(), 2);
+}
+
 /// Install a Debian package when running as root (CI, fresh machines);
 /// the caller checks that what it needs is there afterwards.
 fn apt_install(package: &str) {
