@@ -132,6 +132,22 @@ fn stdio_servers_from_mcp_json_answer_the_model() {
     let refused = tool_results(&requests[2]).pop().unwrap();
     assert!(refused.contains("nobody can be asked"), "{refused}");
     assert!(!root.join("x.txt").exists());
+    // The report's sources name each MCP tool whose result the agent used.
+    let report = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .find(|e| e["type"] == "result")
+        .unwrap();
+    let used: Vec<&str> = report["sources"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{report}"))
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        used.contains(&"everything/echo") && used.contains(&"filesystem/read_file"),
+        "{used:?}"
+    );
 
     assert!(!running(&marker), "a server outlived the run");
     let events = mcp_events(&out);

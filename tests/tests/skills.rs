@@ -150,6 +150,13 @@ fn skills_are_listed_and_only_the_invoked_body_reaches_the_model() {
         context[0]["skills"],
         json!(["deploy", "house-style", "review"])
     );
+    // The report names the skill the agent used.
+    let report = of_type(&events, "result");
+    assert_eq!(
+        report[0]["sources"],
+        json!([{"kind": "skill", "name": "review", "detail": ".claude/skills/review"}]),
+        "{report:?}"
+    );
 }
 
 #[test]

@@ -303,6 +303,7 @@ impl PreparedRun {
             files: summarize_files(&changes),
             citations: self.workspace.citations().iter().collect(),
             commands: ctx.commands.lock().unwrap().clone(),
+            sources: ctx.sources.lock().unwrap().clone(),
             turns,
             usage,
             cost_usd,

@@ -378,6 +378,14 @@ pub fn render_report(report: &RunReport, color: bool, with_message: bool) -> Str
             out.push_str(&format!("   {}:{}-{}\n", c.path, c.start_line, c.end_line));
         }
     }
+    if !report.sources.is_empty() {
+        out.push('\n');
+        out.push_str(&heading("Sources used"));
+        out.push('\n');
+        for s in &report.sources {
+            out.push_str(&format!("   {} {} ({})\n", s.kind, s.name, s.detail));
+        }
+    }
     if !report.commands.is_empty() {
         out.push('\n');
         out.push_str(&heading("Commands run"));

@@ -4,7 +4,7 @@
 use crate::agent::Outcome;
 use crate::changes::{ChangeKind, ChangeSet, Citation};
 use crate::model::Usage;
-use crate::tools::CommandRecord;
+use crate::tools::{CommandRecord, SourceUse};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize)]
@@ -24,6 +24,9 @@ pub struct RunReport {
     pub files: Vec<FileSummary>,
     pub citations: Vec<Citation>,
     pub commands: Vec<CommandRecord>,
+    /// Skills and MCP tools whose content the agent used.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<SourceUse>,
     pub turns: u32,
     pub usage: Usage,
     pub cost_usd: Option<f64>,

@@ -489,6 +489,7 @@ fn show(store: &Store, meta: &TaskMeta, json: bool) -> Result<String, String> {
         files: summarize_files(&result.changes),
         citations: result.citations.iter().collect(),
         commands: result.commands.clone(),
+        sources: result.sources.clone(),
         turns: meta.turns,
         usage: meta.usage,
         cost_usd: meta.cost_usd,

@@ -112,7 +112,14 @@ impl Tool for McpTool {
             }
         };
         match result {
-            Ok(Ok(result)) => render(result),
+            Ok(Ok(result)) => {
+                ctx.used_source(
+                    "mcp",
+                    &format!("{}/{}", self.server, self.tool),
+                    &format!("MCP server `{}`", self.server),
+                );
+                render(result)
+            }
             Ok(Err(e)) => ToolOutput::error(self.failure(&e)),
             Err(_) => ToolOutput::error(format!(
                 "the MCP server `{}` did not answer `{}` within {}s",

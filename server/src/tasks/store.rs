@@ -8,7 +8,7 @@ use super::lock::lock;
 use super::meta::{TaskMeta, TaskState, now};
 use super::owner;
 use crate::changes::{ChangeSet, Citations};
-use crate::tools::CommandRecord;
+use crate::tools::{CommandRecord, SourceUse};
 use serde::{Deserialize, Serialize};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -19,6 +19,9 @@ pub struct TaskResult {
     pub changes: ChangeSet,
     pub citations: Citations,
     pub commands: Vec<CommandRecord>,
+    /// Skills and MCP tools whose content the agent used.
+    #[serde(default)]
+    pub sources: Vec<SourceUse>,
 }
 
 #[derive(Clone)]

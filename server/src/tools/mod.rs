@@ -81,6 +81,18 @@ pub struct CommandRecord {
     pub timed_out: bool,
 }
 
+/// Content from outside the repository the agent used (a skill's body, an
+/// MCP tool's result), for the result's citation log.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SourceUse {
+    /// `skill` or `mcp`.
+    pub kind: String,
+    /// The skill's name, or `server/tool`.
+    pub name: String,
+    /// Where it came from: the skill's folder, or the MCP server.
+    pub detail: String,
+}
+
 /// Everything a tool may touch while it runs.
 pub struct ToolContext {
     pub workspace: Arc<Workspace>,
@@ -91,6 +103,8 @@ pub struct ToolContext {
     pub output_limit: usize,
     pub todos: Mutex<Vec<TodoItem>>,
     pub commands: Mutex<Vec<CommandRecord>>,
+    /// Skills and MCP tools whose content the agent used, once each.
+    pub sources: Mutex<Vec<SourceUse>>,
     /// Where commands run; `None` runs them in the workspace directly.
     pub sandbox: Option<Arc<dyn crate::sandbox::Sandbox>>,
     /// The editor's diagnostics, when an editor is attached.
@@ -109,9 +123,25 @@ impl ToolContext {
             output_limit: 30_000,
             todos: Mutex::new(Vec::new()),
             commands: Mutex::new(Vec::new()),
+            sources: Mutex::new(Vec::new()),
             sandbox: None,
             problems: None,
             read_roots: Vec::new(),
+        }
+    }
+}
+
+impl ToolContext {
+    /// Note a source the agent used (kept once).
+    pub fn used_source(&self, kind: &str, name: &str, detail: &str) {
+        let used = SourceUse {
+            kind: kind.into(),
+            name: name.into(),
+            detail: detail.into(),
+        };
+        let mut sources = self.sources.lock().unwrap();
+        if !sources.contains(&used) {
+            sources.push(used);
         }
     }
 }

@@ -53,7 +53,7 @@ impl Tool for SkillTool {
         Permission::ReadOnly
     }
 
-    async fn run(&self, input: Value, _ctx: &ToolContext) -> ToolOutput {
+    async fn run(&self, input: Value, ctx: &ToolContext) -> ToolOutput {
         let input: Input = match parse_input(self.name(), input) {
             Ok(i) => i,
             Err(e) => return e,
@@ -62,7 +62,13 @@ impl Tool for SkillTool {
             .skills
             .invoke(input.name.trim(), input.arguments.trim())
         {
-            Ok(text) => ToolOutput::ok(text),
+            Ok(text) => {
+                let name = input.name.trim();
+                if let Some(skill) = self.skills.get(name) {
+                    ctx.used_source("skill", name, &self.skills.display_dir(skill));
+                }
+                ToolOutput::ok(text)
+            }
             Err(e) => ToolOutput::error(e),
         }
     }

@@ -320,6 +320,9 @@ impl Tool for TaskTool {
         self.ledger.finished(&usage, cost);
         let commands = std::mem::take(&mut *child_ctx.commands.lock().unwrap());
         ctx.commands.lock().unwrap().extend(commands);
+        for s in child_ctx.sources.lock().unwrap().iter() {
+            ctx.used_source(&s.kind, &s.name, &s.detail);
+        }
 
         let mut changed = Vec::new();
         let mut conflicts = Vec::new();
