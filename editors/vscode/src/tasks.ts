@@ -59,16 +59,22 @@ export function registerTaskCommands(server: Server, transcript: Transcript): vs
           void vscode.window.showInformationMessage("Tandem: no background tasks");
           return;
         }
-        await vscode.window.showQuickPick(
+        const picked = await vscode.window.showQuickPick(
           tasks.map((t) => ({
+            id: t.id,
             label: `${t.id}: ${t.state}`,
             description: t.prompt.split("\n")[0],
             detail: `${(t.files ?? []).join(", ") || "no files yet"}${
               typeof t.cost_usd === "number" ? ` · $${t.cost_usd.toFixed(4)}` : ""
             }`,
           })),
-          { title: "Tandem background tasks" },
+          { title: "Tandem background tasks (pick one to review its proposal)" },
         );
+        if (picked) {
+          // Its result joins the proposal under review, with the usual lenses.
+          await server.command("tandem.task.show", { id: picked.id });
+          await vscode.commands.executeCommand("tandem.ui.review");
+        }
       } catch (e) {
         if (unsupported(e)) void vscode.window.showWarningMessage(NOT_HERE);
         else void vscode.window.showErrorMessage(`Tandem: ${e instanceof Error ? e.message : e}`);
