@@ -29,6 +29,17 @@ done
   echo "usage: $0 --workspace DIR --tandem BIN --model-url URL [--out DIR]" >&2
   exit 2
 }
+# Debian's chromium, and the headers code-server's native modules build
+# against: installed here when missing and we may (root with apt-get), so
+# the README's test command works on a fresh machine.
+need=()
+[ -x /usr/bin/chromium ] || need+=(chromium)
+for p in pkg-config libkrb5-dev libx11-dev libxkbfile-dev libsecret-1-dev; do
+  dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
+done
+if [ ${#need[@]} -gt 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  (flock 9; apt-get update -qq && apt-get install -y -qq "${need[@]}" >/dev/null) 9>/tmp/tandem-apt.lock
+fi
 [ -x /usr/bin/chromium ] || { echo "needs /usr/bin/chromium (apt-get install -y chromium)" >&2; exit 3; }
 mkdir -p "$out"
 out="$(cd "$out" && pwd)"
