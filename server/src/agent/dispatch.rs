@@ -51,7 +51,9 @@ pub async fn run_calls(
                 ));
             }
         } else {
-            let before = ctx.workspace.changes();
+            // A batch of readers cannot change the proposal: no snapshot
+            // (a copy of every proposed file) to compare.
+            let before = (!read_only(&batch[0])).then(|| ctx.workspace.changes());
             for call in batch {
                 let _ = events.send(Event::ToolCallStarted {
                     id: call.id.clone(),
@@ -71,11 +73,13 @@ pub async fn run_calls(
                 });
                 results.push(result_block(call, output));
             }
-            let after = ctx.workspace.changes();
-            if after != before {
-                let _ = events.send(Event::ProposalChanged {
-                    files: after.files().map(|(p, _)| p.clone()).collect(),
-                });
+            if let Some(before) = before {
+                let after = ctx.workspace.changes();
+                if after != before {
+                    let _ = events.send(Event::ProposalChanged {
+                        files: after.files().map(|(p, _)| p.clone()).collect(),
+                    });
+                }
             }
         }
         i = end;
