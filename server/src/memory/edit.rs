@@ -115,9 +115,7 @@ fn unique(text: &str, old: &str) -> Result<usize, String> {
 pub fn write(path: &Path, text: &str) -> std::io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
-    let tmp = dir.join(format!(".MEMORY.md.{}.tmp", std::process::id()));
-    std::fs::write(&tmp, text)?;
-    std::fs::rename(&tmp, path)
+    crate::tasks::store::write_atomic_bytes(path, text.as_bytes())
 }
 
 #[cfg(test)]

@@ -37,11 +37,8 @@ impl Store {
         let base = dirs::state_dir()
             .or_else(dirs::data_local_dir)
             .ok_or_else(|| io::Error::other("no state directory (is HOME set?)"))?;
-        let name = root
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "root".into());
-        let key = format!("{name}-{:016x}", fnv1a(root.as_os_str().as_encoded_bytes()));
+        // The same folder name memory uses for this workspace.
+        let key = crate::memory::project_key(&root);
         let dir = base.join("tandem").join("tasks").join(key);
         std::fs::create_dir_all(&dir)?;
         Ok(Store { dir, root })
@@ -195,10 +192,17 @@ impl Store {
 /// Write JSON to a temporary file beside `path` and rename it over `path`:
 /// a reader (or a crash) never sees half a file.
 pub fn write_atomic<T: Serialize>(path: &Path, value: &T) -> io::Result<()> {
+    let mut bytes = serde_json::to_vec_pretty(value)?;
+    bytes.push(b'\n');
+    write_atomic_bytes(path, &bytes)
+}
+
+/// Write `bytes` to a uniquely named temporary file beside `path`, sync it
+/// and rename it over `path` (concurrent writers never share a temp file).
+pub fn write_atomic_bytes(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    serde_json::to_writer_pretty(&mut tmp, value)?;
-    tmp.write_all(b"\n")?;
+    tmp.write_all(bytes)?;
     tmp.as_file().sync_all()?;
     tmp.persist(path).map_err(|e| e.error)?;
     Ok(())
@@ -212,14 +216,6 @@ fn new_id() -> String {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as u64);
     format!("{:011x}{r:08x}", ms)
-}
-
-/// A stable hash for folder names (std's hasher may change between
-/// releases; these names must not).
-fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
-    })
 }
 
 #[cfg(test)]
