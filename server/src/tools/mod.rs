@@ -202,11 +202,6 @@ impl Registry {
         self.sources.push(source);
     }
 
-    /// Drop a fixed tool (a sub-agent's tool subset).
-    pub fn remove(&mut self, name: &str) -> Option<Arc<dyn Tool>> {
-        self.tools.remove(name)
-    }
-
     /// Every tool now: the fixed ones, then those of the sources.
     pub fn all(&self) -> Vec<Arc<dyn Tool>> {
         let mut out: Vec<Arc<dyn Tool>> = self.tools.values().cloned().collect();

@@ -151,9 +151,10 @@ impl TaskTool {
     }
 
     /// The child's tools: its type's subset of the parent's (those the
-    /// parent has), never `task`.
+    /// parent has), never `task`: `Parent.tools` is the parent's set from
+    /// before its own `task` tool was added, and `map_tools` refuses `task`.
     fn child_tools(&self, agent: &AgentType) -> Registry {
-        let mut tools = match &agent.tools {
+        match &agent.tools {
             None => self.parent.tools.clone(),
             Some(names) => {
                 let mut r = Registry::new();
@@ -164,9 +165,7 @@ impl TaskTool {
                 }
                 r
             }
-        };
-        tools.remove("task");
-        tools
+        }
     }
 
     fn is_writer(&self, agent: &AgentType) -> bool {
