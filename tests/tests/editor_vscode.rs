@@ -153,9 +153,14 @@ fn fix_with_tandem_in_vscode() {
             output.status
         )
     });
+    // The error and the steps reached first: CI logs cut long output short.
     assert!(
         output.status.success() && result["ok"] == true,
-        "{result:#}"
+        "error: {}\nsteps: {}\nat failure: {}\nmodel requests: {}\n{result:#}",
+        result["error"].as_str().unwrap_or("none"),
+        result["steps"],
+        result["atFailure"],
+        model.requests().len(),
     );
 
     // The lightbulb offered the fix for the JSON error, and the model got it.

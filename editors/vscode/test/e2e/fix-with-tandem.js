@@ -36,12 +36,38 @@ async function editorText(page, root) {
   });
 }
 
+/** The extension's transcript channel as VS Code logged it to disk. */
+function transcriptLog() {
+  const found = [];
+  const walk = (dir) => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (/-Tandem\.log$/.test(e.name)) found.push(fs.readFileSync(p, "utf8"));
+    }
+  };
+  try {
+    walk(path.join(process.env.RUN_DIR, "user-data", "logs"));
+  } catch (e) {
+    return `no transcript log: ${e}`;
+  }
+  return found.join("\n");
+}
+
 async function palette(page, command) {
   await page.keyboard.press("F1");
   const input = page.locator(".quick-input-widget input");
   await input.waitFor({ state: "visible" });
   await input.fill(`>${command}`);
-  await page.locator(".quick-input-list .monaco-list-row").first().waitFor();
+  // Wait until the list is filtered down to the command: on a slow machine
+  // Enter right after typing picks a stale row (the recently used command).
+  await page.waitForFunction(
+    (label) => {
+      const row = document.querySelector(".quick-input-list .monaco-list-row");
+      return row && (row.getAttribute("aria-label") || row.textContent).includes(label);
+    },
+    command,
+  );
   await page.keyboard.press("Enter");
 }
 
@@ -189,7 +215,9 @@ async function main() {
     await palette(page, "Tandem: Ask Tandem");
     const ask = page.locator(".quick-input-widget .quick-input-title", { hasText: "Ask Tandem" });
     await ask.waitFor({ state: "visible" });
-    await page.keyboard.type("Make the greeting formal");
+    // Fill the box itself rather than type at the focus, which may not have
+    // moved into the box yet.
+    await input.fill("Make the greeting formal");
     await page.keyboard.press("Enter");
     await page.waitForFunction(
       () => [...document.querySelectorAll(".codelens-decoration a")].filter((a) => a.textContent.trim() === "Accept").length === 2,
@@ -218,7 +246,18 @@ async function main() {
     result.error = String(e && e.stack ? e.stack : e);
     try {
       const pages = browser.contexts().flatMap((c) => c.pages());
-      if (pages[0]) await pages[0].screenshot({ path: path.join(shots, "vscode-failure.png") });
+      if (pages[0]) {
+        // What the user would have seen when it went wrong.
+        result.atFailure = {
+          lenses: await lensTitles(pages[0]),
+          notifications: (await pages[0].locator(".notification-toast").allTextContents()).map((t) => t.trim()),
+          quickInput: await pages[0].locator(".quick-input-widget").isVisible(),
+          tabs: (await pages[0].locator(".tabs-container .tab").allTextContents()).map((t) => t.trim()),
+          statusBar: (await pages[0].locator(".statusbar-item", { hasText: "Tandem" }).allTextContents()).map((t) => t.trim()),
+          transcript: transcriptLog(),
+        };
+        await pages[0].screenshot({ path: path.join(shots, "vscode-failure.png") });
+      }
     } catch {}
   } finally {
     await browser.close();
