@@ -17,6 +17,7 @@ pub mod policy;
 pub mod sandbox;
 pub mod setup;
 pub mod skills;
+pub mod state_files;
 pub mod tasks;
 pub mod tools;
 pub mod workspace;

@@ -115,7 +115,7 @@ fn unique(text: &str, old: &str) -> Result<usize, String> {
 pub fn write(path: &Path, text: &str) -> std::io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
-    crate::tasks::store::write_atomic_bytes(path, text.as_bytes())
+    crate::state_files::write_atomic_bytes(path, text.as_bytes())
 }
 
 #[cfg(test)]

@@ -5,7 +5,6 @@
 
 pub mod apply;
 pub mod git;
-mod lock;
 pub mod meta;
 pub mod owner;
 pub mod runner;

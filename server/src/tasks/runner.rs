@@ -295,9 +295,9 @@ async fn execute(
         })
     };
     let outcome = match step {
-        Step::Start => session.run(&extras.expand_prompt(&meta.prompt)).await,
-        Step::FollowUp(text) => session.run(&extras.expand_prompt(&text)).await,
-        Step::Resume if fresh => session.run(&extras.expand_prompt(&meta.prompt)).await,
+        Step::Start => session.run(&extras.expand_prompt(&meta.prompt, &ctx)).await,
+        Step::FollowUp(text) => session.run(&extras.expand_prompt(&text, &ctx)).await,
+        Step::Resume if fresh => session.run(&extras.expand_prompt(&meta.prompt, &ctx)).await,
         Step::Resume => session.resume().await,
     };
     session.end("task finished").await;

@@ -3,7 +3,7 @@
 //! tasks started from the CLI and from the editor share one limit, and a
 //! killed task frees its slot.
 
-use super::lock::{FileLock, try_lock};
+use crate::state_files::lock::{FileLock, try_lock};
 use std::io;
 use std::path::Path;
 use std::time::Duration;

@@ -4,13 +4,14 @@
 //! `result.json` (the proposal, citations and command log, rewritten
 //! atomically at every checkpoint).
 
-use super::lock::lock;
 use super::meta::{TaskMeta, TaskState, now};
 use super::owner;
 use crate::changes::{ChangeSet, Citations};
+use crate::state_files::lock::lock;
+use crate::state_files::write_atomic;
 use crate::tools::{CommandRecord, SourceUse};
 use serde::{Deserialize, Serialize};
-use std::io::{self, Write};
+use std::io;
 use std::path::{Path, PathBuf};
 
 /// What a task produced so far.
@@ -187,25 +188,6 @@ impl Store {
     pub fn save_result(&self, id: &str, result: &TaskResult) -> io::Result<()> {
         write_atomic(&self.task_dir(id).join("result.json"), result)
     }
-}
-
-/// Write JSON to a temporary file beside `path` and rename it over `path`:
-/// a reader (or a crash) never sees half a file.
-pub fn write_atomic<T: Serialize>(path: &Path, value: &T) -> io::Result<()> {
-    let mut bytes = serde_json::to_vec_pretty(value)?;
-    bytes.push(b'\n');
-    write_atomic_bytes(path, &bytes)
-}
-
-/// Write `bytes` to a uniquely named temporary file beside `path`, sync it
-/// and rename it over `path` (concurrent writers never share a temp file).
-pub fn write_atomic_bytes(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    tmp.write_all(bytes)?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
 }
 
 /// Ids sort by creation time and are unique without coordination.

@@ -6,9 +6,11 @@
 
 use super::{Permission, Tool, ToolContext, ToolOutput, parse_input};
 use crate::memory::{Memory, Scope, edit};
+use crate::state_files::lock::lock_dir;
 use async_trait::async_trait;
 use serde::Deserialize;
 use serde_json::{Value, json};
+use std::path::Path;
 use std::sync::Arc;
 
 pub struct MemoryTool {
@@ -92,54 +94,78 @@ impl Tool for MemoryTool {
                 input.scope.as_str()
             ));
         };
-        let current = match std::fs::read_to_string(path) {
-            Ok(t) => Some(t),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-            Err(e) => return ToolOutput::error(format!("cannot read {}: {e}", path.display())),
+        let path = path.to_path_buf();
+        // Blocking file work, and a lock other sessions may hold for a moment.
+        tokio::task::spawn_blocking(move || run_on_file(&path, input))
+            .await
+            .unwrap_or_else(|e| ToolOutput::error(format!("the memory edit failed: {e}")))
+    }
+}
+
+/// View or change the memory file. A change is read, edited and written
+/// under a lock on the file's folder, so two sessions (editor, CLI,
+/// background tasks) adding notes at once both keep theirs.
+fn run_on_file(path: &Path, input: Input) -> ToolOutput {
+    let read = || match std::fs::read_to_string(path) {
+        Ok(t) => Ok(Some(t)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(ToolOutput::error(format!(
+            "cannot read {}: {e}",
+            path.display()
+        ))),
+    };
+    if let Action::View = input.action {
+        return match read() {
+            Ok(Some(t)) if !t.trim().is_empty() => {
+                ToolOutput::ok(format!("{}:\n\n{t}", path.display()))
+            }
+            Ok(_) => ToolOutput::ok(format!("{} is empty.", path.display())),
+            Err(e) => e,
         };
-        let need = |field: &Option<String>, name: &str| {
-            field
-                .clone()
-                .ok_or_else(|| ToolOutput::error(format!("`{name}` is required for this action")))
-        };
-        let text = current
+    }
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let _lock = match std::fs::create_dir_all(dir).and_then(|()| lock_dir(dir)) {
+        Ok(l) => l,
+        Err(e) => return ToolOutput::error(format!("cannot lock {}: {e}", dir.display())),
+    };
+    let current = match read() {
+        Ok(c) => c,
+        Err(e) => return e,
+    };
+    let need = |field: &Option<String>, name: &str| {
+        field
             .clone()
-            .unwrap_or_else(|| edit::new_file(input.scope));
-        let changed = match input.action {
-            Action::View => {
-                return ToolOutput::ok(match current {
-                    Some(t) if !t.trim().is_empty() => format!("{}:\n\n{t}", path.display()),
-                    _ => format!("{} is empty.", path.display()),
-                });
-            }
-            Action::Add => need(&input.text, "text")
-                .map(|note| edit::add(&text, input.heading.as_deref().unwrap_or(""), &note)),
-            Action::Replace => need(&input.old_text, "old_text").and_then(|old| {
-                need(&input.text, "text").map(|new| edit::replace(&text, &old, &new))
-            }),
-            Action::Remove => {
-                need(&input.old_text, "old_text").map(|old| edit::remove(&text, &old))
-            }
-        };
-        let changed = match changed {
-            Ok(Ok(t)) => t,
-            Ok(Err(message)) => return ToolOutput::error(message),
-            Err(output) => return output,
-        };
-        if current.as_deref() == Some(changed.as_str()) {
-            return ToolOutput::ok(format!(
-                "{} already says that; nothing changed.",
-                path.display()
-            ));
-        }
-        match edit::write(path, &changed) {
-            Ok(()) => ToolOutput::ok(format!(
-                "Saved {} memory ({}).",
-                input.scope.as_str(),
-                path.display()
-            )),
-            Err(e) => ToolOutput::error(format!("cannot write {}: {e}", path.display())),
-        }
+            .ok_or_else(|| ToolOutput::error(format!("`{name}` is required for this action")))
+    };
+    let text = current
+        .clone()
+        .unwrap_or_else(|| edit::new_file(input.scope));
+    let changed = match input.action {
+        Action::View => unreachable!("answered above"),
+        Action::Add => need(&input.text, "text")
+            .map(|note| edit::add(&text, input.heading.as_deref().unwrap_or(""), &note)),
+        Action::Replace => need(&input.old_text, "old_text")
+            .and_then(|old| need(&input.text, "text").map(|new| edit::replace(&text, &old, &new))),
+        Action::Remove => need(&input.old_text, "old_text").map(|old| edit::remove(&text, &old)),
+    };
+    let changed = match changed {
+        Ok(Ok(t)) => t,
+        Ok(Err(message)) => return ToolOutput::error(message),
+        Err(output) => return output,
+    };
+    if current.as_deref() == Some(changed.as_str()) {
+        return ToolOutput::ok(format!(
+            "{} already says that; nothing changed.",
+            path.display()
+        ));
+    }
+    match edit::write(path, &changed) {
+        Ok(()) => ToolOutput::ok(format!(
+            "Saved {} memory ({}).",
+            input.scope.as_str(),
+            path.display()
+        )),
+        Err(e) => ToolOutput::error(format!("cannot write {}: {e}", path.display())),
     }
 }
 
@@ -187,5 +213,41 @@ mod tests {
             r.ctx.workspace.changes().files().next().is_none(),
             "not a proposal"
         );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn notes_added_at_once_are_all_kept() {
+        let r = Arc::new(repo(&[]));
+        let d = tempfile::tempdir().unwrap();
+        let memory = Arc::new(Memory {
+            project: d.path().join("MEMORY.md"),
+            user: None,
+            cap: 100_000,
+        });
+        // Eight sessions, each with its own tool, adding ten notes each.
+        let sessions: Vec<_> = (0..8)
+            .map(|s| {
+                let tool = MemoryTool::new(memory.clone());
+                let r = r.clone();
+                tokio::spawn(async move {
+                    for n in 0..10 {
+                        let note = format!("session {s} note {n}");
+                        let out = tool
+                            .run(json!({"action": "add", "text": note}), &r.ctx)
+                            .await;
+                        assert!(!out.is_error, "{}", out.content);
+                    }
+                })
+            })
+            .collect();
+        for s in sessions {
+            s.await.unwrap();
+        }
+        let file = std::fs::read_to_string(&memory.project).unwrap();
+        let lost: Vec<String> = (0..8)
+            .flat_map(|s| (0..10).map(move |n| format!("- session {s} note {n}\n")))
+            .filter(|note| !file.contains(note.as_str()))
+            .collect();
+        assert!(lost.is_empty(), "lost {} notes: {lost:?}", lost.len());
     }
 }
