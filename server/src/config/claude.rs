@@ -5,6 +5,8 @@
 
 use crate::hooks::Hooks;
 use crate::policy::Rules;
+use crate::state_files::lock::lock_dir;
+use crate::state_files::write_atomic;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 
@@ -59,11 +61,19 @@ pub fn check_text(text: &str, base: &Path) -> Result<(), (usize, usize, String)>
 
 /// Add `rule` to `permissions.allow` of `.claude/settings.local.json`.
 pub fn save_allow_rule(root: &Path, rule: &str) -> std::io::Result<()> {
-    let path = root.join(".claude/settings.local.json");
-    let mut json: Value = std::fs::read_to_string(&path)
-        .ok()
-        .and_then(|t| serde_json::from_str(&t).ok())
-        .unwrap_or_else(|| json!({}));
+    let dir = root.join(".claude");
+    let path = dir.join("settings.local.json");
+    std::fs::create_dir_all(&dir)?;
+    // Another session may be saving a rule too: one read-modify-write at a time.
+    let _lock = lock_dir(&dir)?;
+    let mut json: Value = match std::fs::read_to_string(&path) {
+        Ok(text) => serde_json::from_str(&text).map_err(|e| {
+            // Never replace a file we cannot read with one rule.
+            std::io::Error::other(format!("{} is not valid JSON: {e}", path.display()))
+        })?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => json!({}),
+        Err(e) => return Err(e),
+    };
     let allow = json
         .as_object_mut()
         .ok_or_else(|| std::io::Error::other("settings.local.json is not an object"))?
@@ -78,10 +88,7 @@ pub fn save_allow_rule(root: &Path, rule: &str) -> std::io::Result<()> {
     {
         list.push(json!(rule));
     }
-    std::fs::create_dir_all(root.join(".claude"))?;
-    let tmp = path.with_extension("json.tmp");
-    std::fs::write(&tmp, serde_json::to_string_pretty(&json)? + "\n")?;
-    std::fs::rename(tmp, path)
+    write_atomic(&path, &json)
 }
 
 #[cfg(test)]
@@ -114,5 +121,34 @@ mod tests {
         std::fs::write(dir.path().join(".claude/settings.json"), "{ nope").unwrap();
         let err = load(dir.path(), None).unwrap_err();
         assert!(err.contains(".claude/settings.json:1:"), "{err}");
+    }
+
+    #[test]
+    fn a_rule_is_not_saved_over_a_file_that_does_not_parse() {
+        let dir = tempfile::tempdir().unwrap();
+        let local = dir.path().join(".claude/settings.local.json");
+        std::fs::create_dir_all(local.parent().unwrap()).unwrap();
+        let broken = "{\"permissions\": {\"allow\": [\"Bash(ls)\"],}}\n";
+        std::fs::write(&local, broken).unwrap();
+        let err = save_allow_rule(dir.path(), "Bash(make test)").unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("settings.local.json is not valid JSON"),
+            "{err}"
+        );
+        assert_eq!(std::fs::read_to_string(&local).unwrap(), broken);
+        // With the file fixed the rule joins the user's own.
+        std::fs::write(
+            &local,
+            "{\"permissions\": {\"allow\": [\"Bash(ls)\"]}, \"model\": \"x\"}",
+        )
+        .unwrap();
+        save_allow_rule(dir.path(), "Bash(make test)").unwrap();
+        let saved: Value = serde_json::from_str(&std::fs::read_to_string(&local).unwrap()).unwrap();
+        assert_eq!(
+            saved["permissions"]["allow"],
+            json!(["Bash(ls)", "Bash(make test)"])
+        );
+        assert_eq!(saved["model"], "x");
     }
 }
