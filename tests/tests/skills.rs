@@ -179,6 +179,12 @@ fn slash_name_expands_the_skill_with_its_arguments_and_exec_says_so() {
     assert!(stderr.contains("skills: deploy, review"), "{stderr}");
     assert!(stderr.contains("warning: skill"), "{stderr}");
     assert!(stderr.contains("project memory: "), "{stderr}");
+    // The report lists the skill the user invoked among the sources used.
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("Sources used") && stdout.contains("skill deploy (.agents/skills/deploy)"),
+        "{stdout}"
+    );
 }
 
 #[test]

@@ -279,7 +279,7 @@ impl PreparedRun {
             _ = mcp.wait_started(self.settings.mcp.startup_wait()) => {}
             _ = cancel.cancelled() => {}
         }
-        let outcome = session.run(&extras.expand_prompt(&self.prompt)).await;
+        let outcome = session.run(&extras.expand_prompt(&self.prompt, &ctx)).await;
         session.end("exec finished").await;
         mcp.shutdown().await;
         let usage = session.usage();

@@ -178,6 +178,7 @@ async fn drive(
     extras.add_tools(&mut tools);
     let mcp = setup::mcp_servers(&root, &loaded.settings, tx.clone());
     tools.add_source(mcp.source());
+    let prompt = extras.expand_prompt(&prompt, &ctx);
     let mut session = extras
         .attach(Session::new(
             chosen.provider,
@@ -220,7 +221,7 @@ async fn drive(
         _ = mcp.wait_started(loaded.settings.mcp.startup_wait()) => {}
         _ = cancel.cancelled() => {}
     }
-    let outcome = session.run(&extras.expand_prompt(&prompt)).await;
+    let outcome = session.run(&prompt).await;
     session.end("run finished").await;
     mcp.shutdown().await;
     drop(session); // closes the event channel

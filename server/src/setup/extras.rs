@@ -8,9 +8,9 @@ use crate::agent::{Event, Session};
 use crate::config::Settings;
 use crate::memory::Memory;
 use crate::skills::Skills;
-use crate::tools::Registry;
 use crate::tools::memory::MemoryTool;
 use crate::tools::skill::SkillTool;
+use crate::tools::{Registry, ToolContext};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -75,10 +75,15 @@ impl Extras {
     }
 
     /// The prompt, with a skill's instructions added when it starts with
-    /// `/name` for a known skill.
-    pub fn expand_prompt(&self, prompt: &str) -> String {
+    /// `/name` for a known skill; the skill is then a source of the run.
+    pub fn expand_prompt(&self, prompt: &str, ctx: &ToolContext) -> String {
         match self.skills.expand_prompt(prompt) {
-            Some((text, _)) => text,
+            Some((text, name)) => {
+                if let Some(skill) = self.skills.get(&name) {
+                    ctx.used_source("skill", &name, &self.skills.display_dir(skill));
+                }
+                text
+            }
             None => prompt.to_string(),
         }
     }
