@@ -218,7 +218,15 @@ fn fix_with_tandem_in_vscode() {
         .into_iter()
         .find(|r| r.body.contains("Make the greeting formal"))
         .expect("a request for Ask Tandem");
-    assert!(asked.body.contains("greeting"), "{}", asked.body);
+    // Line 2 was selected: the prompt names it and quotes it.
+    assert!(
+        asked
+            .body
+            .contains("selected code in config/greetings.json, lines 2-2")
+            && asked.body.contains(r#"\"greeting\": \"Hello\","#),
+        "{}",
+        asked.body
+    );
     let lenses = strings(&result["lensesAfterAsk"]);
     assert_eq!(
         lenses.iter().filter(|t| *t == "Accept").count(),
