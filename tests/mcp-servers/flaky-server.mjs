@@ -1,7 +1,9 @@
 // A small stdio MCP server for Tandem's tests, misbehaving on request:
 // `crash` exits in the middle of the call, `fail` answers with isError,
 // `slow` never answers in time, `grow` adds the tool `late` (the SDK then
-// sends notifications/tools/list_changed).
+// sends notifications/tools/list_changed). With FLAKY_STARTS set, each
+// start appends the server's pid to that file.
+import { appendFileSync } from "node:fs";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { z } from "zod";
@@ -46,4 +48,5 @@ server.registerTool(
   },
 );
 
+if (process.env.FLAKY_STARTS) appendFileSync(process.env.FLAKY_STARTS, `${process.pid}\n`);
 await server.connect(new StdioServerTransport());

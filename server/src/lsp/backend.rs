@@ -51,6 +51,8 @@ pub struct Backend {
     pub state: Arc<Mutex<State>>,
     /// Other language servers' diagnostics, for the `diagnostics` tool.
     pub problems: Arc<super::problems::EditorProblems>,
+    /// The workspace's MCP servers, shared by its runs.
+    pub mcp: Arc<super::mcp_pool::McpPool>,
 }
 
 impl Backend {
@@ -60,6 +62,7 @@ impl Backend {
             docs: Arc::new(Mutex::new(Documents::default())),
             state: Arc::new(Mutex::new(State::default())),
             problems: Arc::default(),
+            mcp: Arc::default(),
         }
     }
 

@@ -9,6 +9,7 @@ pub mod commands;
 pub mod config_check;
 pub mod documents;
 pub mod framing;
+pub mod mcp_pool;
 pub mod position;
 pub mod problems;
 pub mod prompts;

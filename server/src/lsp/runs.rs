@@ -176,7 +176,7 @@ async fn drive(
     let model = chosen.model.clone();
     let extras = setup::Extras::load(&root, &loaded.settings, config.home.as_deref());
     extras.add_tools(&mut tools);
-    let mcp = setup::mcp_servers(&root, &loaded.settings, tx.clone());
+    let mcp = backend.mcp.acquire(&root, &loaded.settings, tx.clone());
     tools.add_source(mcp.source());
     let prompt = extras.expand_prompt(&prompt, &ctx);
     let mut session = extras
@@ -223,7 +223,7 @@ async fn drive(
     }
     let outcome = session.run(&prompt).await;
     session.end("run finished").await;
-    mcp.shutdown().await;
+    drop(mcp); // the servers stay for the next run
     drop(session); // closes the event channel
     let error = forward.await.ok().flatten();
     match (outcome, error) {

@@ -122,6 +122,7 @@ impl LanguageServer for Backend {
 
     async fn shutdown(&self) -> Result<()> {
         runs::cancel(self, None);
+        self.mcp.shutdown().await;
         Ok(())
     }
 

@@ -7,7 +7,7 @@ use super::config::ServerSpec;
 use super::connection::{Connection, Handler, connect, kill_group};
 use super::tool::{Forget, McpTool};
 use crate::tools::{Tool, ToolSource};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{Notify, watch};
@@ -32,6 +32,8 @@ const CLOSE_GRACE: Duration = Duration::from_secs(8);
 #[derive(Default)]
 struct Shared {
     tools: Mutex<BTreeMap<String, Vec<Arc<dyn Tool>>>>,
+    /// Servers that failed to start or have stopped.
+    down: Mutex<BTreeSet<String>>,
 }
 
 impl ToolSource for Shared {
@@ -51,7 +53,7 @@ pub struct Servers {
     /// Servers still starting.
     starting: watch::Receiver<usize>,
     stop: CancellationToken,
-    tasks: Vec<JoinHandle<()>>,
+    tasks: Mutex<Vec<JoinHandle<()>>>,
 }
 
 impl Servers {
@@ -78,7 +80,7 @@ impl Servers {
             shared,
             starting,
             stop,
-            tasks,
+            tasks: Mutex::new(tasks),
         }
     }
 
@@ -93,11 +95,17 @@ impl Servers {
         let _ = tokio::time::timeout(max, starting.wait_for(|n| *n == 0)).await;
     }
 
+    /// Whether a server failed to start or has stopped since.
+    pub fn any_down(&self) -> bool {
+        !self.shared.down.lock().unwrap().is_empty()
+    }
+
     /// Stop every server: each is asked to close (stdin closed, then
     /// SIGTERM, then SIGKILL for its process group) and waited for.
-    pub async fn shutdown(self) {
+    pub async fn shutdown(&self) {
         self.stop.cancel();
-        for task in self.tasks {
+        let tasks = std::mem::take(&mut *self.tasks.lock().unwrap());
+        for task in tasks {
             let _ = task.await;
         }
         self.shared.tools.lock().unwrap().clear();
@@ -119,6 +127,11 @@ impl Run {
 
     fn fail(&self, error: String) {
         self.shared.tools.lock().unwrap().remove(&self.spec.name);
+        self.shared
+            .down
+            .lock()
+            .unwrap()
+            .insert(self.spec.name.clone());
         (self.report)(Status {
             server: self.spec.name.clone(),
             tools: 0,

@@ -20,6 +20,27 @@ use std::path::Path;
 /// The project's MCP servers file (Claude Code's), at the workspace root.
 pub const PROJECT_FILE: &str = ".mcp.json";
 
+/// The servers of `root/.mcp.json` and `configured`, ready to start, and
+/// the entries that cannot be.
+pub fn specs(
+    root: &Path,
+    configured: &BTreeMap<String, ServerConfig>,
+    defaults: &McpSettings,
+) -> (Vec<ServerSpec>, Vec<Problem>) {
+    let text = std::fs::read_to_string(root.join(PROJECT_FILE)).ok();
+    let env = |name: &str| std::env::var(name).ok();
+    resolve(root, text.as_deref(), configured, defaults, &env)
+}
+
+/// A problem with an entry, as the status a face shows.
+pub fn problem_status(p: Problem) -> Status {
+    Status {
+        server: p.server,
+        tools: 0,
+        error: Some(p.message),
+    }
+}
+
 /// Start the servers of `root/.mcp.json` and `configured`; every problem
 /// (a bad entry, a server that fails or stops) goes to `report`.
 pub fn start(
@@ -28,15 +49,9 @@ pub fn start(
     defaults: &McpSettings,
     report: Report,
 ) -> Servers {
-    let text = std::fs::read_to_string(root.join(PROJECT_FILE)).ok();
-    let env = |name: &str| std::env::var(name).ok();
-    let (specs, problems) = resolve(root, text.as_deref(), configured, defaults, &env);
+    let (specs, problems) = specs(root, configured, defaults);
     for p in problems {
-        report(Status {
-            server: p.server,
-            tools: 0,
-            error: Some(p.message),
-        });
+        report(problem_status(p));
     }
     Servers::start(specs, report)
 }
