@@ -7,6 +7,12 @@ use std::sync::OnceLock;
 /// Path to the `tandem` binary of this build (`target/<profile>/tandem`).
 /// It is (re)built here once per test process so a test never runs a stale
 /// binary; when cargo already built it this is a quick no-op.
+///
+/// The build resolves features as `cargo test --workspace` does (the whole
+/// workspace, dev-dependencies included: hence one small test target
+/// beside the binary). `cargo build -p tandem` alone would pick other
+/// features for shared dependencies (tokio's test-util, hyper's server)
+/// and rebuild nearly everything a second time: two minutes of CI.
 pub fn tandem_bin() -> PathBuf {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
     BIN.get_or_init(|| {
@@ -18,7 +24,34 @@ pub fn tandem_bin() -> PathBuf {
             .expect("target/<profile> above the test binary");
         let bin = profile_dir.join("tandem");
         let mut build = Command::new(env!("CARGO"));
-        build.args(["build", "-q", "-p", "tandem", "--bin", "tandem"]);
+        // Not the variables cargo set for this test process: build scripts
+        // watch some (ring's reruns on CARGO_MANIFEST_DIR), and a different
+        // value than the top-level build's rebuilds the TLS stack and all
+        // above it, back and forth between the two builds.
+        for (name, _) in std::env::vars_os() {
+            let name = name.to_string_lossy();
+            if name.starts_with("CARGO_PKG_")
+                || name.starts_with("CARGO_BIN_EXE_")
+                || name.starts_with("CARGO_MANIFEST_")
+                || [
+                    "CARGO_CRATE_NAME",
+                    "CARGO_PRIMARY_PACKAGE",
+                    "CARGO_TARGET_TMPDIR",
+                ]
+                .contains(&name.as_ref())
+            {
+                build.env_remove(name.as_ref());
+            }
+        }
+        build.args([
+            "build",
+            "-q",
+            "--workspace",
+            "--bin",
+            "tandem",
+            "--test",
+            "example",
+        ]);
         // Benchmarks run from target/release and must measure a release build.
         if profile_dir.ends_with("release") {
             build.arg("--release");
