@@ -140,15 +140,20 @@ async function main() {
     await page.screenshot({ path: path.join(shots, "vscode-code-lens.png") });
     step("code lenses shown");
 
-    // Accept the first hunk (the topmost "Accept" lens), then save.
-    const accepts = await page.locator(".codelens-decoration a", { hasText: /^Accept$/ }).all();
-    let first = null;
-    let top = Infinity;
-    for (const a of accepts) {
-      const box = await a.boundingBox();
-      if (box && box.y < top) [first, top] = [a, box.y];
-    }
-    await first.click();
+    // Accept the first hunk (the topmost "Accept" lens), then save. Clicked
+    // where it is on screen: VS Code may redraw the lenses in another DOM
+    // order at any time, so "the first Accept element" can be the lower one.
+    const topAccept = await page.evaluate(() => {
+      const boxes = [...document.querySelectorAll(".codelens-decoration a")]
+        .filter((a) => a.textContent.trim() === "Accept")
+        .map((a) => a.getBoundingClientRect())
+        .filter((r) => r.height > 0)
+        .sort((a, b) => a.top - b.top);
+      const r = boxes[0];
+      return r && { x: r.left + r.width / 2, y: r.top + r.height / 2 };
+    });
+    if (!topAccept) throw new Error("no Accept lens on screen");
+    await page.mouse.click(topAccept.x, topAccept.y);
     await page.waitForFunction(
       () => [...document.querySelectorAll(".codelens-decoration a")].filter((a) => a.textContent.trim() === "Accept").length === 1,
       null,
@@ -163,6 +168,9 @@ async function main() {
       .catch(() => undefined);
     result.lensesAfter = await lensTitles(page);
     result.editorAfterAccept = await editorText(page, ".editor-instance .monaco-editor");
+    if (!result.editorAfterAccept.includes(`"Grace"],`)) {
+      throw new Error(`the first hunk (the comma) is not in the buffer after Accept:\n${result.editorAfterAccept}`);
+    }
     step("first hunk accepted");
     const onDisk = path.join(workspace, FILE);
     const before = fs.readFileSync(onDisk, "utf8");
