@@ -2,7 +2,7 @@
 //! then the user's open buffers, then the disk; writes only ever go into the
 //! proposal. Every path is confined to the workspace root.
 
-use crate::changes::{ChangeSet, Citations, FileReview, Hunk, RelPath, review};
+use crate::changes::{ChangeSet, Citations, FileReview, Hunk, RelPath, review, review_file};
 use std::io;
 use std::path::{Component, Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -240,6 +240,34 @@ impl Workspace {
             }
         }
         review(&self.changes(), current)
+    }
+
+    /// One file of `review()`, without reviewing the others: what a request
+    /// about one document needs (a proposal may hold many large files).
+    /// `None` when the file has nothing left to review.
+    pub fn review_one(&self, path: &str) -> Option<FileReview> {
+        // The file's change is copied out: no lock held while diffing or
+        // reading the user's text.
+        let change = || {
+            let state = self.state.lock().unwrap();
+            let moved_away = state
+                .changes
+                .files()
+                .any(|(_, c)| c.moved_from.as_deref() == Some(path));
+            state.changes.get(path).filter(|_| !moved_away).cloned()
+        };
+        let current = self.base_text(path).ok().flatten();
+        let mut r = review_file(path, &change()?, current.clone());
+        if !r.settled.is_empty() {
+            self.accept(path, &r.settled.iter().collect::<Vec<_>>());
+            r = review_file(path, &change()?, current);
+        }
+        (!r.hunks.is_empty() || !r.settled.is_empty()).then_some(r)
+    }
+
+    /// How many files the proposal holds.
+    pub fn proposal_files(&self) -> usize {
+        self.state.lock().unwrap().changes.files().count()
     }
 
     /// The user's text now has these hunks of `path` (see `ChangeSet::accept`).

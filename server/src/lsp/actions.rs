@@ -80,7 +80,7 @@ pub fn review_actions(
     range: Range,
     diagnostics: &[Diagnostic],
     review: &FileReview,
-    reviews: &[FileReview],
+    files_in_proposal: usize,
     enc: Encoding,
 ) -> Vec<CodeAction> {
     let rope = rope_of(review);
@@ -133,7 +133,7 @@ pub fn review_actions(
         "tandem.acceptFile",
         file,
     ));
-    let n = reviews.len();
+    let n = files_in_proposal;
     let files = if n == 1 { "file" } else { "files" };
     out.push(action(
         format!("Accept all ({n} {files})"),

@@ -8,7 +8,7 @@ use super::proposal::{self, uri_of};
 use super::runs::RunHandle;
 use crate::changes::FileReview;
 use crate::workspace::Workspace;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use tower_lsp_server::Client;
@@ -36,8 +36,9 @@ pub struct State {
     pub next_run: u64,
     /// Hunks accepted or rejected per file, for the `k of n hunks` lens.
     pub reviewed: HashMap<String, usize>,
-    /// Files that have tandem diagnostics published, to clear them later.
-    pub published: HashSet<String>,
+    /// Files that have tandem diagnostics published (to clear them later),
+    /// with their hunk counts (named in the other files' diagnostics).
+    pub published: BTreeMap<String, usize>,
     /// Background tasks running in this process, by id.
     pub tasks: HashMap<String, tokio_util::sync::CancellationToken>,
     /// The last settings that loaded, used while a settings file is broken.
@@ -114,7 +115,7 @@ impl Backend {
     /// when the user edits it).
     pub fn in_proposal(&self, rel: &str) -> bool {
         let state = self.state.lock().unwrap();
-        state.published.contains(rel)
+        state.published.contains_key(rel)
             || state
                 .workspace
                 .as_ref()
@@ -126,25 +127,60 @@ impl Backend {
     /// refresh code lenses.
     pub async fn publish_review(&self) {
         let reviews = self.reviews();
-        let (root, enc, caps, gone) = {
+        let (root, enc, gone, counts) = {
             let mut state = self.state.lock().unwrap();
-            let now: HashSet<String> = reviews.iter().map(|r| r.path.clone()).collect();
-            let gone: Vec<String> = state.published.difference(&now).cloned().collect();
-            state.published = now;
-            (state.root.clone(), state.encoding, state.caps, gone)
+            let now: BTreeMap<String, usize> = reviews
+                .iter()
+                .map(|r| (r.path.clone(), r.hunks.len()))
+                .collect();
+            let gone: Vec<String> = state
+                .published
+                .keys()
+                .filter(|p| !now.contains_key(*p))
+                .cloned()
+                .collect();
+            state.published = now.clone();
+            (state.root.clone(), state.encoding, gone, now)
         };
         for path in gone {
             self.client
                 .publish_diagnostics(uri_of(&root, &path), Vec::new(), None)
                 .await;
         }
-        for i in 0..reviews.len() {
-            let diagnostics = proposal::diagnostics(&root, &reviews, i, enc);
+        for review in &reviews {
+            let diagnostics = proposal::diagnostics(&root, review, &counts, enc);
             self.client
-                .publish_diagnostics(uri_of(&root, &reviews[i].path), diagnostics, None)
+                .publish_diagnostics(uri_of(&root, &review.path), diagnostics, None)
                 .await;
         }
-        if caps.code_lens_refresh {
+        self.refresh_lenses().await;
+    }
+
+    /// Redraw the review of one file the user is editing: the other files'
+    /// reviews cannot have changed, and a proposal may hold many large
+    /// files, so a keystroke re-diffs this one only.
+    pub async fn publish_review_of(&self, rel: &str) {
+        let review = self.workspace().and_then(|ws| ws.review_one(rel));
+        let (root, enc, counts) = {
+            let mut state = self.state.lock().unwrap();
+            match &review {
+                Some(r) => state.published.insert(rel.to_string(), r.hunks.len()),
+                None => state.published.remove(rel),
+            };
+            (state.root.clone(), state.encoding, state.published.clone())
+        };
+        let diagnostics = review
+            .as_ref()
+            .map(|r| proposal::diagnostics(&root, r, &counts, enc))
+            .unwrap_or_default();
+        self.client
+            .publish_diagnostics(uri_of(&root, rel), diagnostics, None)
+            .await;
+        self.refresh_lenses().await;
+    }
+
+    async fn refresh_lenses(&self) {
+        if self.caps().code_lens_refresh {
             // The client may not answer if it is shutting down; nothing to do.
             let _ = self.client.code_lens_refresh().await;
         }

@@ -7,6 +7,7 @@ use super::position::{Encoding, line_start, to_position};
 use crate::changes::{ChangeKind, FileReview, HunkState, ReviewHunk};
 use ropey::Rope;
 use serde_json::json;
+use std::collections::BTreeMap;
 use std::path::Path;
 use tower_lsp_server::ls_types::{
     CodeLens, Command, CreateFile, CreateFileOptions, DeleteFile, DeleteFileOptions, Diagnostic,
@@ -140,31 +141,28 @@ pub fn code_lenses(
 }
 
 /// A diagnostic per hunk (hint when pending, warning when conflicted), with
-/// the proposal's other files as related information so the problems list
-/// reads as the multi-file review list.
+/// the proposal's other files (`files`: path and hunk count of every file)
+/// as related information so the problems list reads as the multi-file
+/// review list.
 pub fn diagnostics(
     root: &Path,
-    reviews: &[FileReview],
-    index: usize,
+    review: &FileReview,
+    files: &BTreeMap<String, usize>,
     enc: Encoding,
 ) -> Vec<Diagnostic> {
-    let review = &reviews[index];
     let rope = rope_of(review);
-    let related: Vec<DiagnosticRelatedInformation> = reviews
+    let related: Vec<DiagnosticRelatedInformation> = files
         .iter()
-        .enumerate()
-        .filter(|(i, _)| *i != index)
+        .filter(|(path, _)| **path != review.path)
         .take(20)
-        .map(|(_, other)| DiagnosticRelatedInformation {
+        .map(|(path, hunks)| DiagnosticRelatedInformation {
             location: Location::new(
-                uri_of(root, &other.path),
+                uri_of(root, path),
                 Range::new(Position::new(0, 0), Position::new(0, 0)),
             ),
             message: format!(
-                "also in this proposal: {} ({} hunk{})",
-                other.path,
-                other.hunks.len(),
-                plural(other.hunks.len())
+                "also in this proposal: {path} ({hunks} hunk{})",
+                plural(*hunks)
             ),
         })
         .collect();

@@ -176,8 +176,7 @@ impl LanguageServer for Backend {
         let Some(path) = self.relative(&uri) else {
             return Ok(None);
         };
-        let reviews = self.reviews();
-        let Some(review) = reviews.iter().find(|r| r.path == path) else {
+        let Some(review) = self.workspace().and_then(|ws| ws.review_one(&path)) else {
             return Ok(Some(Vec::new()));
         };
         let reviewed = self
@@ -188,7 +187,7 @@ impl LanguageServer for Backend {
             .get(&path)
             .copied()
             .unwrap_or(0);
-        Ok(Some(code_lenses(&uri, review, reviewed, self.encoding())))
+        Ok(Some(code_lenses(&uri, &review, reviewed, self.encoding())))
     }
 
     async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
@@ -201,14 +200,15 @@ impl LanguageServer for Backend {
         let line_text = self.line_text(&uri, range.start.line);
         let mut out = Vec::new();
         if let Some(path) = self.relative(&uri) {
-            let reviews = self.reviews();
-            if let Some(review) = reviews.iter().find(|r| r.path == path) {
+            if let Some(ws) = self.workspace()
+                && let Some(review) = ws.review_one(&path)
+            {
                 out.extend(actions::review_actions(
                     &uri,
                     range,
                     &diagnostics,
-                    review,
-                    &reviews,
+                    &review,
+                    ws.proposal_files(),
                     self.encoding(),
                 ));
             }
@@ -243,8 +243,8 @@ struct UriParams {
 
 impl Backend {
     async fn redraw_if_proposed(&self, uri: &Uri) {
-        if self.relative(uri).is_some_and(|p| self.in_proposal(&p)) {
-            self.publish_review().await;
+        if let Some(path) = self.relative(uri).filter(|p| self.in_proposal(p)) {
+            self.publish_review_of(&path).await;
         }
     }
 
