@@ -8,6 +8,10 @@
 //!    so the server must have applied it, against the same edits sent as
 //!    whole-document changes (what a server without incremental sync gets).
 //!
+//! 3. A big proposal: `codeLens` on one proposed file, and a keystroke in
+//!    it (with the request after it), when the proposal holds 60 files of
+//!    2,000 lines, against the same with only that file proposed.
+//!
 //! Run: `cargo bench -p tandem-tests --bench lsp`
 
 use serde_json::{Value, json};
@@ -187,7 +191,108 @@ fn bench_did_change() {
     let _: Value = lsp.request("shutdown", Value::Null);
 }
 
+const BIG_LINES: usize = 2_000;
+
+fn big_file(i: usize) -> String {
+    (0..BIG_LINES)
+        .map(|l| format!("file {i} line {l}: some settings = {}\n", l * 7 % 101))
+        .collect()
+}
+
+/// The file with five lines changed, spread through it.
+fn big_file_proposed(i: usize) -> String {
+    big_file(i)
+        .lines()
+        .enumerate()
+        .map(|(l, text)| {
+            if l % (BIG_LINES / 5) == 7 {
+                format!("{text} // changed\n")
+            } else {
+                format!("{text}\n")
+            }
+        })
+        .collect()
+}
+
+/// codeLens on `f0.txt`, then keystrokes in it each followed by codeLens,
+/// with `files` files in the proposal.
+fn big_proposal(files: usize) -> (Vec<Duration>, Vec<Duration>) {
+    let dir = tempfile::tempdir().unwrap();
+    for i in 0..files {
+        std::fs::write(dir.path().join(format!("f{i}.txt")), big_file(i)).unwrap();
+    }
+    let mut writes = Turn::new();
+    for i in 0..files {
+        writes = writes.tool_use(
+            "write",
+            json!({"path": format!("f{i}.txt"), "content": big_file_proposed(i)}),
+        );
+    }
+    let model = ScriptedServer::start(Script::new().turn(writes).turn(Turn::say("done")));
+    let lsp = LspClient::start(dir.path(), scripted_options(&model.url()), Enc::Utf16);
+    let run = lsp.command("tandem.run", json!({"prompt": "change them all"}))["result"]["run"]
+        .as_u64()
+        .unwrap();
+    let outcome = lsp.wait_run_finished(run);
+    let errors: Vec<Value> = lsp
+        .notifications("tandem/event")
+        .into_iter()
+        .filter(|n| n["params"]["event"]["type"] == "error")
+        .collect();
+    assert_eq!(outcome, "done", "{errors:?}");
+    lsp.open("f0.txt");
+    let lenses = || {
+        let t = Instant::now();
+        let n = lsp.code_lenses("f0.txt").len();
+        assert!(n > 5, "{n} lenses");
+        t.elapsed()
+    };
+    lenses(); // warm up
+    let lens: Vec<Duration> = (0..EDITS).map(|_| lenses()).collect();
+    let uri = lsp.uri("f0.txt");
+    let typing: Vec<Duration> = (0..EDITS)
+        .map(|k| {
+            // Typing at the end of line 3, away from the hunks.
+            let at = json!({"line": 3, "character": 30 + k});
+            let t = Instant::now();
+            lsp.notify(
+                "textDocument/didChange",
+                json!({
+                    "textDocument": {"uri": uri, "version": 2 + k},
+                    "contentChanges": [{"range": {"start": at, "end": at}, "text": "x"}],
+                }),
+            );
+            lsp.code_lenses("f0.txt");
+            t.elapsed()
+        })
+        .collect();
+    let _: Value = lsp.request("shutdown", Value::Null);
+    (lens, typing)
+}
+
+fn bench_big_proposal() {
+    let (one_lens, one_typing) = big_proposal(1);
+    let (many_lens, many_typing) = big_proposal(60);
+    let (l1, _) = stats(one_lens);
+    let (t1, _) = stats(one_typing);
+    let (l60, l60_99) = stats(many_lens);
+    let (t60, t60_99) = stats(many_typing);
+    println!("A proposal of 60 files x {BIG_LINES} lines, against 1 such file:");
+    println!("  codeLens, 1 file:      p50 {l1:>10.2?}");
+    println!("  codeLens, 60 files:    p50 {l60:>10.2?}  p99 {l60_99:>10.2?}");
+    println!("  keystroke, 1 file:     p50 {t1:>10.2?}");
+    println!("  keystroke, 60 files:   p50 {t60:>10.2?}  p99 {t60_99:>10.2?}");
+    println!(
+        "  ratio 60/1:            codeLens p50 {:.2}x  keystroke p50 {:.2}x",
+        l60.as_secs_f64() / l1.as_secs_f64(),
+        t60.as_secs_f64() / t1.as_secs_f64()
+    );
+}
+
 fn main() {
-    bench_code_actions();
-    bench_did_change();
+    if std::env::var_os("ONLY_BIG").is_none() {
+        bench_code_actions();
+        bench_did_change();
+    }
+    bench_big_proposal();
 }

@@ -175,6 +175,9 @@ fn router(shared: Shared) -> Router {
         .route("/chat/completions", post(chat_handler))
         .route("/_requests", get(requests_handler))
         .route("/v1/models", get(models_handler))
+        // Real APIs take requests of tens of MB (a conversation holding
+        // large files); axum's default stops at 2 MB.
+        .layer(axum::extract::DefaultBodyLimit::max(32 * 1024 * 1024))
         .with_state(shared)
 }
 
