@@ -199,19 +199,18 @@ impl LanguageServer for Backend {
         }
         let line_text = self.line_text(&uri, range.start.line);
         let mut out = Vec::new();
-        if let Some(path) = self.relative(&uri) {
-            if let Some(ws) = self.workspace()
-                && let Some(review) = ws.review_one(&path)
-            {
-                out.extend(actions::review_actions(
-                    &uri,
-                    range,
-                    &diagnostics,
-                    &review,
-                    ws.proposal_files(),
-                    self.encoding(),
-                ));
-            }
+        if let Some(path) = self.relative(&uri)
+            && let Some(ws) = self.workspace()
+            && let Some(review) = ws.review_one(&path)
+        {
+            out.extend(actions::review_actions(
+                &uri,
+                range,
+                &diagnostics,
+                &review,
+                ws.proposal_files(),
+                self.encoding(),
+            ));
         }
         out.extend(actions::run_actions(
             &uri,
