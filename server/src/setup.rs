@@ -3,8 +3,10 @@
 //! `tandem lsp`) so a run is configured the same way wherever it starts.
 
 mod extras;
+mod session_log;
 
 pub use extras::Extras;
+pub use session_log::SessionLog;
 
 use crate::agent::{Gate, SessionConfig};
 use crate::config::claude;

@@ -129,3 +129,70 @@ fn hooks_block_deny_add_context_and_time_out() {
         root.canonicalize().unwrap()
     );
 }
+
+/// Hooks get the session's transcript as Claude Code's do: a file of JSON
+/// lines holding the conversation so far, there while the hook runs.
+#[test]
+fn hooks_of_an_exec_run_read_its_transcript() {
+    let repo = fixture("greeter");
+    let root = repo.path();
+    let log = tempfile::tempdir().unwrap();
+    let copy = log.path().join("transcript-at-hook-time.jsonl");
+    std::fs::create_dir_all(root.join(".claude")).unwrap();
+    let hook = format!(
+        "python3 -c 'import json, shutil, sys; shutil.copy(json.load(sys.stdin)[\"transcript_path\"], \"{}\")'",
+        copy.display()
+    );
+    let settings = json!({"hooks": {"PreToolUse": [
+        {"matcher": "Read", "hooks": [{"type": "command", "command": hook}]}
+    ]}});
+    std::fs::write(root.join(".claude/settings.json"), settings.to_string()).unwrap();
+    let model = ScriptedServer::start(
+        Script::new()
+            .turn(Turn::new().tool_use("read", json!({"path": "src/greet.py"})))
+            .turn(Turn::say("Read it, all good.")),
+    );
+    let home = tempfile::tempdir().unwrap();
+    let out = tandem_command(home.path())
+        .args(["exec", "check the greeting", "--provider", "anthropic"])
+        .args([
+            "--model",
+            "m",
+            "--base-url",
+            &model.url(),
+            "-c",
+            "model.api_key=\"k\"",
+        ])
+        .arg("-C")
+        .arg(root)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", describe(&out));
+
+    // At hook time: the prompt and the model's call, in the state folder.
+    let at_hook = std::fs::read_to_string(&copy).expect("the hook copied the transcript");
+    assert!(at_hook.contains("check the greeting"), "{at_hook}");
+    assert!(at_hook.contains("\"tool_use\""), "{at_hook}");
+    let sessions = home.path().join(".local/state/tandem/sessions");
+    let files: Vec<_> = walk(&sessions);
+    assert_eq!(files.len(), 1, "{files:?}");
+    // At the end: the whole conversation.
+    let last = std::fs::read_to_string(&files[0]).unwrap();
+    assert!(last.contains("Read it, all good."), "{last}");
+    for line in last.lines() {
+        serde_json::from_str::<serde_json::Value>(line).expect("one JSON value per line");
+    }
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}

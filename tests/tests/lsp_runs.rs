@@ -385,3 +385,38 @@ fn hunk_count(lsp: &LspClient, rel: &str) -> usize {
         .filter(|l| l["command"]["command"] == "tandem.acceptHunk")
         .count()
 }
+
+/// Each editor run keeps its conversation in the state folder (what hooks
+/// get as `transcript_path`), one file per run.
+#[test]
+fn each_editor_run_keeps_its_conversation() {
+    let model = ScriptedServer::start(
+        Script::new()
+            .turn(Turn::say("first answer"))
+            .turn(Turn::say("second answer")),
+    );
+    let repo = fixture("greeter");
+    let lsp = LspClient::start(repo.path(), scripted_options(&model.url()), Enc::Utf16);
+    for prompt in ["first question", "second question"] {
+        let run = start_run(&lsp, prompt);
+        assert_eq!(lsp.wait_run_finished(run), "done");
+    }
+    let sessions = lsp.home().join(".local/state/tandem/sessions");
+    let logs: Vec<String> = std::fs::read_dir(&sessions)
+        .unwrap()
+        .flatten()
+        .flat_map(|project| std::fs::read_dir(project.path()).unwrap().flatten())
+        .map(|log| std::fs::read_to_string(log.path()).unwrap())
+        .collect();
+    assert_eq!(logs.len(), 2);
+    for (question, answer) in [
+        ("first question", "first answer"),
+        ("second question", "second answer"),
+    ] {
+        assert!(
+            logs.iter()
+                .any(|l| l.contains(question) && l.contains(answer)),
+            "{logs:?}"
+        );
+    }
+}

@@ -405,6 +405,9 @@ impl Session {
                 .collect();
             let text = response.message.text();
             self.messages.push(response.message);
+            // Hooks about to run (PreToolUse, Stop) read the transcript
+            // with the model's latest reply in it, as Claude Code's do.
+            self.save_checkpoint();
             if calls.is_empty() {
                 // A Stop hook may send the agent back to work (once per
                 // stop, so a hook cannot loop it forever).

@@ -211,7 +211,7 @@ impl PreparedRun {
         let mut tools = builtin_tools();
         extras.add_tools(&mut tools);
         tools.add_source(mcp.source());
-        let session = extras
+        let mut session = extras
             .attach(Session::new(
                 self.provider,
                 self.provider_name,
@@ -236,14 +236,19 @@ impl PreparedRun {
             } else {
                 None
             };
-        let gate = match setup::gate(self.workspace.root(), &self.settings, &args.allow, approver) {
-            Ok(g) => g,
-            Err(message) => {
-                eprintln!("error: {message}");
-                mcp.shutdown().await;
-                return 2;
-            }
-        };
+        let mut gate =
+            match setup::gate(self.workspace.root(), &self.settings, &args.allow, approver) {
+                Ok(g) => g,
+                Err(message) => {
+                    eprintln!("error: {message}");
+                    mcp.shutdown().await;
+                    return 2;
+                }
+            };
+        if let Some(log) = setup::SessionLog::start(&mut gate, self.workspace.root(), &self.prompt)
+        {
+            session = session.with_checkpoint(log);
+        }
         let mut session = session.with_gate(Arc::new(gate));
         spawn_interrupt_handler(cancel.clone());
 

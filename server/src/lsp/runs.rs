@@ -164,7 +164,7 @@ async fn drive(
     tools.add(Arc::new(Diagnostics));
     let approver =
         EditorApprover::new(backend.clone(), loaded.settings.agent.approval_timeout_secs);
-    let gate = setup::gate(&root, &loaded.settings, &[], Some(Arc::new(approver)))?;
+    let mut gate = setup::gate(&root, &loaded.settings, &[], Some(Arc::new(approver)))?;
     let (tx, rx) = mpsc::unbounded_channel();
     let (agents, problems) = Catalog::load(&root, dirs::home_dir().as_deref());
     for problem in problems {
@@ -179,6 +179,7 @@ async fn drive(
     let mcp = backend.mcp.acquire(&root, &loaded.settings, tx.clone());
     tools.add_source(mcp.source());
     let prompt = extras.expand_prompt(&prompt, &ctx);
+    let log = setup::SessionLog::start(&mut gate, &root, &prompt);
     let mut session = extras
         .attach(Session::new(
             chosen.provider,
@@ -191,6 +192,9 @@ async fn drive(
         ))
         .with_subagents(agents, loaded.table.clone())
         .with_gate(Arc::new(gate));
+    if let Some(log) = log {
+        session = session.with_checkpoint(log);
+    }
     if let Some(handle) = backend.state.lock().unwrap().runs.get_mut(&id) {
         handle.steer = Some(session.steer_handle());
     }
