@@ -207,65 +207,84 @@ fn script() -> Script {
         .turn(Turn::say("Greetings are friendlier now."))
 }
 
-#[test]
-fn the_inline_diff_in_neovim() {
-    let nvim = nvim();
-    let model = ScriptedServer::start(script());
-    let repo = fixture("greeter");
-    let home = tempfile::tempdir().unwrap();
-    let result_path = home.path().join("result.json");
-    let log_path = home.path().join("nvim.out");
-    let script = plugin_dir().join("test/inline_diff.lua");
-
-    let mut cmd = Command::new(&nvim);
-    editor_env(&mut cmd, home.path());
+/// Run the plugin's Lua test `lua` (under `editors/nvim/test/`) in headless
+/// Neovim against `model`, on `repo`'s `src/greet.py`. Returns its JSON
+/// result, its passed checks, and what to show when it failed (the Lua
+/// test's failures and messages, Neovim's output, the server's log).
+fn run_lua_test(
+    nvim: &Path,
+    lua: &str,
+    model: &ScriptedServer,
+    repo: &Path,
+    home: &Path,
+) -> (Value, usize, String) {
+    let result_path = home.join("result.json");
+    let log_path = home.join("nvim.out");
+    let mut cmd = Command::new(nvim);
+    editor_env(&mut cmd, home);
     let log = File::create(&log_path).unwrap();
     cmd.args(["--headless", "-u", "NONE", "-i", "NONE", "-n", "-c"])
-        .arg(format!("luafile {}", script.display()))
+        .arg(format!(
+            "luafile {}",
+            plugin_dir().join("test").join(lua).display()
+        ))
         .env(
             "TANDEM_SETTINGS",
             scripted_options(&model.url()).to_string(),
         )
-        .env("TANDEM_FILE", repo.path().join("src/greet.py"))
+        .env("TANDEM_FILE", repo.join("src/greet.py"))
         .env("TANDEM_RESULT", &result_path)
         .stdin(Stdio::null())
         .stdout(log.try_clone().unwrap())
         .stderr(log);
-    let started = Instant::now();
     let mut child = cmd.spawn().expect("start nvim");
     let exited = wait_for(&mut child, Duration::from_secs(120));
     let output = std::fs::read_to_string(&log_path).unwrap_or_default();
-    let context = || {
+    let logs = || {
         format!(
             "--- nvim output ---\n{output}\n--- lsp.log ---\n{}",
-            lsp_log(home.path())
+            lsp_log(home)
         )
     };
-    assert!(exited, "nvim did not finish in 120 s\n{}", context());
+    assert!(exited, "nvim did not finish in 120 s\n{}", logs());
     let result: Value = serde_json::from_str(
         &std::fs::read_to_string(&result_path)
-            .unwrap_or_else(|e| panic!("no result from the Lua test ({e})\n{}", context())),
+            .unwrap_or_else(|e| panic!("no result from the Lua test ({e})\n{}", logs())),
     )
     .unwrap();
-    let failures = result["failures"].as_array().unwrap();
     let passed = result["checks"]
         .as_array()
         .unwrap()
         .iter()
         .filter(|c| c["ok"] == true)
         .count();
-    assert!(
-        failures.is_empty() && passed >= 25,
+    let context = format!(
         "the Lua test failed ({passed} checks passed):\n{}\n--- messages ---\n{}\n--- notifications ---\n{}\n{}",
-        failures
+        result["failures"]
+            .as_array()
+            .unwrap()
             .iter()
             .map(|f| format!("- {}", f.as_str().unwrap_or_default()))
             .collect::<Vec<_>>()
             .join("\n"),
         result["messages"].as_str().unwrap_or_default(),
         result["notifications"],
-        context()
+        logs()
     );
+    (result, passed, context)
+}
+
+#[test]
+fn the_inline_diff_in_neovim() {
+    let nvim = nvim();
+    let model = ScriptedServer::start(script());
+    let repo = fixture("greeter");
+    let home = tempfile::tempdir().unwrap();
+    let started = Instant::now();
+    let (result, passed, context) =
+        run_lua_test(&nvim, "inline_diff.lua", &model, repo.path(), home.path());
+    let failures = result["failures"].as_array().unwrap();
+    assert!(failures.is_empty() && passed >= 25, "{context}");
     eprintln!(
         "neovim: {passed} checks passed in {:.1} s",
         started.elapsed().as_secs_f64()
@@ -292,54 +311,27 @@ fn the_inline_diff_in_neovim() {
     );
 }
 
+/// The model's rewrite of greet.py, then `done`.
+fn rewrite_greet(done: &str) -> Script {
+    Script::new()
+        .turn(Turn::new().tool_use(
+            "write",
+            json!({"path": "src/greet.py", "content": GREET_AFTER}),
+        ))
+        .turn(Turn::say(done))
+}
+
 #[test]
 fn background_tasks_in_neovim() {
     let nvim = nvim();
-    let model = ScriptedServer::start(
-        Script::new()
-            .turn(Turn::new().tool_use(
-                "write",
-                json!({"path": "src/greet.py", "content": GREET_AFTER}),
-            ))
-            .turn(Turn::say("Friendlier.")),
-    );
+    let model = ScriptedServer::start(rewrite_greet("Friendlier."));
     let repo = fixture("greeter");
     let home = tempfile::tempdir().unwrap();
-    let result_path = home.path().join("result.json");
-    let log_path = home.path().join("nvim.out");
-    let mut cmd = Command::new(&nvim);
-    editor_env(&mut cmd, home.path());
-    let log = File::create(&log_path).unwrap();
-    cmd.args(["--headless", "-u", "NONE", "-i", "NONE", "-n", "-c"])
-        .arg(format!(
-            "luafile {}",
-            plugin_dir().join("test/tasks.lua").display()
-        ))
-        .env(
-            "TANDEM_SETTINGS",
-            scripted_options(&model.url()).to_string(),
-        )
-        .env("TANDEM_FILE", repo.path().join("src/greet.py"))
-        .env("TANDEM_RESULT", &result_path)
-        .stdin(Stdio::null())
-        .stdout(log.try_clone().unwrap())
-        .stderr(log);
-    let mut child = cmd.spawn().expect("start nvim");
-    let exited = wait_for(&mut child, Duration::from_secs(120));
-    let output = std::fs::read_to_string(&log_path).unwrap_or_default();
-    assert!(exited, "nvim did not finish in 120 s\n{output}");
-    let result: Value = serde_json::from_str(
-        &std::fs::read_to_string(&result_path)
-            .unwrap_or_else(|e| panic!("no result from the Lua test ({e})\n{output}")),
-    )
-    .unwrap();
+    let (result, _, context) = run_lua_test(&nvim, "tasks.lua", &model, repo.path(), home.path());
     let failures = result["failures"].as_array().unwrap();
     assert!(
         failures.is_empty() && result["checks"].as_array().unwrap().len() >= 5,
-        "the Lua test failed:\n{failures:#?}\n--- messages ---\n{}\n--- notifications ---\n{}\n--- lsp.log ---\n{}",
-        result["messages"].as_str().unwrap_or_default(),
-        result["notifications"],
-        lsp_log(home.path())
+        "{context}"
     );
     assert_eq!(model.requests().len(), 2);
 }
@@ -421,14 +413,7 @@ fn a_screenshot_of_the_inline_diff() {
     const ROWS: usize = 24;
     let nvim = nvim();
     let pillow = pillow();
-    let model = ScriptedServer::start(
-        Script::new()
-            .turn(Turn::new().tool_use(
-                "write",
-                json!({"path": "src/greet.py", "content": GREET_AFTER}),
-            ))
-            .turn(Turn::say("Greetings are friendlier now.")),
-    );
+    let model = ScriptedServer::start(rewrite_greet("Greetings are friendlier now."));
     let repo = fixture("greeter");
     let home = tempfile::tempdir().unwrap();
     let ready = home.path().join("ready");

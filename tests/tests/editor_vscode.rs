@@ -30,31 +30,15 @@ const ORIGINAL: &str = r#"{
 }
 "#;
 
-/// The model's rewrite: the missing comma (hunk 1) and a style (hunk 2).
-const PROPOSED: &str = r#"{
-  "greeting": "Hello",
-  "names": ["Ada", "Grace"],
-  "farewell": "Bye",
-  "punctuation": ".",
-  "shout": false,
-  "repeat": 1,
-  "language": "en",
-  "style": "friendly"
+/// Only the first hunk accepted: the missing comma.
+fn accepted() -> String {
+    ORIGINAL.replace(r#""Grace"]"#, r#""Grace"],"#)
 }
-"#;
 
-/// Only the first hunk accepted.
-const ACCEPTED: &str = r#"{
-  "greeting": "Hello",
-  "names": ["Ada", "Grace"],
-  "farewell": "Bye",
-  "punctuation": ".",
-  "shout": false,
-  "repeat": 1,
-  "language": "en",
-  "style": "plain"
+/// The model's rewrite: the missing comma (hunk 1) and a style (hunk 2).
+fn proposed() -> String {
+    accepted().replace(r#""plain""#, r#""friendly""#)
 }
-"#;
 
 fn script() -> Script {
     let usage = ScriptUsage {
@@ -70,7 +54,7 @@ fn script() -> Script {
         )
         .turn(
             Turn::new()
-                .tool_use("write", json!({"path": FILE, "content": PROPOSED}))
+                .tool_use("write", json!({"path": FILE, "content": proposed()}))
                 .usage(usage),
         )
         .turn(
@@ -201,13 +185,17 @@ fn fix_with_tandem_in_vscode() {
     // Exactly the accepted hunk reached the file.
     assert_eq!(
         std::fs::read_to_string(repo.path().join(FILE)).unwrap(),
-        ACCEPTED
+        accepted()
     );
 
     // The diff view: the file against the proposal (the pending hunk).
     let original = result["diffOriginal"].as_str().unwrap_or("");
     let modified = result["diffModified"].as_str().unwrap_or("");
     assert!(original.contains("\"style\": \"plain\""), "{original}");
+    assert!(
+        original.contains("\"Grace\"],"),
+        "the saved file, with the accepted hunk: {original}"
+    );
     assert!(modified.contains("\"style\": \"friendly\""), "{modified}");
     assert!(modified.contains("\"Grace\"],"), "{modified}");
 

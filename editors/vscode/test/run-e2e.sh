@@ -146,7 +146,8 @@ t_ready=$(date +%s)
 
 shots="$(dirname "$out")/screenshots"
 mkdir -p "$shots"
-rm -f "$shots/vscode-failure.png"
+# Pictures of an earlier run must not stand in for this one's.
+rm -f "$shots"/vscode-*.png
 log "running the scenario"
 set +e
 CS_URL="http://127.0.0.1:$port/?folder=$workspace" WORKSPACE="$workspace" SHOTS="$shots" \
