@@ -111,6 +111,13 @@ impl Backend {
         self.workspace().map(|ws| ws.review()).unwrap_or_default()
     }
 
+    /// The review of one document, without reviewing the rest of the
+    /// proposal (requests about a document are on the typing path).
+    pub fn review_of(&self, uri: &Uri) -> Option<FileReview> {
+        let path = self.relative(uri)?;
+        self.workspace()?.review_one(&path)
+    }
+
     /// Whether `rel` is part of the proposal (its review must be redrawn
     /// when the user edits it).
     pub fn in_proposal(&self, rel: &str) -> bool {

@@ -47,7 +47,7 @@ pub enum Pick {
     All,
 }
 
-fn args<T: for<'de> Deserialize<'de>>(command: &str, arg: Value) -> Result<T> {
+pub(super) fn args<T: for<'de> Deserialize<'de>>(command: &str, arg: Value) -> Result<T> {
     serde_json::from_value(arg)
         .map_err(|e| Error::invalid_params(format!("bad arguments for {command}: {e}")))
 }
@@ -298,9 +298,8 @@ async fn rerun(backend: &Backend, a: HunkArgs) -> Result<Value> {
 /// The full proposed text of a file: the user's text with every pending hunk
 /// accepted (`tandem/proposedContent`, and what a diff view shows).
 pub fn proposed_content(backend: &Backend, uri: &Uri) -> Value {
-    let reviews = backend.reviews();
-    let path = backend.relative(uri);
-    let review = reviews.iter().find(|r| Some(&r.path) == path.as_ref());
+    let review = backend.review_of(uri);
+    let review = review.as_ref();
     let current = || {
         file_path(uri)
             .filter(|p| p.exists() || backend.docs.lock().unwrap().get(p).is_some())
@@ -337,9 +336,8 @@ pub fn hunks(backend: &Backend, uri: &Uri) -> Value {
     // The version first: should a change land in between, the client sees
     // an older version than the text and asks again.
     let version = backend.docs.lock().unwrap().by_uri(uri).map(|d| d.version);
-    let reviews = backend.reviews();
-    let path = backend.relative(uri);
-    let review = reviews.iter().find(|r| Some(&r.path) == path.as_ref());
+    let review = backend.review_of(uri);
+    let review = review.as_ref();
     let enc = backend.encoding();
     let (kind, hunks) = match review {
         None => (Value::Null, Vec::new()),

@@ -194,12 +194,13 @@ impl LanguageServer for Backend {
         let uri = params.text_document.uri;
         let range = params.range;
         let diagnostics = params.context.diagnostics;
-        if let Some(path) = self.relative(&uri) {
-            self.problems.seen(path, &diagnostics);
+        let path = self.relative(&uri);
+        if let Some(path) = &path {
+            self.problems.seen(path.clone(), &diagnostics);
         }
         let line_text = self.line_text(&uri, range.start.line);
         let mut out = Vec::new();
-        if let Some(path) = self.relative(&uri)
+        if let Some(path) = path
             && let Some(ws) = self.workspace()
             && let Some(review) = ws.review_one(&path)
         {

@@ -6,7 +6,7 @@
 //! editor's proposal: the same per-hunk review as interactive runs.
 
 use super::backend::Backend;
-use super::commands::{Pick, accept};
+use super::commands::{Pick, accept, args};
 use crate::agent::Event;
 use crate::tasks::runner::{self, Step, Watch};
 use crate::tasks::{Store, TaskMeta, TaskState};
@@ -95,10 +95,6 @@ fn find(store: &Store, id: &str) -> Result<TaskMeta> {
     store.find(id).map_err(Error::invalid_params)
 }
 
-fn bad(command: &str, e: impl std::fmt::Display) -> Error {
-    Error::invalid_params(format!("bad arguments for {command}: {e}"))
-}
-
 /// The `tandem/tasks` request.
 pub fn list(backend: &Backend) -> Result<Value> {
     let tasks: Vec<TaskInfo> = store(backend)?.list().iter().map(TaskInfo::from).collect();
@@ -110,7 +106,7 @@ pub async fn execute(backend: &Backend, command: &str, arg: Value) -> Result<Val
         return list(backend);
     }
     if command == "tandem.task.start" {
-        let a: StartArgs = serde_json::from_value(arg).map_err(|e| bad(command, e))?;
+        let a: StartArgs = args(command, arg)?;
         if a.prompt.trim().is_empty() {
             return Err(Error::invalid_params("tandem.task.start needs a `prompt`"));
         }
@@ -128,7 +124,7 @@ pub async fn execute(backend: &Backend, command: &str, arg: Value) -> Result<Val
         }
         return Ok(json!({ "task": ids[0], "tasks": ids }));
     }
-    let r: TaskRef = serde_json::from_value(arg).map_err(|e| bad(command, e))?;
+    let r: TaskRef = args(command, arg)?;
     let store = store(backend)?;
     let meta = find(&store, &r.id)?;
     match command {
