@@ -46,6 +46,11 @@ impl ToolSource for Shared {
             .cloned()
             .collect()
     }
+
+    fn get(&self, name: &str) -> Option<Arc<dyn Tool>> {
+        let tools = self.tools.lock().unwrap();
+        tools.values().flatten().find(|t| t.name() == name).cloned()
+    }
 }
 
 pub struct Servers {

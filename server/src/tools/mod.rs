@@ -179,6 +179,12 @@ pub fn parse_input<T: serde::de::DeserializeOwned>(
 /// call and every tool call, so it must be cheap.
 pub trait ToolSource: Send + Sync {
     fn tools(&self) -> Vec<Arc<dyn Tool>>;
+
+    /// One tool by name (every tool call looks one up): override when
+    /// listing them all is not free.
+    fn get(&self, name: &str) -> Option<Arc<dyn Tool>> {
+        self.tools().into_iter().find(|t| t.name() == name)
+    }
 }
 
 /// The tools available to a session, by name: a fixed set plus sources
@@ -220,10 +226,7 @@ impl Registry {
         if let Some(t) = self.tools.get(name) {
             return Some(t.clone());
         }
-        self.sources
-            .iter()
-            .flat_map(|s| s.tools())
-            .find(|t| t.name() == name)
+        self.sources.iter().find_map(|s| s.get(name))
     }
 
     pub fn specs(&self) -> Vec<crate::model::ToolSpec> {
