@@ -14,13 +14,8 @@ pub enum Applied {
 }
 
 pub fn apply(root: &Path, changes: &ChangeSet) -> std::io::Result<Applied> {
-    let current = |rel: &str| -> std::io::Result<Option<String>> {
-        match std::fs::read_to_string(root.join(rel)) {
-            Ok(t) => Ok(Some(t)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(e),
-        }
-    };
+    let ws = crate::workspace::Workspace::new(root)?;
+    let current = |rel: &str| ws.base_text(rel);
     let mut conflicts = Vec::new();
     for (path, change) in changes.files() {
         if current(path)? != change.baseline {
@@ -35,7 +30,6 @@ pub fn apply(root: &Path, changes: &ChangeSet) -> std::io::Result<Applied> {
     if !conflicts.is_empty() {
         return Ok(Applied::Conflicts(conflicts));
     }
-    let ws = crate::workspace::Workspace::new(root)?;
     ws.restore(changes.clone(), Default::default());
     ws.apply_to_disk()?;
     Ok(Applied::Written(

@@ -67,7 +67,8 @@ impl Transcript {
             messages: messages[from..].to_vec(),
         })?;
         self.file.lock().unwrap().sync_data()?;
-        *written = messages.to_vec();
+        written.truncate(from);
+        written.extend_from_slice(&messages[from..]);
         Ok(())
     }
 }

@@ -8,6 +8,5 @@ mod catalog;
 mod siblings;
 mod task;
 
-pub use catalog::{AgentType, Catalog, DEFAULT_TYPE, map_tools, parse_agent};
-pub use siblings::{Conflict, Siblings};
-pub use task::{Ledger, Parent, TaskTool, Totals, resolve_model};
+pub use catalog::Catalog;
+pub use task::{Ledger, Parent, TaskTool, Totals};

@@ -37,13 +37,11 @@ pub struct Totals {
 
 impl Totals {
     pub fn add(&mut self, usage: &Usage, cost: Option<f64>) {
-        let known = self.count == 0 || self.cost.is_some();
-        self.usage.add(usage);
-        self.cost = match (known, cost) {
-            (true, Some(c)) => Some(self.cost.unwrap_or(0.0) + c),
-            _ => None,
-        };
-        self.count += 1;
+        self.merge(&Totals {
+            usage: *usage,
+            cost,
+            count: 1,
+        });
     }
 
     pub fn merge(&mut self, other: &Totals) {
