@@ -2,7 +2,7 @@
 //! then the user's open buffers, then the disk; writes only ever go into the
 //! proposal. Every path is confined to the workspace root.
 
-use crate::changes::{ChangeSet, Citations, FileReview, Hunk, RelPath, review, review_file};
+use crate::changes::{ChangeSet, Citations, FileReview, Hunk, RelPath, review_file, reviewable};
 use std::io;
 use std::path::{Component, Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -225,36 +225,23 @@ impl Workspace {
     /// The proposal reviewed against what the user has now (open buffer,
     /// else disk). Hunks the user's text already has are folded first.
     pub fn review(&self) -> Vec<FileReview> {
-        let current = |p: &str| self.base_text(p).ok().flatten();
-        let reviews = review(&self.changes(), current);
-        if reviews.iter().all(|r| r.settled.is_empty()) {
-            return reviews;
-        }
-        {
-            let mut state = self.state.lock().unwrap();
-            for r in &reviews {
-                let settled: Vec<&Hunk> = r.settled.iter().collect();
-                if !settled.is_empty() {
-                    state.changes.accept(&r.path, &settled);
-                }
-            }
-        }
-        review(&self.changes(), current)
+        let paths: Vec<RelPath> = {
+            let state = self.state.lock().unwrap();
+            state.changes.files().map(|(p, _)| p.clone()).collect()
+        };
+        paths.iter().filter_map(|p| self.review_one(p)).collect()
     }
 
     /// One file of `review()`, without reviewing the others: what a request
     /// about one document needs (a proposal may hold many large files).
-    /// `None` when the file has nothing left to review.
+    /// `None` when the file has nothing left to review, or it is the source
+    /// of a move (reviewed as part of the move).
     pub fn review_one(&self, path: &str) -> Option<FileReview> {
         // The file's change is copied out: no lock held while diffing or
         // reading the user's text.
         let change = || {
             let state = self.state.lock().unwrap();
-            let moved_away = state
-                .changes
-                .files()
-                .any(|(_, c)| c.moved_from.as_deref() == Some(path));
-            state.changes.get(path).filter(|_| !moved_away).cloned()
+            reviewable(&state.changes, path).cloned()
         };
         let current = self.base_text(path).ok().flatten();
         let mut r = review_file(path, &change()?, current.clone());

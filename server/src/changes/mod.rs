@@ -11,7 +11,7 @@ mod review;
 pub use citations::{Citation, Citations};
 pub use diff::{Hunk, hunks, unified_diff};
 pub use merge::{HunkState, ReviewHunk};
-pub use review::{FileReview, review, review_file};
+pub use review::{FileReview, review, review_file, reviewable};
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;

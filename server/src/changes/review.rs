@@ -37,16 +37,20 @@ impl FileReview {
 
 /// Review every file of `changes`; `current` gives the user's text of a path.
 pub fn review(changes: &ChangeSet, current: impl Fn(&str) -> Option<String>) -> Vec<FileReview> {
-    let moved_away: Vec<&RelPath> = changes
-        .files()
-        .filter_map(|(_, c)| c.moved_from.as_ref())
-        .collect();
     changes
         .files()
-        .filter(|(path, _)| !moved_away.contains(path))
-        .map(|(path, change)| review_file(path, change, current(path)))
+        .filter_map(|(path, _)| Some(review_file(path, reviewable(changes, path)?, current(path))))
         .filter(|r| !r.hunks.is_empty() || !r.settled.is_empty())
         .collect()
+}
+
+/// The change to review for `path`: none when the file is not in the
+/// proposal, or is the source of a move (reviewed with the move).
+pub fn reviewable<'a>(changes: &'a ChangeSet, path: &str) -> Option<&'a FileChange> {
+    let moved_away = changes
+        .files()
+        .any(|(_, c)| c.moved_from.as_deref() == Some(path));
+    changes.get(path).filter(|_| !moved_away)
 }
 
 pub fn review_file(path: &str, change: &FileChange, current: Option<String>) -> FileReview {
