@@ -15,7 +15,7 @@ use crate::model::{
     Role, Usage,
 };
 use crate::tools::{Registry, ToolContext};
-use serde_json::{Value, json};
+use serde_json::json;
 use std::path::PathBuf;
 use std::sync::Arc;
 use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
@@ -314,6 +314,11 @@ impl Session {
     /// Build the system prompt and run the start hooks, once per session.
     async fn start(&mut self) {
         if self.system.is_none() {
+            let ins = instructions::load(
+                &self.config.cwd,
+                self.config.home.as_deref(),
+                self.config.instructions_cap,
+            );
             if let Some((catalog, table)) = self.subagents.take() {
                 let parent = subagents::Parent {
                     provider: self.provider.clone(),
@@ -323,15 +328,11 @@ impl Session {
                     events: self.events.clone(),
                     tools: self.tools.clone(),
                     table,
+                    instructions: ins.clone(),
                 };
                 let task = subagents::TaskTool::new(parent, catalog, self.ledger.clone());
                 self.tools.add(Arc::new(task));
             }
-            let ins = instructions::load(
-                &self.config.cwd,
-                self.config.home.as_deref(),
-                self.config.instructions_cap,
-            );
             let date = today();
             let mut system = system_prompt(&self.config.cwd, &date, &ins);
             for section in &self.sections {
@@ -429,10 +430,15 @@ impl Session {
                 return self.finish(Outcome::Done);
             }
             stop_hook_active = false;
-            let touched: Vec<(String, Value)> = calls
-                .iter()
-                .map(|c| (c.name.clone(), c.input.clone()))
-                .collect();
+            // Only the paths each call names, and only when nested
+            // instruction files are followed (not the calls' whole inputs).
+            let touched: Vec<Vec<String>> = match self.nested {
+                Some(_) => calls
+                    .iter()
+                    .map(|c| instructions::touched_paths(&c.name, &c.input))
+                    .collect(),
+                None => Vec::new(),
+            };
             let mut results = run_calls(
                 calls,
                 &self.tools,
@@ -458,11 +464,12 @@ impl Session {
     /// The first time a tool touches a file under a folder below the
     /// working folder that has instruction files, their text joins that
     /// tool's result (once per session).
-    fn add_nested_instructions(&mut self, calls: &[(String, Value)], results: &mut [Block]) {
+    /// `touched`: the paths of each call, in call order.
+    fn add_nested_instructions(&mut self, touched: &[Vec<String>], results: &mut [Block]) {
         let Some(nested) = self.nested.as_mut() else {
             return;
         };
-        for ((name, input), result) in calls.iter().zip(results.iter_mut()) {
+        for (paths, result) in touched.iter().zip(results.iter_mut()) {
             let Block::ToolResult {
                 content, is_error, ..
             } = result
@@ -472,8 +479,8 @@ impl Session {
             if *is_error {
                 continue;
             }
-            for path in instructions::touched_paths(name, input) {
-                let Ok(rel) = self.ctx.workspace.relative(&path) else {
+            for path in paths {
+                let Ok(rel) = self.ctx.workspace.relative(path) else {
                     continue;
                 };
                 if let Some(load) = nested.touch(&self.ctx.workspace.absolute(&rel)) {

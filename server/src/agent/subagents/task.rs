@@ -105,6 +105,8 @@ pub struct Parent {
     /// The parent's tools (without `task`).
     pub tools: Registry,
     pub table: ModelTable,
+    /// The parent's instruction files, for its children's prompts.
+    pub instructions: instructions::Instructions,
 }
 
 pub struct TaskTool {
@@ -166,17 +168,27 @@ impl TaskTool {
         }
     }
 
+    /// Whether any of the agent's tools writes (asked up to three times
+    /// per `task` call: looks tools up rather than building a registry).
     fn is_writer(&self, agent: &AgentType) -> bool {
-        self.child_tools(agent)
-            .all()
-            .iter()
-            .any(|t| t.permission() != Permission::ReadOnly)
+        let writes = |t: &Arc<dyn Tool>| t.permission() != Permission::ReadOnly;
+        match &agent.tools {
+            None => self.parent.tools.all().iter().any(writes),
+            Some(names) => names
+                .iter()
+                .filter_map(|n| self.parent.tools.get(n))
+                .any(|t| writes(&t)),
+        }
     }
 
     fn system_prompt(&self, agent: &AgentType) -> String {
         let c = &self.parent.config;
-        let ins = instructions::load(&c.cwd, c.home.as_deref(), c.instructions_cap);
-        prompt::system_prompt_with(&agent.prompt, &c.cwd, &crate::agent::session::today(), &ins)
+        prompt::system_prompt_with(
+            &agent.prompt,
+            &c.cwd,
+            &crate::agent::session::today(),
+            &self.parent.instructions,
+        )
     }
 }
 
@@ -545,6 +557,7 @@ mod tests {
                 events,
                 tools: crate::tools::builtin_tools(),
                 table: ModelTable::built_in(),
+                instructions: Default::default(),
             },
             catalog,
             Arc::default(),
