@@ -10,10 +10,7 @@ pub const DEFAULT_HEADING: &str = "Notes";
 pub fn new_file(scope: super::Scope) -> String {
     format!(
         "# {} memory\n\nNotes Tandem keeps across sessions. Edit freely.\n",
-        match scope {
-            super::Scope::Project => "Project",
-            super::Scope::User => "User",
-        }
+        scope.title()
     )
 }
 

@@ -51,6 +51,14 @@ impl Scope {
             Scope::User => "user",
         }
     }
+
+    /// As a heading starts: "Project", "User".
+    pub fn title(self) -> &'static str {
+        match self {
+            Scope::Project => "Project",
+            Scope::User => "User",
+        }
+    }
 }
 
 /// Where a session's memory files are, and how much of them it loads.
@@ -124,7 +132,7 @@ impl Memory {
             let text = text.trim();
             out.push_str(&format!(
                 "\n## {} memory ({})\n\n",
-                capitalized(scope),
+                scope.title(),
                 path.display()
             ));
             if text.is_empty() {
@@ -144,13 +152,6 @@ impl Memory {
             }
         }
         (out, problems)
-    }
-}
-
-fn capitalized(scope: Scope) -> &'static str {
-    match scope {
-        Scope::Project => "Project",
-        Scope::User => "User",
     }
 }
 

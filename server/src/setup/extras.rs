@@ -79,9 +79,7 @@ impl Extras {
     pub fn expand_prompt(&self, prompt: &str, ctx: &ToolContext) -> String {
         match self.skills.expand_prompt(prompt) {
             Some((text, name)) => {
-                if let Some(skill) = self.skills.get(&name) {
-                    ctx.used_source("skill", &name, &self.skills.display_dir(skill));
-                }
+                self.skills.note_use(&name, ctx);
                 text
             }
             None => prompt.to_string(),

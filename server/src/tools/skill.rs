@@ -58,15 +58,10 @@ impl Tool for SkillTool {
             Ok(i) => i,
             Err(e) => return e,
         };
-        match self
-            .skills
-            .invoke(input.name.trim(), input.arguments.trim())
-        {
+        let name = input.name.trim();
+        match self.skills.invoke(name, input.arguments.trim()) {
             Ok(text) => {
-                let name = input.name.trim();
-                if let Some(skill) = self.skills.get(name) {
-                    ctx.used_source("skill", name, &self.skills.display_dir(skill));
-                }
+                self.skills.note_use(name, ctx);
                 ToolOutput::ok(text)
             }
             Err(e) => ToolOutput::error(e),
