@@ -343,22 +343,13 @@ pub fn hunks(backend: &Backend, uri: &Uri) -> Value {
         None => (Value::Null, Vec::new()),
         Some(r) => {
             let rope = rope_of(r);
-            let kind = match r.kind {
-                ChangeKind::Added => "added",
-                ChangeKind::Modified => "modified",
-                ChangeKind::Deleted => "deleted",
-                ChangeKind::Moved => "moved",
-            };
             let hunks = r
                 .hunks
                 .iter()
                 .map(|h| {
                     json!({
                         "id": h.id,
-                        "state": match h.state {
-                            HunkState::Pending => "pending",
-                            HunkState::Conflicted => "conflicted",
-                        },
+                        "state": h.state,
                         "start": h.start,
                         "len": h.len,
                         "range": hunk_range(&rope, h, enc),
@@ -368,7 +359,7 @@ pub fn hunks(backend: &Backend, uri: &Uri) -> Value {
                     })
                 })
                 .collect();
-            (json!(kind), hunks)
+            (json!(r.kind), hunks)
         }
     };
     json!({
