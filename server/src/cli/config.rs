@@ -32,10 +32,7 @@ pub fn run_config(args: ConfigArgs) -> i32 {
 }
 
 fn show(args: &ConfigArgs) -> Result<i32, String> {
-    let root = match &args.cd {
-        Some(d) => d.clone(),
-        None => std::env::current_dir().map_err(|e| e.to_string())?,
-    };
+    let root = super::workdir(&args.cd)?;
     let mut sources = vec![Source {
         name: "default".into(),
         layer: Layer::Table(defaults()),

@@ -92,13 +92,14 @@ struct PreparedRun {
 }
 
 async fn prepare(args: &ExecArgs) -> Result<PreparedRun, String> {
-    let root = match &args.cd {
-        Some(dir) => dir.clone(),
-        None => std::env::current_dir().map_err(|e| e.to_string())?,
-    };
+    let root = super::workdir(&args.cd)?;
     let workspace =
         Workspace::new(&root).map_err(|e| format!("cannot open {}: {e}", root.display()))?;
-    let loaded = setup::load(workspace.root(), flag_layers(args)?)?;
+    let loaded = setup::load(
+        workspace.root(),
+        // The layer above the config files: flags and `-c` overrides.
+        vec![Layer::Table(args.flags.table()?)],
+    )?;
     let (settings, table) = (loaded.settings.clone(), loaded.table.clone());
 
     let prompt = if args.prompt == "-" {
@@ -160,23 +161,15 @@ async fn prepare(args: &ExecArgs) -> Result<PreparedRun, String> {
     })
 }
 
-/// The layers above the config files: flags, then each `-c` override.
 /// `--background`: the run becomes a task handed to a worker process.
 fn start_background(args: &ExecArgs) -> Result<String, String> {
     if args.replay.is_some() || args.record.is_some() || args.apply {
         return Err("--background does not combine with --replay, --record or --apply".into());
     }
-    let root = match &args.cd {
-        Some(dir) => dir.clone(),
-        None => std::env::current_dir().map_err(|e| e.to_string())?,
-    };
+    let root = super::workdir(&args.cd)?;
     let store = crate::tasks::Store::open(&root).map_err(|e| e.to_string())?;
     let ids = super::task::start(&store, &args.prompt, &args.flags.table()?, 1)?;
     Ok(ids.join("\n"))
-}
-
-fn flag_layers(args: &ExecArgs) -> Result<Vec<Layer>, String> {
-    Ok(vec![Layer::Table(args.flags.table()?)])
 }
 
 impl PreparedRun {

@@ -7,3 +7,11 @@ pub mod human;
 mod overrides;
 pub mod report;
 pub mod task;
+
+/// The folder a command works in: `--cd`, else the current one.
+fn workdir(cd: &Option<std::path::PathBuf>) -> Result<std::path::PathBuf, String> {
+    match cd {
+        Some(dir) => Ok(dir.clone()),
+        None => std::env::current_dir().map_err(|e| e.to_string()),
+    }
+}

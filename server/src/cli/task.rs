@@ -113,10 +113,7 @@ pub async fn run_task(args: TaskArgs) -> i32 {
 }
 
 async fn dispatch(args: TaskArgs) -> Result<i32, String> {
-    let root = match &args.cd {
-        Some(dir) => dir.clone(),
-        None => std::env::current_dir().map_err(|e| e.to_string())?,
-    };
+    let root = super::workdir(&args.cd)?;
     let store = Store::open(&root)
         .map_err(|e| format!("cannot open the task store of {}: {e}", root.display()))?;
     match args.command {
