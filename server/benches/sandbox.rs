@@ -3,6 +3,11 @@
 //! against the baseline of `git worktree add` (what the copy fallback is
 //! built on), measured in the same process and printed as a ratio.
 //!
+//! It also prints the per-command overhead of the overlay against `local`
+//! (commands run in the workspace itself), and, when
+//! `TANDEM_BENCH_BASELINE_HELPER` names an earlier `tandem` binary, the
+//! overlay started by that binary's sandbox inside against this one's.
+//!
 //! Run: `cargo bench -p tandem --bench sandbox`
 
 use std::path::Path;
@@ -103,13 +108,23 @@ fn main() {
     )
     .unwrap();
 
-    assert!(
-        sandbox::overlay::available(&helper),
-        "the overlay backend is not available on this machine"
-    );
+    if let Some(why) = sandbox::overlay::unavailable(&helper) {
+        panic!("the overlay backend is not available on this machine: {why}");
+    }
     let overlay: Vec<Duration> = (0..ROUNDS)
         .map(|_| start(BackendChoice::Overlay, &ws, &helper, state.path()))
         .collect();
+    let local: Vec<Duration> = (0..ROUNDS)
+        .map(|_| start(BackendChoice::Local, &ws, &helper, state.path()))
+        .collect();
+    let baseline = std::env::var_os("TANDEM_BENCH_BASELINE_HELPER").map(|old| {
+        let old = std::path::PathBuf::from(old);
+        median(
+            (0..ROUNDS)
+                .map(|_| start(BackendChoice::Overlay, &ws, &old, state.path()))
+                .collect(),
+        )
+    });
     let worktree: Vec<Duration> = (0..ROUNDS)
         .map(|i| {
             let dir = state.path().join(format!("wt{i}"));
@@ -136,9 +151,26 @@ fn main() {
     let copy: Vec<Duration> = (0..ROUNDS)
         .map(|_| start(BackendChoice::Copy, &ws, &helper, state.path()))
         .collect();
-    let (o, w, c) = (median(overlay), median(worktree), median(copy));
+    let (o, w, c, l) = (
+        median(overlay),
+        median(worktree),
+        median(copy),
+        median(local),
+    );
     println!("sandbox start on {FILES} files, median of {ROUNDS}:");
     println!("  overlay (start + one command + collect): {o:>10.2?}");
+    println!("  local (the same, no sandbox):            {l:>10.2?}");
+    println!(
+        "  per-command overhead of overlay over local: {:.2?}",
+        o.saturating_sub(l)
+    );
+    if let Some(b) = baseline {
+        println!("  overlay with the baseline helper:        {b:>10.2?}");
+        println!(
+            "  ratio this overlay / baseline: {:.2}x",
+            o.as_secs_f64() / b.as_secs_f64()
+        );
+    }
     println!("  git worktree add (baseline):             {w:>10.2?}");
     println!("  copy fallback (start + command + collect): {c:>8.2?}");
     println!(

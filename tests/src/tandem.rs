@@ -129,8 +129,9 @@ pub fn overlay_available() -> bool {
     };
     let spec = serde_json::json!({
         "root": sub("lower"), "upper": sub("upper"), "work": sub("work"), "tmp": sub("tmp"),
+        "new_root": sub("root"), "hide": [],
         "delete": [], "network": false, "cwd": dir.path().join("lower"),
-        "shell": "sh", "script": "echo ok > probe", "max_processes": null,
+        "shell": "sh", "script": "echo ok > probe", "max_processes": 1024,
     });
     let ok = Command::new(tandem_bin())
         .arg("__sandbox-run")

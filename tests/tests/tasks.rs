@@ -539,3 +539,75 @@ fn hooks_of_a_task_see_its_id_and_transcript() {
             .contains("read greet")
     );
 }
+
+/// Where the overlay sandbox cannot start (here: no user namespaces left
+/// to make, as on hosts that forbid them), a background task does not
+/// fall back silently to a copy that isolates nothing: it fails saying
+/// why, before any command runs. Choosing `copy` by name runs it.
+#[test]
+fn without_namespaces_tasks_refuse_rather_than_run_unisolated() {
+    if !tandem_tests::tandem::overlay_available() {
+        return;
+    }
+    let repo = fixture("greeter");
+    let home = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let cmd = tandem_command(home.path());
+        // The same environment, the binary started inside a user namespace
+        // that may make no more of them.
+        let out = std::process::Command::new("unshare")
+            .args(["-Ur", "sh", "-c"])
+            .arg("echo 0 > /proc/sys/user/max_user_namespaces && exec \"$@\"")
+            .arg("sh")
+            .arg(cmd.get_program())
+            .arg("task")
+            .arg("-C")
+            .arg(repo.path())
+            .args(args)
+            .env_clear()
+            .envs(cmd.get_envs().filter_map(|(k, v)| Some((k, v?))))
+            .env("TEST_API_KEY", "x")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        // `wait` says a failed task by its exit code.
+        assert!(
+            out.status.success() || args[0] == "wait",
+            "{}",
+            describe(&out)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    let script = || {
+        Script::new()
+            .turn(Turn::new().tool_use("shell", json!({ "command": "echo ran > ran.txt" })))
+            .turn(Turn::say("done"))
+    };
+
+    let model = ScriptedServer::start(script());
+    let mut args = vec!["start", "work"];
+    let flags = model_flags(&model);
+    args.extend(flags.iter().map(String::as_str));
+    let id = run(&args);
+    run(&["wait", &id]);
+    let shown = run(&["show", &id, "--json"]);
+    let shown: Value = serde_json::from_str(&shown).unwrap();
+    assert_eq!(shown["task"]["state"], "failed", "{shown}");
+    let error = shown["task"]["error"].as_str().unwrap_or_default();
+    assert!(
+        error.contains("cannot start") && error.contains("sandbox.backend = \"copy\""),
+        "{error}"
+    );
+    assert!(model.requests().is_empty(), "the model was called");
+
+    // Control: with `copy` chosen by name the same task runs its command.
+    let model = ScriptedServer::start(script());
+    let flags = model_flags(&model);
+    let mut args = vec!["start", "work", "-c", "sandbox.backend=\"copy\""];
+    args.extend(flags.iter().map(String::as_str));
+    let id = run(&args);
+    run(&["wait", &id]);
+    let shown: Value = serde_json::from_str(&run(&["show", &id, "--json"])).unwrap();
+    assert_eq!(shown["task"]["state"], "done", "{shown}");
+    assert!(model.requests().len() >= 2, "the command did not run");
+}

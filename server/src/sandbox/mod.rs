@@ -5,15 +5,20 @@
 //! and the user's files are never touched.
 //!
 //! Backends: `overlay` (Linux namespaces: overlayfs, read-only system, no
-//! network, a private PID space), `copy` (a `git worktree` plus the dirty
+//! network, a private PID space, private /tmp and /run, credentials hidden,
+//! and a lockdown the command cannot undo: see `lockdown`), `copy` (a `git worktree` plus the dirty
 //! files, where namespaces are unavailable: same files contract, no network
 //! isolation) and `local` (commands run in the workspace itself: the
 //! pair-programming end, with approvals).
 
 pub mod copy;
+pub mod credentials;
 pub mod env;
+pub mod lockdown;
+pub mod mounts;
 pub mod namespaces;
 pub mod overlay;
+pub mod pids;
 pub mod ports;
 pub mod view;
 
@@ -47,13 +52,29 @@ pub struct SandboxSettings {
     /// More variable names to strip, besides the built-in patterns.
     #[serde(default)]
     pub secret_env: Vec<String>,
-    /// Processes a command may have at once (RLIMIT_NPROC).
+    /// `filter` (everything but secrets) or `allowlist` (ordinary
+    /// variables and `allow_env` only).
+    #[serde(default)]
+    pub env: env::EnvMode,
+    /// More paths hidden from commands, besides the usual credential
+    /// places (`~/` is the home).
+    #[serde(default)]
+    pub deny_read: Vec<String>,
+    /// Credential places that commands may read after all.
+    #[serde(default)]
+    pub allow_read: Vec<String>,
+    /// Processes and threads a command may have at once (overlay; default
+    /// `DEFAULT_MAX_PROCESSES`).
     pub max_processes: Option<u64>,
     /// Ports on the host's loopback that commands may reach even without
     /// network (a local database); overlay backend.
     #[serde(default)]
     pub loopback_ports: Vec<u16>,
 }
+
+/// Enough for a parallel build (threads count too), few enough that a fork
+/// bomb stops there.
+pub const DEFAULT_MAX_PROCESSES: u64 = 1024;
 
 /// How one command is to be started, prepared by a sandbox.
 pub struct Launch {
@@ -95,7 +116,12 @@ pub trait Sandbox: Send + Sync {
 
 /// The environment for commands: the server's, without secrets.
 pub fn command_env(settings: &SandboxSettings) -> Vec<(String, String)> {
-    env::strip(std::env::vars(), &settings.secret_env, &settings.allow_env)
+    env::strip(
+        std::env::vars(),
+        settings.env,
+        &settings.secret_env,
+        &settings.allow_env,
+    )
 }
 
 /// Commands run directly in the workspace (no isolation).
@@ -133,6 +159,23 @@ impl Sandbox for Local {
     }
 }
 
+/// Why a background task may not run here: with nobody to approve each
+/// command, `auto` must not fall back to a copy that isolates nothing
+/// unless the user chose `copy` by name.
+pub fn refuse_unattended(settings: &SandboxSettings, helper: &Path) -> Result<(), String> {
+    if settings.backend != BackendChoice::Auto {
+        return Ok(());
+    }
+    match overlay::unavailable(helper) {
+        None => Ok(()),
+        Some(why) => Err(format!(
+            "background tasks run commands only in the overlay sandbox, which this machine \
+             cannot start ({why}); set sandbox.backend = \"copy\" to run them in a copy \
+             without network or process isolation"
+        )),
+    }
+}
+
 /// The sandbox for a task in `root`, its layers kept under `task_dir`.
 /// `helper` is the `tandem` binary (it runs the inside of the overlay).
 pub fn create(
@@ -152,7 +195,7 @@ pub fn create(
         )?)),
         BackendChoice::Copy => Ok(Arc::new(copy::Copy::new(root, task_dir, env)?)),
         BackendChoice::Auto => {
-            if overlay::available(helper) {
+            if overlay::unavailable(helper).is_none() {
                 Ok(Arc::new(overlay::Overlay::new(
                     settings, root, task_dir, helper, env,
                 )?))

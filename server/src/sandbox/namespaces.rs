@@ -1,16 +1,17 @@
 //! The inside of the overlay sandbox: `tandem __sandbox-run SPEC` runs this
 //! before anything else in `main` (creating a user namespace needs a
-//! single-threaded process). It enters new user, mount, PID and (unless
-//! network is allowed) network namespaces, mounts the task's overlay over
-//! the workspace path, makes every other mount read-only, brings up a
-//! private loopback, and runs the command as PID 1 of the new PID namespace,
-//! so when it ends everything it started ends with it.
+//! single-threaded process). This process enters new user, PID and (unless
+//! network is allowed) network namespaces, brings up a private loopback and
+//! serves the bridged ports; the command runs as PID 1 of the new PID
+//! namespace, so when it ends everything it started ends with it. Between
+//! fork and exec the command's process builds its own root (`mounts`) and
+//! locks itself down (`lockdown`).
 
+use super::{lockdown, mounts, pids};
 use serde::{Deserialize, Serialize};
-use std::ffi::CString;
 use std::io;
 use std::os::unix::process::CommandExt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
 pub const SUBCOMMAND: &str = "__sandbox-run";
@@ -21,15 +22,20 @@ pub struct Spec {
     pub root: PathBuf,
     pub upper: PathBuf,
     pub work: PathBuf,
-    /// A writable scratch folder (TMPDIR) that survives the read-only pass.
+    /// The task's scratch folder, the command's `/tmp` (kept between its
+    /// commands, never the host's).
     pub tmp: PathBuf,
+    /// An empty folder where the command's root is assembled.
+    pub new_root: PathBuf,
+    /// Credential files and folders shown empty (see `credentials`).
+    pub hide: Vec<PathBuf>,
     /// Workspace-relative paths the proposal deletes: removed in the view.
     pub delete: Vec<String>,
     pub network: bool,
     pub cwd: PathBuf,
     pub shell: String,
     pub script: String,
-    pub max_processes: Option<u64>,
+    pub max_processes: u64,
     /// Host loopback ports bridged in (see `ports`), through sockets in `bridge`.
     #[serde(default)]
     pub loopback_ports: Vec<u16>,
@@ -46,161 +52,32 @@ pub fn main(spec_json: &str) -> i32 {
             return 125;
         }
     };
-    match enter(&spec).and_then(|()| run(&spec)) {
-        Ok(code) => code,
-        Err(e) => {
-            eprintln!("tandem sandbox: {e}");
-            125
-        }
-    }
-}
-
-fn check(r: libc::c_int, what: &str) -> io::Result<()> {
-    if r == 0 {
-        Ok(())
-    } else {
-        let e = io::Error::last_os_error();
-        Err(io::Error::new(e.kind(), format!("{what}: {e}")))
-    }
-}
-
-fn c(path: &Path) -> io::Result<CString> {
-    CString::new(path.as_os_str().as_encoded_bytes())
-        .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "a path with a NUL byte"))
-}
-
-fn mount(
-    src: Option<&str>,
-    target: &Path,
-    fstype: Option<&str>,
-    flags: libc::c_ulong,
-    data: Option<&str>,
-) -> io::Result<()> {
-    let src = src.map(|s| CString::new(s).unwrap());
-    let fstype = fstype.map(|s| CString::new(s).unwrap());
-    let data = data.map(|s| CString::new(s).unwrap());
-    let target_c = c(target)?;
-    // SAFETY: every pointer is a valid NUL-terminated string or null.
-    let r = unsafe {
-        libc::mount(
-            src.as_ref().map_or(std::ptr::null(), |s| s.as_ptr()),
-            target_c.as_ptr(),
-            fstype.as_ref().map_or(std::ptr::null(), |s| s.as_ptr()),
-            flags,
-            data.as_ref()
-                .map_or(std::ptr::null(), |s| s.as_ptr().cast()),
-        )
-    };
-    check(r, &format!("mount {}", target.display()))
+    let limit = pids::Limit::apply(spec.max_processes);
+    let code = enter(&spec).and_then(|()| run(&spec)).unwrap_or_else(|e| {
+        eprintln!("tandem sandbox: {e}");
+        125
+    });
+    limit.release();
+    code
 }
 
 fn enter(spec: &Spec) -> io::Result<()> {
     // SAFETY: plain syscalls on our own process.
     let (uid, gid) = unsafe { (libc::getuid(), libc::getgid()) };
-    let mut flags = libc::CLONE_NEWUSER | libc::CLONE_NEWNS | libc::CLONE_NEWPID;
+    let mut flags = libc::CLONE_NEWUSER | libc::CLONE_NEWPID;
     if !spec.network {
         flags |= libc::CLONE_NEWNET;
     }
     // SAFETY: unshare on our own, single-threaded process.
-    check(unsafe { libc::unshare(flags) }, "unshare")?;
+    mounts::check(unsafe { libc::unshare(flags) }, "unshare")?;
     // Keep our own uid and gid inside, so files and tools look as usual.
     std::fs::write("/proc/self/setgroups", "deny")?;
     std::fs::write("/proc/self/uid_map", format!("{uid} {uid} 1"))?;
     std::fs::write("/proc/self/gid_map", format!("{gid} {gid} 1"))?;
-
-    mount(
-        None,
-        Path::new("/"),
-        None,
-        libc::MS_REC | libc::MS_PRIVATE,
-        None,
-    )?;
-    let tmp = spec
-        .tmp
-        .to_str()
-        .ok_or_else(|| io::Error::other("a non-UTF-8 path"))?;
-    mount(Some(tmp), &spec.tmp, None, libc::MS_BIND, None)?;
-    let options = format!(
-        // userxattr: overlay metadata in user.* xattrs, which a user
-        // namespace may write (trusted.* needs the real root).
-        "lowerdir={},upperdir={},workdir={},userxattr",
-        spec.root.display(),
-        spec.upper.display(),
-        spec.work.display()
-    );
-    mount(
-        Some("overlay"),
-        &spec.root,
-        Some("overlay"),
-        0,
-        Some(&options),
-    )?;
-    for rel in &spec.delete {
-        match std::fs::remove_file(spec.root.join(rel)) {
-            Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
-            _ => {}
-        }
-    }
-    read_only_except(&[&spec.root, &spec.tmp])?;
     if !spec.network {
         loopback_up()?;
     }
     Ok(())
-}
-
-/// Remount every mount read-only except `keep` (and those below them). The
-/// flags a mount already has must be repeated or the kernel refuses.
-fn read_only_except(keep: &[&Path]) -> io::Result<()> {
-    let info = std::fs::read_to_string("/proc/self/mountinfo")?;
-    for line in info.lines() {
-        let fields: Vec<&str> = line.split(' ').collect();
-        if fields.len() < 6 {
-            continue;
-        }
-        let point = PathBuf::from(unescape(fields[4]));
-        if keep.iter().any(|k| point.starts_with(k)) {
-            continue;
-        }
-        let mut flags = libc::MS_REMOUNT | libc::MS_BIND | libc::MS_RDONLY;
-        for opt in fields[5].split(',') {
-            flags |= match opt {
-                "nosuid" => libc::MS_NOSUID,
-                "nodev" => libc::MS_NODEV,
-                "noexec" => libc::MS_NOEXEC,
-                "noatime" => libc::MS_NOATIME,
-                "nodiratime" => libc::MS_NODIRATIME,
-                "relatime" => libc::MS_RELATIME,
-                _ => 0,
-            };
-        }
-        let result = mount(None, &point, None, flags, None);
-        if result.is_err() && point == Path::new("/") {
-            return result;
-        }
-        // Other mounts (kernel pseudo-filesystems, mounts we cannot see
-        // into) may refuse; the root being read-only is what matters.
-    }
-    Ok(())
-}
-
-/// mountinfo escapes spaces and the like as `\040`.
-fn unescape(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'\\'
-            && i + 3 < bytes.len()
-            && let Ok(v) = u8::from_str_radix(&s[i + 1..i + 4], 8)
-        {
-            out.push(v);
-            i += 4;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// A new network namespace has only `lo`, and it is down.
@@ -225,41 +102,33 @@ fn loopback_up() -> io::Result<()> {
     };
     // SAFETY: closing the socket we opened.
     unsafe { libc::close(fd) };
-    check(result, "bring up loopback")
+    mounts::check(result, "bring up loopback")
+}
+
+/// The command's process, between fork and exec: its own root, then the
+/// lockdown. This process is single-threaded, so the forked child may
+/// allocate; a failure is said on stderr (the spawn error keeps only errno).
+fn inside(spec: &Spec, uid: u32, gid: u32) -> io::Result<()> {
+    let fail = |e: String| {
+        eprintln!("tandem sandbox: {e}");
+        io::Error::other(e)
+    };
+    mounts::enter_new_root(spec).map_err(|e| fail(e.to_string()))?;
+    std::env::set_current_dir(&spec.cwd)
+        .map_err(|e| fail(format!("{}: {e}", spec.cwd.display())))?;
+    lockdown::lock(&spec.root, uid, gid, spec.max_processes).map_err(fail)
 }
 
 fn run(spec: &Spec) -> io::Result<i32> {
+    // SAFETY: plain getters.
+    let (uid, gid) = unsafe { (libc::getuid(), libc::getgid()) };
     let mut command = Command::new(&spec.shell);
-    command.arg("-c").arg(&spec.script).current_dir(&spec.cwd);
-    command.env("TMPDIR", &spec.tmp);
-    let max_processes = spec.max_processes;
-    // SAFETY: only async-signal-safe calls (mount, setrlimit) between fork and exec.
+    command.arg("-c").arg(&spec.script);
+    command.env("TMPDIR", "/tmp");
+    let inner = spec.clone();
+    // SAFETY: this process is single-threaded (see `inside`).
     unsafe {
-        command.pre_exec(move || {
-            // PID 1 of the new PID namespace: a /proc that shows only it.
-            let proc_ = c"/proc";
-            let fstype = c"proc";
-            libc::mount(
-                fstype.as_ptr(),
-                proc_.as_ptr(),
-                fstype.as_ptr(),
-                libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC,
-                std::ptr::null(),
-            );
-            if let Some(n) = max_processes {
-                let limit = libc::rlimit {
-                    rlim_cur: n,
-                    rlim_max: n,
-                };
-                libc::setrlimit(libc::RLIMIT_NPROC, &limit);
-            }
-            let no_core = libc::rlimit {
-                rlim_cur: 0,
-                rlim_max: 0,
-            };
-            libc::setrlimit(libc::RLIMIT_CORE, &no_core);
-            Ok(())
-        });
+        command.pre_exec(move || inside(&inner, uid, gid));
     }
     // Bound before the command starts, so it never finds a port closed.
     let mut listeners = Vec::new();
@@ -311,15 +180,4 @@ fn run(spec: &Spec) -> io::Result<i32> {
         }
     }
     Ok(code)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn mountinfo_escapes_are_decoded() {
-        assert_eq!(unescape("/a\\040b"), "/a b");
-        assert_eq!(unescape("/plain"), "/plain");
-    }
 }

@@ -19,9 +19,11 @@ pub struct Overlay {
     upper: PathBuf,
     work: PathBuf,
     tmp: PathBuf,
+    new_root: PathBuf,
+    hide: Vec<PathBuf>,
     helper: PathBuf,
     network: bool,
-    max_processes: Option<u64>,
+    max_processes: u64,
     env: Vec<(String, String)>,
     ignored: Ignored,
     /// Paths the last `prepare` wrote into the upper layer.
@@ -31,10 +33,15 @@ pub struct Overlay {
     stop_bridges: Arc<AtomicBool>,
 }
 
-/// Whether this machine can run the overlay sandbox (checked once).
-pub fn available(helper: &Path) -> bool {
-    static OK: OnceLock<bool> = OnceLock::new();
-    *OK.get_or_init(|| probe(helper).is_ok())
+/// Why this machine cannot run the overlay sandbox, if it cannot (checked once).
+pub fn unavailable(helper: &Path) -> Option<String> {
+    static WHY: OnceLock<Option<String>> = OnceLock::new();
+    WHY.get_or_init(|| {
+        probe(helper)
+            .err()
+            .map(|e| e.to_string().trim().to_string())
+    })
+    .clone()
 }
 
 fn probe(helper: &Path) -> io::Result<()> {
@@ -49,12 +56,14 @@ fn probe(helper: &Path) -> io::Result<()> {
         upper: sub("upper")?,
         work: sub("work")?,
         tmp: sub("tmp")?,
+        new_root: sub("root")?,
+        hide: Vec::new(),
         delete: Vec::new(),
         network: false,
         cwd: dir.path().join("lower"),
         shell: "sh".into(),
         script: "echo ok > probe".into(),
-        max_processes: None,
+        max_processes: super::DEFAULT_MAX_PROCESSES,
         loopback_ports: Vec::new(),
         bridge: PathBuf::new(),
     };
@@ -97,9 +106,17 @@ impl Overlay {
             upper: make("upper")?,
             work: make("work")?,
             tmp: make("tmp")?,
+            new_root: make("root")?,
+            hide: super::credentials::hidden(
+                dirs::home_dir().as_deref(),
+                &settings.deny_read,
+                &settings.allow_read,
+            ),
             helper: helper.to_path_buf(),
             network: settings.network,
-            max_processes: settings.max_processes,
+            max_processes: settings
+                .max_processes
+                .unwrap_or(super::DEFAULT_MAX_PROCESSES),
             env,
             ignored: Ignored::new(root),
             synced: Mutex::new(HashSet::new()),
@@ -192,7 +209,11 @@ impl Sandbox for Overlay {
         } else {
             format!("no network but host loopback port(s) {}", ports.join(", "))
         };
-        format!("overlay: private copy-on-write view, read-only system, {net}, secrets stripped")
+        format!(
+            "overlay: private copy-on-write view, read-only system, {net}, secrets and \
+             credential files hidden, {}",
+            super::lockdown::describe()
+        )
     }
 
     fn prepare(
@@ -208,6 +229,8 @@ impl Sandbox for Overlay {
             upper: self.upper.clone(),
             work: self.work.clone(),
             tmp: self.tmp.clone(),
+            new_root: self.new_root.clone(),
+            hide: self.hide.clone(),
             delete,
             network: self.network,
             cwd: self.root.join(workdir),

@@ -139,6 +139,9 @@ fn task_settings(meta: &TaskMeta) -> Result<setup::Loaded, String> {
             "background tasks always run in a sandbox; `local` is for interactive runs".into(),
         );
     }
+    let helper =
+        std::env::current_exe().map_err(|e| format!("cannot find the tandem binary: {e}"))?;
+    crate::sandbox::refuse_unattended(&settings.sandbox, &helper)?;
     settings.permissions.mode = Some(mode);
     Ok(loaded)
 }
