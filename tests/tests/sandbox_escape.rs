@@ -14,8 +14,9 @@ use std::io::Read;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
 use tandem_tests::scripted::{Script, ScriptedServer, Turn};
-use tandem_tests::tandem::{describe, fixture, overlay_available, tandem_command};
+use tandem_tests::tandem::{describe, fixture, overlay_available, tandem_bin, tandem_command};
 use tandem_tests::wire::tool_results;
 
 const UNPRIVILEGED: &str = "tandem-escape";
@@ -67,6 +68,50 @@ fn unprivileged() -> (u32, u32) {
     )
 }
 
+/// Folders every user can reach, outside /tmp (which the sandbox replaces,
+/// and would so hide on its own what a test wants to see hidden).
+fn shared_dir() -> tempfile::TempDir {
+    let base = Path::new("/var/tmp");
+    let dir = if base.is_dir() {
+        tempfile::tempdir_in(base)
+    } else {
+        tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR"))
+    }
+    .unwrap();
+    Command::new("chmod").arg("755").arg(dir.path()).status().unwrap();
+    dir
+}
+
+/// The binary, where the unprivileged user can run it (the checkout may be
+/// in a folder only root can enter).
+fn binary_for(user: User) -> PathBuf {
+    static COPY: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
+    if user.is_none() {
+        return tandem_bin();
+    }
+    COPY.get_or_init(|| {
+        let dir = shared_dir();
+        let bin = dir.path().join("tandem");
+        std::fs::copy(tandem_bin(), &bin).unwrap();
+        (dir, bin)
+    })
+    .1
+    .clone()
+}
+
+/// `tandem_command` (its isolated environment), as `user`.
+fn tandem_as(user: User, home: &Path) -> Command {
+    let template = tandem_command(home);
+    let mut cmd = Command::new(binary_for(user));
+    cmd.env_clear()
+        .envs(template.get_envs().filter_map(|(k, v)| Some((k, v?))))
+        .stdin(Stdio::null());
+    if let Some((uid, gid)) = user {
+        cmd.uid(uid).gid(gid);
+    }
+    cmd
+}
+
 fn chown(path: &Path, user: User) {
     if let Some((uid, gid)) = user {
         let ok = Command::new("chown")
@@ -93,8 +138,8 @@ impl Scene {
     fn new(user: User) -> Scene {
         let scene = Scene {
             repo: fixture("greeter"),
-            home: tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap(),
-            outside: tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap(),
+            home: shared_dir(),
+            outside: shared_dir(),
             user,
         };
         std::fs::write(scene.home.path().join(".bashrc"), "original\n").unwrap();
@@ -138,7 +183,7 @@ impl Scene {
                 .turn(Turn::new().tool_use("shell", json!({ "command": script })))
                 .turn(Turn::say("done")),
         );
-        let mut cmd = tandem_command(self.home());
+        let mut cmd = tandem_as(self.user, self.home());
         cmd.args(["exec", "attack", "--provider", "anthropic", "--model", "m"])
             .args(["--base-url", &model.url()])
             .args(["-c", "model.api_key=\"k\""])
@@ -150,9 +195,6 @@ impl Scene {
             cmd.args(["-c", c]);
         }
         cmd.envs(env.iter().copied());
-        if let Some((uid, gid)) = self.user {
-            cmd.uid(uid).gid(gid);
-        }
         let out = cmd.output().unwrap();
         assert!(out.status.success(), "{backend}: {}", describe(&out));
         let requests = model.requests();
@@ -494,7 +536,7 @@ fn root_inside_has_no_capabilities_and_setuid_gains_nothing() {
         let scene = Scene::new(user);
         // A setuid-root copy of `id`, made as root, in a folder that is not
         // handed over (a chown would clear the bit).
-        let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+        let dir = shared_dir();
         let suid = dir.path().join("suid-id");
         std::fs::copy("/usr/bin/id", &suid).unwrap();
         let planted = is_root()
@@ -577,15 +619,12 @@ fn background_tasks_get_the_same_walls() {
                 .turn(Turn::say("done")),
         );
         let task = |args: &[&str]| {
-            let mut cmd = tandem_command(scene.home());
+            let mut cmd = tandem_as(user, scene.home());
             cmd.arg("task")
                 .arg("-C")
                 .arg(scene.repo())
                 .args(args)
                 .env("DATABASE_URL", "postgres://u:task-pw-8@h/db");
-            if let Some((uid, gid)) = user {
-                cmd.uid(uid).gid(gid);
-            }
             let out = cmd.output().unwrap();
             assert!(out.status.success(), "{user:?}: {}", describe(&out));
             String::from_utf8_lossy(&out.stdout).trim().to_string()

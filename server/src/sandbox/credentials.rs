@@ -33,9 +33,23 @@ const UNDER_HOME: &[&str] = &[
     ".local/state/tandem",
 ];
 
-/// The paths to hide: the defaults under `home`, plus `deny_read`, less
-/// `allow_read`. `~/` in either list means the home.
-pub fn hidden(home: Option<&Path>, deny_read: &[String], allow_read: &[String]) -> Vec<PathBuf> {
+/// Tandem's own settings and state where XDG variables moved them.
+pub fn tandem_folders() -> Vec<PathBuf> {
+    [dirs::config_dir(), dirs::state_dir()]
+        .into_iter()
+        .flatten()
+        .map(|d| d.join("tandem"))
+        .collect()
+}
+
+/// The paths to hide: the defaults under `home`, `also`, plus `deny_read`,
+/// less `allow_read`. `~/` in either list means the home.
+pub fn hidden(
+    home: Option<&Path>,
+    also: &[PathBuf],
+    deny_read: &[String],
+    allow_read: &[String],
+) -> Vec<PathBuf> {
     let expand = |p: &str| -> Option<PathBuf> {
         match p.strip_prefix("~/") {
             Some(rest) => home.map(|h| h.join(rest)),
@@ -48,7 +62,8 @@ pub fn hidden(home: Option<&Path>, deny_read: &[String], allow_read: &[String]) 
         .into_iter()
         .flat_map(|h| UNDER_HOME.iter().map(move |rel| h.join(rel)));
     let mut out: Vec<PathBuf> = Vec::new();
-    for path in defaults.chain(deny_read.iter().filter_map(|p| expand(p))) {
+    let denied = deny_read.iter().filter_map(|p| expand(p));
+    for path in defaults.chain(also.iter().cloned()).chain(denied) {
         if !allowed.contains(&path) && !out.contains(&path) {
             out.push(path);
         }
@@ -65,6 +80,7 @@ mod tests {
         let home = Path::new("/home/u");
         let paths = hidden(
             Some(home),
+            &[PathBuf::from("/xdg/state/tandem")],
             &["~/.vault-token".into(), "/etc/app/secret".into()],
             &["~/.npmrc".into()],
         );
@@ -72,6 +88,7 @@ mod tests {
         assert!(paths.contains(&home.join(".aws")));
         assert!(paths.contains(&home.join(".vault-token")));
         assert!(paths.contains(&PathBuf::from("/etc/app/secret")));
+        assert!(paths.contains(&PathBuf::from("/xdg/state/tandem")));
         assert!(!paths.contains(&home.join(".npmrc")));
         // Toolchains stay readable.
         assert!(!paths.iter().any(|p| p.ends_with(".cargo/registry")));
@@ -79,7 +96,7 @@ mod tests {
 
     #[test]
     fn without_a_home_only_absolute_entries_remain() {
-        let paths = hidden(None, &["~/.x".into(), "/etc/y".into()], &[]);
+        let paths = hidden(None, &[], &["~/.x".into(), "/etc/y".into()], &[]);
         assert_eq!(paths, [PathBuf::from("/etc/y")]);
     }
 }

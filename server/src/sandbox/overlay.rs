@@ -109,6 +109,7 @@ impl Overlay {
             new_root: make("root")?,
             hide: super::credentials::hidden(
                 dirs::home_dir().as_deref(),
+                &super::credentials::tandem_folders(),
                 &settings.deny_read,
                 &settings.allow_read,
             ),
