@@ -156,7 +156,13 @@ fn hooks_of_an_exec_run_read_its_transcript() {
     );
     let home = tempfile::tempdir().unwrap();
     let out = tandem_command(home.path())
-        .args(["exec", "check the greeting", "--trust", "--provider", "anthropic"])
+        .args([
+            "exec",
+            "check the greeting",
+            "--trust",
+            "--provider",
+            "anthropic",
+        ])
         .args([
             "--model",
             "m",

@@ -49,7 +49,11 @@ fn two_turns(tool: &str, done: &str) -> [Turn; 2] {
 
 /// `tandem trust` of `repo` for the user whose home is `home`.
 fn trust(home: &Path, repo: &Path) {
-    let out = tandem_command(home).arg("trust").arg(repo).output().unwrap();
+    let out = tandem_command(home)
+        .arg("trust")
+        .arg(repo)
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", describe(&out));
 }
 
@@ -84,7 +88,12 @@ fn runs_share_the_workspace_mcp_servers() {
     // The servers are the repository's own: trust it first.
     let home = tempfile::tempdir().unwrap();
     trust(home.path(), repo.path());
-    let lsp = LspClient::start_in_home(repo.path(), scripted_options(&model.url()), Enc::Utf16, home);
+    let lsp = LspClient::start_in_home(
+        repo.path(),
+        scripted_options(&model.url()),
+        Enc::Utf16,
+        home,
+    );
 
     // Two runs, one server process: both got its tool's answer.
     let first = run(&lsp, "use the flaky server");

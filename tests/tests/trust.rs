@@ -45,7 +45,11 @@ fn exec(home: &Path, repo: &Path, extra: &[&str]) -> Output {
 }
 
 fn tandem_trust(home: &Path, args: &[&str]) -> String {
-    let out = tandem_command(home).arg("trust").args(args).output().unwrap();
+    let out = tandem_command(home)
+        .arg("trust")
+        .args(args)
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", describe(&out));
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
@@ -69,7 +73,8 @@ fn repo_and_user(repo: &Path, home: &Path) -> PathBuf {
     std::fs::create_dir_all(&marks).unwrap();
     std::fs::create_dir_all(repo.join(".claude")).unwrap();
     std::fs::create_dir_all(repo.join(".tandem")).unwrap();
-    let settings = json!({"hooks": hook("PreToolUse", Some("Read"), &touch(&marks, "repo-claude-hook"))});
+    let settings =
+        json!({"hooks": hook("PreToolUse", Some("Read"), &touch(&marks, "repo-claude-hook"))});
     std::fs::write(repo.join(".claude/settings.json"), settings.to_string()).unwrap();
     std::fs::write(
         repo.join(".tandem/config.toml"),
@@ -84,7 +89,8 @@ fn repo_and_user(repo: &Path, home: &Path) -> PathBuf {
     // The user's own files.
     std::fs::create_dir_all(home.join(".claude")).unwrap();
     std::fs::create_dir_all(home.join(".config/tandem")).unwrap();
-    let user = json!({"hooks": hook("PreToolUse", Some("Read"), &touch(&marks, "user-claude-hook"))});
+    let user =
+        json!({"hooks": hook("PreToolUse", Some("Read"), &touch(&marks, "user-claude-hook"))});
     std::fs::write(home.join(".claude/settings.json"), user.to_string()).unwrap();
     std::fs::write(
         home.join(".config/tandem/config.toml"),
@@ -129,7 +135,9 @@ fn repository_commands_run_only_in_a_trusted_folder() {
     assert_eq!(ran(&marks), user_only);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("skipped 3 commands defined in this repository (this folder is not trusted yet)"),
+        stderr.contains(
+            "skipped 3 commands defined in this repository (this folder is not trusted yet)"
+        ),
         "{stderr}"
     );
     for what in [
@@ -150,23 +158,38 @@ fn repository_commands_run_only_in_a_trusted_folder() {
         .iter()
         .find(|e| e["type"] == "untrusted")
         .unwrap_or_else(|| panic!("no untrusted event: {events:?}"));
-    assert_eq!(untrusted["skipped"].as_array().unwrap().len(), 3, "{untrusted}");
+    assert_eq!(
+        untrusted["skipped"].as_array().unwrap().len(),
+        3,
+        "{untrusted}"
+    );
 
     // Trusted: everything runs, and nothing is said about skipping.
     let said = tandem_trust(home.path(), &[repo.path().to_str().unwrap()]);
-    assert!(said.contains("Trusted") && said.contains("MCP server `probe`"), "{said}");
+    assert!(
+        said.contains("Trusted") && said.contains("MCP server `probe`"),
+        "{said}"
+    );
     let out = exec(home.path(), repo.path(), &[]);
     assert_eq!(ran(&marks), everything);
     assert!(!String::from_utf8_lossy(&out.stderr).contains("skipped"));
 
     // A changed hook set is a new question: nothing of the repository's
     // runs until it is answered.
-    let settings = json!({"hooks": hook("PreToolUse", Some("Read"), &touch(&marks, "repo-claude-hook-2"))});
-    std::fs::write(repo.path().join(".claude/settings.json"), settings.to_string()).unwrap();
+    let settings =
+        json!({"hooks": hook("PreToolUse", Some("Read"), &touch(&marks, "repo-claude-hook-2"))});
+    std::fs::write(
+        repo.path().join(".claude/settings.json"),
+        settings.to_string(),
+    )
+    .unwrap();
     let out = exec(home.path(), repo.path(), &[]);
     assert_eq!(ran(&marks), user_only);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("its commands changed since you trusted it"), "{stderr}");
+    assert!(
+        stderr.contains("its commands changed since you trusted it"),
+        "{stderr}"
+    );
     // --trust runs them for this run only.
     exec(home.path(), repo.path(), &["--trust"]);
     assert!(ran(&marks).contains(&"repo-claude-hook-2".to_string()));
@@ -176,7 +199,10 @@ fn repository_commands_run_only_in_a_trusted_folder() {
     // The answers are listed, and a revoked folder is untrusted again.
     let canonical = repo.path().canonicalize().unwrap();
     let list = tandem_trust(home.path(), &["--list"]);
-    assert!(list.contains(&format!("{} (trusted)", canonical.display())), "{list}");
+    assert!(
+        list.contains(&format!("{} (trusted)", canonical.display())),
+        "{list}"
+    );
     let said = tandem_trust(home.path(), &["--revoke", repo.path().to_str().unwrap()]);
     assert!(said.contains("trust revoked"), "{said}");
     assert!(!tandem_trust(home.path(), &["--list"]).contains(&canonical.display().to_string()));
@@ -266,8 +292,13 @@ fn the_editor_asks_once_and_honours_the_answer() {
         let repo = fixture("greeter");
         let marks = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(repo.path().join(".claude")).unwrap();
-        let settings = json!({"hooks": hook("PreToolUse", Some("Read"), &touch(marks.path(), "hook"))});
-        std::fs::write(repo.path().join(".claude/settings.json"), settings.to_string()).unwrap();
+        let settings =
+            json!({"hooks": hook("PreToolUse", Some("Read"), &touch(marks.path(), "hook"))});
+        std::fs::write(
+            repo.path().join(".claude/settings.json"),
+            settings.to_string(),
+        )
+        .unwrap();
         let model = ScriptedServer::start(
             Script::new()
                 .turn(Turn::new().tool_use("read", json!({"path": "src/greet.py"})))
@@ -291,7 +322,9 @@ fn the_editor_asks_once_and_honours_the_answer() {
             .collect();
         assert_eq!(titles, ["Trust", "Don't trust"]);
         let told = |method: &str, check: &dyn Fn(&Value) -> bool| {
-            lsp.notifications(method).iter().any(|n| check(&n["params"]))
+            lsp.notifications(method)
+                .iter()
+                .any(|n| check(&n["params"]))
         };
         assert_eq!(
             told("window/showMessage", &|p| p["message"]
@@ -338,7 +371,11 @@ fn a_task_hook_has_no_secrets_and_no_host_network() {
     );
     std::fs::create_dir_all(home.path().join(".claude")).unwrap();
     let settings = json!({"hooks": hook("SessionStart", None, &probe)});
-    std::fs::write(home.path().join(".claude/settings.json"), settings.to_string()).unwrap();
+    std::fs::write(
+        home.path().join(".claude/settings.json"),
+        settings.to_string(),
+    )
+    .unwrap();
     let secrets = [
         ("ANTHROPIC_API_KEY", "sk-ant-parent-secret"),
         ("FOO_TOKEN", "foo-token-secret"),
@@ -350,7 +387,14 @@ fn a_task_hook_has_no_secrets_and_no_host_network() {
         .args(["task", "-C"])
         .arg(repo.path())
         .args(["start", "probe", "--wait"])
-        .args(["--provider", "anthropic", "-m", "m", "--base-url", &model.url()])
+        .args([
+            "--provider",
+            "anthropic",
+            "-m",
+            "m",
+            "--base-url",
+            &model.url(),
+        ])
         .args(["-c", "model.api_key_env=\"TEST_API_KEY\""])
         .env("TEST_API_KEY", "x")
         .envs(secrets)
@@ -377,7 +421,10 @@ fn a_task_hook_has_no_secrets_and_no_host_network() {
     // …without the secrets or the host's port.
     assert!(!diff.contains("secret"), "{diff}");
     assert!(diff.contains("+host-port-closed"), "{diff}");
-    assert!(listener.accept().is_err(), "the task's hook reached the host");
+    assert!(
+        listener.accept().is_err(),
+        "the task's hook reached the host"
+    );
 
     // Control: on the host (`tandem exec`) the same hook sees both.
     let model = ScriptedServer::start(Script::new().turn(Turn::say("Nothing to do.")));
