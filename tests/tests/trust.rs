@@ -208,20 +208,14 @@ fn repository_commands_run_only_in_a_trusted_folder() {
     assert!(!tandem_trust(home.path(), &["--list"]).contains(&canonical.display().to_string()));
 }
 
-/// `tandem exec` on a terminal asks, listing what would run; the answer is
-/// kept for the next runs.
-#[test]
-fn exec_asks_on_a_terminal_and_remembers() {
-    let repo = fixture("greeter");
-    let home = tempfile::tempdir().unwrap();
-    let marks = repo_and_user(repo.path(), home.path());
-    let model = one_read();
-    // A pseudo-terminal that answers `y` once the question is asked.
-    let pty = r#"
+/// A pseudo-terminal that answers `argv[1]` once the y/N question is asked,
+/// then runs the rest of argv.
+const PTY: &str = r#"
 import os, pty, sys
+answer = sys.argv[1].encode() + b"\n"
 pid, fd = pty.fork()
 if pid == 0:
-    os.execv(sys.argv[1], sys.argv[1:])
+    os.execv(sys.argv[2], sys.argv[2:])
 seen, answered = b"", False
 while True:
     try:
@@ -232,37 +226,68 @@ while True:
         break
     seen += data
     if not answered and b"[y/N]" in seen:
-        os.write(fd, b"y\n")
+        os.write(fd, answer)
         answered = True
 sys.stdout.buffer.write(seen)
 sys.exit(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
 "#;
+
+/// `tandem exec` on a terminal, answering `answer` if asked; what the
+/// terminal showed.
+fn exec_on_terminal(home: &Path, repo: &Path, answer: &str) -> String {
+    let model = one_read();
     // The isolated environment `tandem_command` gives, for the terminal's child.
-    let isolated = tandem_command(home.path());
+    let isolated = tandem_command(home);
     let env = isolated.get_envs().filter_map(|(k, v)| Some((k, v?)));
     let out = std::process::Command::new("python3")
-        .args(["-c", pty])
+        .args(["-c", PTY, answer])
         .arg(tandem_bin())
         .args(["exec", "look"])
         .args(model_args(&model))
         .arg("-C")
-        .arg(repo.path())
+        .arg(repo)
         .env_clear()
         .envs(env)
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", describe(&out));
-    let shown = String::from_utf8_lossy(&out.stdout);
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// `tandem exec` on a terminal asks, listing what would run, and keeps
+/// the answer for the next runs.
+#[test]
+fn exec_asks_on_a_terminal_and_remembers() {
+    let repo = fixture("greeter");
+    let home = tempfile::tempdir().unwrap();
+    let marks = repo_and_user(repo.path(), home.path());
+    let user_only = ["user-claude-hook", "user-tandem-hook"];
+    let question = "This folder defines commands that would run on your machine";
+
+    // No: only the user's hooks run, and the answer is kept.
+    let shown = exec_on_terminal(home.path(), repo.path(), "n");
     assert!(
-        shown.contains("This folder defines commands that would run on your machine")
-            && shown.contains("MCP server `probe`")
-            && shown.contains("Trust this folder and run them?"),
+        shown.contains(question)
+            && shown.contains(".mcp.json: MCP server `probe`: sh -c touch")
+            && shown.contains("Trust this folder and run them? [y/N]"),
         "{shown}"
     );
-    assert!(ran(&marks).contains(&"repo-claude-hook".to_string()));
-    // Remembered: a run without a terminal runs them too.
+    assert_eq!(ran(&marks), user_only);
+    let shown = exec_on_terminal(home.path(), repo.path(), "y");
+    assert!(!shown.contains(question), "asked again: {shown}");
+    assert!(
+        shown.contains("you chose not to trust this folder"),
+        "{shown}"
+    );
+    assert_eq!(ran(&marks), user_only);
+
+    // Forgotten, asked again; yes runs everything, now and later.
+    tandem_trust(home.path(), &["--revoke", repo.path().to_str().unwrap()]);
+    let shown = exec_on_terminal(home.path(), repo.path(), "y");
+    assert!(shown.contains(question), "{shown}");
+    assert_eq!(ran(&marks).len(), 5);
     exec(home.path(), repo.path(), &[]);
-    assert!(ran(&marks).contains(&"repo-mcp-server".to_string()));
+    assert_eq!(ran(&marks).len(), 5);
 }
 
 fn run(lsp: &LspClient) -> u64 {

@@ -175,6 +175,10 @@ fn start_background(args: &ExecArgs) -> Result<String, String> {
     if args.replay.is_some() || args.record.is_some() || args.apply {
         return Err("--background does not combine with --replay, --record or --apply".into());
     }
+    if args.trust {
+        // A task never asks and --trust is for one run: trust is stored.
+        return Err("--background follows the stored trust: run `tandem trust` first".into());
+    }
     let root = super::workdir(&args.cd)?;
     let store = crate::tasks::Store::open(&root).map_err(|e| e.to_string())?;
     let ids = super::task::start(&store, &args.prompt, &args.flags.table()?, 1)?;

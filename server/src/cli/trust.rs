@@ -17,7 +17,7 @@ pub fn decide(root: &std::path::Path, flag: bool, terminal: bool) -> Trust {
     if flag {
         trust.for_this_run();
     } else if terminal && trust.needs_answer() {
-        eprint!("{}\n[y/N] ", trust.question());
+        eprint!("{} [y/N] ", trust.question());
         let _ = std::io::stderr().flush();
         let mut line = String::new();
         let _ = std::io::stdin().lock().read_line(&mut line);

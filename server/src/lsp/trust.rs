@@ -7,7 +7,7 @@
 use super::backend::Backend;
 use crate::trust::Trust;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
 use std::time::Duration;
 use tower_lsp_server::ls_types::{MessageActionItem, MessageType};
 
@@ -16,8 +16,9 @@ pub const DONT_TRUST: &str = "Don't trust";
 
 /// One question at a time: runs started together must not each ask.
 static ASKING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-/// Whether the user was told this session that commands are skipped.
-static TOLD: AtomicBool = AtomicBool::new(false);
+/// The skipped commands the user was last told about: told again only when
+/// they change, so every run does not raise the same message.
+static TOLD: Mutex<Vec<String>> = Mutex::new(Vec::new());
 
 /// The trust of `root` for a run, asking when there is no answer yet.
 pub async fn decide(backend: &Backend, root: &Path, timeout: Duration) -> Trust {
@@ -53,9 +54,14 @@ pub async fn decide(backend: &Backend, root: &Path, timeout: Duration) -> Trust 
                 .await;
         }
     }
-    if let Some(skipped) = trust.skipped()
-        && !TOLD.swap(true, Ordering::Relaxed)
-    {
+    let skipped = trust.skipped();
+    let fresh = skipped.as_ref().is_some_and(|s| {
+        let mut told = TOLD.lock().unwrap_or_else(|e| e.into_inner());
+        let fresh = *told != s.commands;
+        told.clone_from(&s.commands);
+        fresh
+    });
+    if let Some(skipped) = skipped.filter(|_| fresh) {
         backend
             .tell(MessageType::WARNING, format!("Tandem: {}", skipped.line()))
             .await;

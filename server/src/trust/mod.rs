@@ -149,7 +149,7 @@ impl Skipped {
     pub fn line(&self) -> String {
         format!(
             "skipped {} command{} defined in this repository ({}): {}. \
-             Run `tandem trust` (or pass --trust) to allow them.",
+             `tandem trust` (or `tandem exec --trust` for one run) allows them.",
             self.commands.len(),
             if self.commands.len() == 1 { "" } else { "s" },
             self.reason,
