@@ -187,7 +187,7 @@ fn repository_commands_run_only_in_a_trusted_folder() {
     assert_eq!(ran(&marks), user_only);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("its commands changed since you trusted it"),
+        stderr.contains("its commands changed since you last answered"),
         "{stderr}"
     );
     // --trust runs them for this run only.
@@ -329,6 +329,8 @@ fn the_editor_asks_once_and_honours_the_answer() {
                 .turn(Turn::new().tool_use("read", json!({"path": "src/greet.py"})))
                 .turn(Turn::say("done"))
                 .turn(Turn::new().tool_use("read", json!({"path": "src/greet.py"})))
+                .turn(Turn::say("done"))
+                .turn(Turn::new().tool_use("read", json!({"path": "src/greet.py"})))
                 .turn(Turn::say("done")),
         );
         let lsp = LspClient::start(repo.path(), scripted_options(&model.url()), Enc::Utf16);
@@ -370,6 +372,23 @@ fn the_editor_asks_once_and_honours_the_answer() {
         let list = tandem_trust(lsp.home(), &["--list"]);
         let stored = if runs { "(trusted)" } else { "(not trusted)" };
         assert!(list.contains(stored), "{list}");
+        // A changed hook is a new question.
+        let settings =
+            json!({"hooks": hook("PreToolUse", Some("Read"), &touch(marks.path(), "hook-2"))});
+        std::fs::write(
+            repo.path().join(".claude/settings.json"),
+            settings.to_string(),
+        )
+        .unwrap();
+        run(&lsp);
+        let asked = trust_questions(&lsp);
+        assert_eq!(asked.len(), 2, "{asked:?}");
+        let message = asked[1]["params"]["message"].as_str().unwrap();
+        assert!(
+            message.contains("changed since you last answered"),
+            "{message}"
+        );
+        assert_eq!(marks.path().join("hook-2").exists(), runs, "{answer}");
         assert_eq!(lsp.shutdown(), Some(0));
     }
 }

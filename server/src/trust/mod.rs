@@ -109,7 +109,7 @@ impl Trust {
         }
         let why = match self.state {
             State::Declined => "you chose not to trust this folder",
-            State::Unanswered { changed: true } => "its commands changed since you trusted it",
+            State::Unanswered { changed: true } => "its commands changed since you last answered",
             _ => "this folder is not trusted yet",
         };
         Some(Skipped {
@@ -123,7 +123,7 @@ impl Trust {
     pub fn question(&self) -> String {
         let lead = match self.state {
             State::Unanswered { changed: true } => {
-                "The commands this folder defines changed since you trusted it"
+                "The commands this folder defines changed since you last answered"
             }
             _ => "This folder defines commands that would run on your machine",
         };
@@ -189,7 +189,7 @@ mod tests {
         assert!(t.needs_answer() && !t.allows_repo_commands());
         let line = t.skipped().unwrap().line();
         assert!(
-            line.contains("changed since") && line.contains("npx srv"),
+            line.contains("changed since you last answered") && line.contains("npx srv"),
             "{line}"
         );
     }
