@@ -149,6 +149,13 @@ async fn drive(
         Err(e) => {
             let last = backend.state.lock().unwrap().last_good.clone();
             match last {
+                // Settings loaded while the folder was trusted hold its
+                // commands: not once the trust is gone.
+                Some(last)
+                    if last.trust.allows_repo_commands() && !trust.allows_repo_commands() =>
+                {
+                    return Err(e);
+                }
                 Some(last) => {
                     backend
                         .tell(
