@@ -20,4 +20,5 @@ pub mod skills;
 pub mod state_files;
 pub mod tasks;
 pub mod tools;
+pub mod trust;
 pub mod workspace;

@@ -25,6 +25,9 @@ enum Command {
     Config(tandem::cli::config::ConfigArgs),
     /// Background tasks: start several, review each result later.
     Task(tandem::cli::task::TaskArgs),
+    /// Trust a folder: let the hooks and MCP servers its own files define
+    /// run (`--list` shows your answers, `--revoke` forgets one).
+    Trust(tandem::cli::trust::TrustArgs),
     /// Serve the Language Server Protocol over standard input and output
     /// (what the editor extensions start).
     Lsp,
@@ -52,6 +55,7 @@ fn main() -> ExitCode {
         Some(Command::Exec(args)) => runtime.block_on(run_exec(*args)),
         Some(Command::Config(args)) => tandem::cli::config::run_config(args),
         Some(Command::Task(args)) => runtime.block_on(tandem::cli::task::run_task(args)),
+        Some(Command::Trust(args)) => tandem::cli::trust::run_trust(args),
         Some(Command::Lsp) => {
             runtime.block_on(tandem::lsp::serve_stdio());
             0

@@ -3,20 +3,25 @@
 //! `tandem lsp`) so a run is configured the same way wherever it starts.
 
 mod extras;
+mod hook_sandbox;
 mod session_log;
 
 pub use extras::Extras;
+pub use hook_sandbox::InSandbox;
 pub use session_log::SessionLog;
 
 use crate::agent::{Gate, SessionConfig};
 use crate::config::claude;
-use crate::config::{Layer, Settings, load_settings, project_config_path, user_config_path};
+use crate::config::{
+    Layer, Settings, load_settings, project_config_path, read_layer, user_config_path,
+};
 use crate::hooks::Hooks;
 use crate::model::{ModelTable, Provider, select};
 use crate::policy::{Mode, Rules};
 use crate::sandbox;
 use crate::tools::ToolContext;
 use crate::tools::approval::Approver;
+use crate::trust::Trust;
 use crate::workspace::Workspace;
 use std::path::Path;
 use std::sync::Arc;
@@ -43,12 +48,38 @@ pub fn layers(root: &Path, above: Vec<Layer>) -> Vec<Layer> {
 pub struct Loaded {
     pub settings: Settings,
     pub table: ModelTable,
+    /// Whether the repository's own hooks and MCP servers are in: `gate`
+    /// and `mcp_servers` follow it.
+    pub trust: Trust,
 }
 
-pub fn load(root: &Path, above: Vec<Layer>) -> Result<Loaded, String> {
-    let settings = load_settings(&layers(root, above)).map_err(|e| e.to_string())?;
+/// The settings of `root` under `above`. Unless `trust` allows the
+/// repository's commands, the project file's `[hooks]` and
+/// `[mcp_servers]` are left out here, and the Claude files' hooks and
+/// `.mcp.json` by `gate` and `mcp_specs`: the one place every face's
+/// trust decision takes effect.
+pub fn load(root: &Path, above: Vec<Layer>, trust: Trust) -> Result<Loaded, String> {
+    let mut layers = layers(root, above);
+    if !trust.allows_repo_commands() {
+        let project = project_config_path(root);
+        for layer in &mut layers {
+            if matches!(layer, Layer::File(p) if *p == project) {
+                let mut table = read_layer(layer).map_err(|e| e.to_string())?;
+                if let Some(t) = &mut table {
+                    t.remove("hooks");
+                    t.remove("mcp_servers");
+                }
+                *layer = Layer::Table(table.unwrap_or_default());
+            }
+        }
+    }
+    let settings = load_settings(&layers).map_err(|e| e.to_string())?;
     let table = ModelTable::with_overrides(&settings.models).map_err(|e| e.to_string())?;
-    Ok(Loaded { settings, table })
+    Ok(Loaded {
+        settings,
+        table,
+        trust,
+    })
 }
 
 /// A provider chosen from settings and the environment.
@@ -147,20 +178,23 @@ pub fn tool_context_in(
 }
 
 /// The gate for a session: mode, rules (Tandem's config, Claude's settings
-/// files, `extra_allow` from flags), hooks, and who to ask.
+/// files, `extra_allow` from flags), hooks (the project's only when
+/// trusted), and who to ask.
 pub fn gate(
     root: &Path,
-    settings: &Settings,
+    loaded: &Loaded,
     extra_allow: &[String],
     approver: Option<Arc<dyn Approver>>,
 ) -> Result<Gate, String> {
+    let settings = &loaded.settings;
     let p = &settings.permissions;
     let mut allow = p.allow.clone();
     allow.extend(extra_allow.iter().cloned());
     let mut rules =
         Rules::parse(&allow, &p.ask, &p.deny, root).map_err(|e| format!("permissions: {e}"))?;
     let home = dirs::home_dir();
-    let (claude_rules, mut hooks) = claude::load(root, home.as_deref())?;
+    let (claude_rules, mut hooks) =
+        claude::load(root, home.as_deref(), loaded.trust.allows_repo_commands())?;
     rules.extend(claude_rules);
     if !settings.hooks.is_empty() {
         let table = serde_json::to_value(&settings.hooks).map_err(|e| format!("hooks: {e}"))?;
@@ -183,12 +217,23 @@ pub fn gate(
     })
 }
 
+/// The MCP servers a session at `root` would start (`.mcp.json` only when
+/// the folder is trusted), and the entries that cannot start.
+pub fn mcp_specs(
+    root: &Path,
+    loaded: &Loaded,
+) -> (Vec<crate::mcp::ServerSpec>, Vec<crate::mcp::Problem>) {
+    let s = &loaded.settings;
+    let project = loaded.trust.allows_repo_commands();
+    crate::mcp::specs(root, project, &s.mcp_servers, &s.mcp)
+}
+
 /// Start the session's MCP servers in the background; their tools join
 /// through `Servers::source`, their state changes arrive as
 /// `Event::McpServer`. Call `Servers::shutdown` when the session ends.
 pub fn mcp_servers(
     root: &Path,
-    settings: &Settings,
+    loaded: &Loaded,
     events: tokio::sync::mpsc::UnboundedSender<crate::agent::Event>,
 ) -> crate::mcp::Servers {
     let report = Arc::new(move |s: crate::mcp::Status| {
@@ -198,7 +243,26 @@ pub fn mcp_servers(
             error: s.error,
         });
     });
-    crate::mcp::start(root, &settings.mcp_servers, &settings.mcp, report)
+    let (specs, problems) = mcp_specs(root, loaded);
+    for p in problems {
+        report(crate::mcp::problem_status(p));
+    }
+    crate::mcp::Servers::start(specs, report)
+}
+
+/// Say on the run's event stream what the folder's missing trust left
+/// out, so it is never silent.
+pub fn report_untrusted(
+    trust: &Trust,
+    events: &tokio::sync::mpsc::UnboundedSender<crate::agent::Event>,
+) {
+    if let Some(s) = trust.skipped() {
+        let _ = events.send(crate::agent::Event::Untrusted {
+            folder: s.folder,
+            reason: s.reason,
+            skipped: s.commands,
+        });
+    }
 }
 
 fn session_id() -> String {

@@ -79,6 +79,8 @@ fn hooks_block_deny_add_context_and_time_out() {
             "m",
             "--mode",
             "auto",
+            // The hooks are the repository's own: they run once trusted.
+            "--trust",
         ])
         .args(["--base-url", &model.url(), "-c", "model.api_key=\"k\""])
         .arg("-C")
@@ -154,7 +156,13 @@ fn hooks_of_an_exec_run_read_its_transcript() {
     );
     let home = tempfile::tempdir().unwrap();
     let out = tandem_command(home.path())
-        .args(["exec", "check the greeting", "--provider", "anthropic"])
+        .args([
+            "exec",
+            "check the greeting",
+            "--trust",
+            "--provider",
+            "anthropic",
+        ])
         .args([
             "--model",
             "m",

@@ -9,7 +9,7 @@ use std::path::Path;
 use tandem_tests::lsp_client::{Enc, LspClient, scripted_options};
 use tandem_tests::mcp_servers::{flaky, write_mcp_json};
 use tandem_tests::scripted::{Script, ScriptedServer, Turn};
-use tandem_tests::tandem::fixture;
+use tandem_tests::tandem::{describe, fixture, tandem_command};
 use tandem_tests::wire::tool_results;
 
 fn flaky_entry(starts: &Path, extra_env: Value) -> Value {
@@ -47,6 +47,16 @@ fn two_turns(tool: &str, done: &str) -> [Turn; 2] {
     ]
 }
 
+/// `tandem trust` of `repo` for the user whose home is `home`.
+fn trust(home: &Path, repo: &Path) {
+    let out = tandem_command(home)
+        .arg("trust")
+        .arg(repo)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", describe(&out));
+}
+
 fn run(lsp: &LspClient, prompt: &str) -> u64 {
     let run = lsp.command("tandem.run", json!({ "prompt": prompt }))["result"]["run"]
         .as_u64()
@@ -75,7 +85,15 @@ fn runs_share_the_workspace_mcp_servers() {
     let log = tempfile::tempdir().unwrap();
     let starts = log.path().join("flaky-starts");
     write_mcp_json(repo.path(), flaky_entry(&starts, json!({})));
-    let lsp = LspClient::start(repo.path(), scripted_options(&model.url()), Enc::Utf16);
+    // The servers are the repository's own: trust it first.
+    let home = tempfile::tempdir().unwrap();
+    trust(home.path(), repo.path());
+    let lsp = LspClient::start_in_home(
+        repo.path(),
+        scripted_options(&model.url()),
+        Enc::Utf16,
+        home,
+    );
 
     // Two runs, one server process: both got its tool's answer.
     let first = run(&lsp, "use the flaky server");
@@ -99,6 +117,7 @@ fn runs_share_the_workspace_mcp_servers() {
 
     // A changed .mcp.json: a new server for the next run, the old one stopped.
     write_mcp_json(repo.path(), flaky_entry(&starts, json!({"MODE": "b"})));
+    trust(lsp.home(), repo.path()); // a changed server is trusted anew
     run(&lsp, "after the change");
     let now = pids(&starts);
     assert_eq!(now.len(), 2, "{now:?}");

@@ -31,6 +31,8 @@ fn exec_with_env(
     cmd.args(["exec", "use the tools", "--json", "--provider", "anthropic"])
         .args(["--model", "m", "--base-url", &model.url()])
         .args(["-c", "model.api_key=\"k\""])
+        // The servers are the repository's own: they start once trusted.
+        .arg("--trust")
         .args(flags)
         .arg("-C")
         .arg(repo);

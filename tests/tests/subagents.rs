@@ -216,7 +216,8 @@ fn a_custom_agent_gets_its_prompt_and_only_its_tools() {
                 Turn::say("CHECKED: greet is fine."),
             ],
         );
-    let r = run(script, repo.path(), "PARENT-CUSTOM: check", &[]);
+    // The hook is the repository's own: it runs in a trusted folder.
+    let r = run(script, repo.path(), "PARENT-CUSTOM: check", &["--trust"]);
     assert!(r.out.status.success(), "{}", describe(&r.out));
     let stderr = String::from_utf8_lossy(&r.out.stderr);
     assert!(

@@ -515,18 +515,28 @@ fn hooks_of_a_task_see_its_id_and_transcript() {
     );
     let repo = fixture("greeter");
     let home = tempfile::tempdir().unwrap();
-    let seen = home.path().join("hook-input.json");
     std::fs::create_dir_all(repo.path().join(".tandem")).unwrap();
+    // The hook runs in the task's sandbox: what it writes joins the proposal.
     std::fs::write(
         repo.path().join(".tandem/config.toml"),
-        format!(
-            "[[hooks.PreToolUse]]\nmatcher = \"Read\"\nhooks = [{{ type = \"command\", command = \"cat > {}\" }}]\n",
-            seen.display()
-        ),
+        "[[hooks.PreToolUse]]\nmatcher = \"Read\"\nhooks = [{ type = \"command\", command = \"cat > hook-input.json\" }]\n",
     )
     .unwrap();
+    // The hook is the repository's own: it runs once the folder is trusted.
+    let out = tandem_command(home.path())
+        .arg("trust")
+        .arg(repo.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", describe(&out));
     let id = start(home.path(), repo.path(), &model, "read greet", &["--wait"]).remove(0);
-    let input: Value = serde_json::from_str(&std::fs::read_to_string(&seen).unwrap()).unwrap();
+    let task = show(home.path(), repo.path(), &model, &id);
+    let diff = task["diff"].as_str().unwrap();
+    let written = diff
+        .lines()
+        .find_map(|l| l.strip_prefix("+{"))
+        .unwrap_or_else(|| panic!("the hook's write is not in the proposal: {diff}"));
+    let input: Value = serde_json::from_str(&format!("{{{written}")).unwrap();
     assert_eq!(input["session_id"], id.as_str());
     let transcript = input["transcript_path"].as_str().unwrap();
     assert!(

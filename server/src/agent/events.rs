@@ -133,6 +133,13 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         error: Option<String>,
     },
+    /// The repository's own hooks and MCP servers were left out because its
+    /// folder is not trusted (`reason`); `skipped` names each command.
+    Untrusted {
+        folder: String,
+        reason: String,
+        skipped: Vec<String>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

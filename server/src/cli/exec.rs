@@ -57,6 +57,10 @@ pub struct ExecArgs {
     /// (the default when standard input is a terminal).
     #[arg(long)]
     pub steer_from_stdin: bool,
+    /// Run the hooks and MCP servers this repository defines, for this run
+    /// only, without asking (see `tandem trust`).
+    #[arg(long)]
+    pub trust: bool,
 }
 
 pub async fn run_exec(args: ExecArgs) -> i32 {
@@ -88,6 +92,7 @@ struct PreparedRun {
     config: SessionConfig,
     table: ModelTable,
     settings: Settings,
+    loaded: setup::Loaded,
     prompt: String,
 }
 
@@ -95,10 +100,13 @@ async fn prepare(args: &ExecArgs) -> Result<PreparedRun, String> {
     let root = super::workdir(&args.cd)?;
     let workspace =
         Workspace::new(&root).map_err(|e| format!("cannot open {}: {e}", root.display()))?;
+    let interactive = std::io::stdin().is_terminal() && args.prompt != "-";
+    let trust = super::trust::decide(workspace.root(), args.trust, interactive);
     let loaded = setup::load(
         workspace.root(),
         // The layer above the config files: flags and `-c` overrides.
         vec![Layer::Table(args.flags.table()?)],
+        trust,
     )?;
     let (settings, table) = (loaded.settings.clone(), loaded.table.clone());
 
@@ -157,6 +165,7 @@ async fn prepare(args: &ExecArgs) -> Result<PreparedRun, String> {
         config,
         table,
         settings,
+        loaded,
         prompt,
     })
 }
@@ -165,6 +174,10 @@ async fn prepare(args: &ExecArgs) -> Result<PreparedRun, String> {
 fn start_background(args: &ExecArgs) -> Result<String, String> {
     if args.replay.is_some() || args.record.is_some() || args.apply {
         return Err("--background does not combine with --replay, --record or --apply".into());
+    }
+    if args.trust {
+        // A task never asks and --trust is for one run: trust is stored.
+        return Err("--background follows the stored trust: run `tandem trust` first".into());
     }
     let root = super::workdir(&args.cd)?;
     let store = crate::tasks::Store::open(&root).map_err(|e| e.to_string())?;
@@ -200,7 +213,8 @@ impl PreparedRun {
             &self.settings,
             self.config.home.as_deref(),
         );
-        let mcp = setup::mcp_servers(self.workspace.root(), &self.settings, tx.clone());
+        setup::report_untrusted(&self.loaded.trust, &tx);
+        let mcp = setup::mcp_servers(self.workspace.root(), &self.loaded, tx.clone());
         let mut tools = builtin_tools();
         extras.add_tools(&mut tools);
         tools.add_source(mcp.source());
@@ -229,15 +243,15 @@ impl PreparedRun {
             } else {
                 None
             };
-        let mut gate =
-            match setup::gate(self.workspace.root(), &self.settings, &args.allow, approver) {
-                Ok(g) => g,
-                Err(message) => {
-                    eprintln!("error: {message}");
-                    mcp.shutdown().await;
-                    return 2;
-                }
-            };
+        let mut gate = match setup::gate(self.workspace.root(), &self.loaded, &args.allow, approver)
+        {
+            Ok(g) => g,
+            Err(message) => {
+                eprintln!("error: {message}");
+                mcp.shutdown().await;
+                return 2;
+            }
+        };
         if let Some(log) = setup::SessionLog::start(&mut gate, self.workspace.root(), &self.prompt)
         {
             session = session.with_checkpoint(log);

@@ -192,6 +192,20 @@ impl HumanProgress {
                     );
                 }
             },
+            Event::Untrusted {
+                folder,
+                reason,
+                skipped,
+            } => {
+                self.flush_text();
+                let skipped = crate::trust::Skipped {
+                    folder: folder.clone(),
+                    reason: reason.clone(),
+                    commands: skipped.clone(),
+                };
+                let line = format!("warning: {}", skipped.line());
+                self.line(style(line).yellow().to_string());
+            }
             Event::Usage { .. } | Event::Message { .. } => {}
             Event::SubagentStarted { .. }
             | Event::SubagentFinished { .. }

@@ -7,6 +7,7 @@ pub mod human;
 mod overrides;
 pub mod report;
 pub mod task;
+pub mod trust;
 
 /// The folder a command works in: `--cd`, else the current one.
 fn workdir(cd: &Option<std::path::PathBuf>) -> Result<std::path::PathBuf, String> {

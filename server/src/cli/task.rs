@@ -314,6 +314,10 @@ pub fn start(
         return Err("the prompt is empty".into());
     }
     let settings = toml::to_string(flags).map_err(|e| e.to_string())?;
+    // The worker never asks; say now what it will leave out.
+    if let Some(skipped) = crate::trust::Trust::check(store.root()).skipped() {
+        eprintln!("warning: {}", skipped.line());
+    }
     let mut ids = Vec::new();
     for meta in store
         .create_attempts(prompt, &settings, attempts)
@@ -407,7 +411,8 @@ async fn wait_and_show(store: &Store, ids: &[String]) -> Result<i32, String> {
 }
 
 fn configured_author(store: &Store) -> Option<String> {
-    crate::setup::load(store.root(), Vec::new())
+    let trust = crate::trust::Trust::check(store.root());
+    crate::setup::load(store.root(), Vec::new(), trust)
         .ok()
         .and_then(|l| l.settings.tasks.author)
 }

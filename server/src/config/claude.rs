@@ -23,11 +23,19 @@ pub fn settings_files(root: &Path, home: Option<&Path>) -> Vec<(PathBuf, PathBuf
 }
 
 /// Rules and hooks from every file that exists. An unreadable or invalid
-/// file is an error naming it.
-pub fn load(root: &Path, home: Option<&Path>) -> Result<(Rules, Hooks), String> {
+/// file is an error naming it. The project's files give hooks only when
+/// `project_hooks` (the folder is trusted: `crate::trust`); their rules
+/// always apply.
+pub fn load(
+    root: &Path,
+    home: Option<&Path>,
+    project_hooks: bool,
+) -> Result<(Rules, Hooks), String> {
     let mut rules = Rules::default();
     let mut hooks = Hooks::default();
-    for (path, base) in settings_files(root, home) {
+    for (i, (path, base)) in settings_files(root, home).into_iter().enumerate() {
+        // The first file is the user's own when there is a home.
+        let users = i == 0 && home.is_some();
         let text = match std::fs::read_to_string(&path) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
@@ -42,7 +50,10 @@ pub fn load(root: &Path, home: Option<&Path>) -> Result<(Rules, Hooks), String> 
         }
         let more =
             Hooks::from_claude_settings(&json).map_err(|e| format!("{}: {e}", path.display()))?;
-        hooks.extend(more);
+        // At home the project's files are the user's own too.
+        if users || project_hooks || crate::trust::is_home(root, home) {
+            hooks.extend(more);
+        }
     }
     Ok((rules, hooks))
 }
@@ -106,7 +117,8 @@ mod tests {
         )
         .unwrap();
         save_allow_rule(dir.path(), "Bash(make test)").unwrap();
-        let (rules, hooks) = load(dir.path(), None).unwrap();
+        let (rules, hooks) = load(dir.path(), None, true).unwrap();
+        assert!(load(dir.path(), None, false).unwrap().1.is_empty());
         assert!(!hooks.is_empty());
         let root = dir.path();
         let decide = |c: &str| rules.decide("shell", &json!({ "command": c }), root);
@@ -119,7 +131,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(dir.path().join(".claude")).unwrap();
         std::fs::write(dir.path().join(".claude/settings.json"), "{ nope").unwrap();
-        let err = load(dir.path(), None).unwrap_err();
+        let err = load(dir.path(), None, true).unwrap_err();
         assert!(err.contains(".claude/settings.json:1:"), "{err}");
     }
 

@@ -18,6 +18,7 @@ use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::path::PathBuf;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// The points at which hooks run; the names are Claude Code's, exactly.
@@ -187,10 +188,46 @@ pub struct HookOutcome {
     pub errors: Vec<String>,
 }
 
-/// The hooks of every settings layer. Default = no hooks.
+/// The hooks of every settings layer. Default = no hooks, run on the host.
 #[derive(Debug, Clone, Default)]
 pub struct Hooks {
     groups: HashMap<HookEvent, Vec<MatcherGroup>>,
+    place: Option<Place>,
+}
+
+/// How to start one hook command somewhere other than directly on the
+/// host: a background task's sandbox (no network, no secrets, its writes
+/// join the task's proposal). `setup` adapts the task's sandbox to this, so
+/// hooks need not know sandboxes.
+pub trait Launcher: Send + Sync {
+    /// How to start `sh -c command` at the project's root.
+    fn prepare(&self, command: &str) -> std::io::Result<Launch>;
+    /// The command ended: take in what it wrote.
+    fn finish(&self);
+}
+
+/// A prepared hook command: the whole environment is `env`.
+pub struct Launch {
+    pub program: PathBuf,
+    pub args: Vec<String>,
+    pub cwd: PathBuf,
+    pub env: Vec<(String, String)>,
+    /// The project as the command sees it (`CLAUDE_PROJECT_DIR`).
+    pub project_dir: PathBuf,
+}
+
+/// A launcher, with the lock that runs its commands one at a time: the
+/// view they share is synced before and read back after each command.
+#[derive(Clone)]
+struct Place {
+    launcher: Arc<dyn Launcher>,
+    one_at_a_time: Arc<tokio::sync::Mutex<()>>,
+}
+
+impl fmt::Debug for Place {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Place")
+    }
 }
 
 /// One entry of an event's list: the commands run when `matcher` matches.
@@ -214,6 +251,21 @@ impl Matcher {
             Matcher::Regex(r) => r.is_match(subject),
         }
     }
+
+    /// The matcher as the user wrote it (`None` for match-all).
+    fn label(&self) -> Option<&str> {
+        match self {
+            Matcher::All => None,
+            Matcher::Regex(r) => {
+                let s = r.as_str();
+                Some(
+                    s.strip_prefix("^(?:")
+                        .and_then(|s| s.strip_suffix(")$"))
+                        .unwrap_or(s),
+                )
+            }
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -223,11 +275,35 @@ struct HookCommand {
 }
 
 impl Hooks {
+    /// Run every command through `launcher` from now on.
+    pub fn run_in(&mut self, launcher: Arc<dyn Launcher>) {
+        self.place = Some(Place {
+            launcher,
+            one_at_a_time: Arc::default(),
+        });
+    }
+
     /// Later layers add hooks; nothing is replaced.
     pub fn extend(&mut self, other: Hooks) {
         for (event, groups) in other.groups {
             self.groups.entry(event).or_default().extend(groups);
         }
+    }
+
+    /// Every command as `Event (matcher): command`, events in Claude's
+    /// order: what a user is asked to trust.
+    pub fn describe(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for event in HookEvent::ALL {
+            for g in self.groups.get(&event).into_iter().flatten() {
+                let head = match g.matcher.label() {
+                    Some(m) if event.uses_matcher() => format!("{event} ({m})"),
+                    _ => event.to_string(),
+                };
+                out.extend(g.commands.iter().map(|c| format!("{head}: {}", c.command)));
+            }
+        }
+        out
     }
 
     pub fn is_empty(&self) -> bool {
@@ -252,9 +328,29 @@ impl Hooks {
             return HookOutcome::default();
         }
         let stdin = input.to_json(event).to_string();
-        let finished =
-            futures::future::join_all(commands.iter().map(|c| run::execute(c, &stdin, input)))
-                .await;
+        let finished = match &self.place {
+            None => {
+                futures::future::join_all(
+                    commands
+                        .iter()
+                        .map(|c| run::execute(c, &stdin, input, None)),
+                )
+                .await
+            }
+            Some(place) => {
+                let _one = place.one_at_a_time.lock().await;
+                let mut finished = Vec::new();
+                for c in &commands {
+                    let launch = place.launcher.prepare(&c.command);
+                    finished.push(match launch {
+                        Ok(l) => run::execute(c, &stdin, input, Some(l)).await,
+                        Err(e) => run::failed(format!("could not be sandboxed: {e}")),
+                    });
+                    place.launcher.finish();
+                }
+                finished
+            }
+        };
         outcome::combine(
             commands
                 .iter()

@@ -70,28 +70,52 @@ impl Drop for GroupGuard {
     }
 }
 
-/// Run `hook` with `stdin` as its input, in `input.cwd`, with the project
-/// directory in its environment.
-pub(super) async fn execute(hook: &HookCommand, stdin: &str, input: &HookInput) -> Finished {
-    let failed = |e: String| Finished {
+/// A hook that never started.
+pub(super) fn failed(e: String) -> Finished {
+    Finished {
         end: End::Failed(e),
         stdout: Captured::default(),
         stderr: Captured::default(),
+    }
+}
+
+/// Run `hook` with `stdin` as its input, with the project directory in its
+/// environment: on the host in `input.cwd`, or as `launch` says (only that
+/// environment, none of ours).
+pub(super) async fn execute(
+    hook: &HookCommand,
+    stdin: &str,
+    input: &HookInput,
+    launch: Option<super::Launch>,
+) -> Finished {
+    let mut command;
+    let project_dir = match &launch {
+        None => {
+            command = tokio::process::Command::new("sh");
+            command.arg("-c").arg(&hook.command);
+            if !input.cwd.as_os_str().is_empty() {
+                command.current_dir(&input.cwd);
+            }
+            &input.project_dir
+        }
+        Some(l) => {
+            command = tokio::process::Command::new(&l.program);
+            command
+                .args(&l.args)
+                .current_dir(&l.cwd)
+                .env_clear()
+                .envs(l.env.iter().cloned());
+            &l.project_dir
+        }
     };
-    let mut command = tokio::process::Command::new("sh");
     command
-        .arg("-c")
-        .arg(&hook.command)
-        .env("CLAUDE_PROJECT_DIR", &input.project_dir)
-        .env("TANDEM_PROJECT_DIR", &input.project_dir)
+        .env("CLAUDE_PROJECT_DIR", project_dir)
+        .env("TANDEM_PROJECT_DIR", project_dir)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .process_group(0)
         .kill_on_drop(true);
-    if !input.cwd.as_os_str().is_empty() {
-        command.current_dir(&input.cwd);
-    }
     let mut child = match command.spawn() {
         Ok(c) => c,
         Err(e) => return failed(format!("could not start: {e}")),

@@ -391,3 +391,64 @@ fn an_unknown_event_is_a_parse_error() {
         .unwrap_err();
     assert!(e.to_string().contains("`OnSave`"), "{e}");
 }
+
+/// Starts every hook with only the environment it was given, and counts
+/// how often it was asked to take in the hook's writes.
+struct Fenced {
+    dir: std::path::PathBuf,
+    finished: std::sync::atomic::AtomicUsize,
+}
+
+impl Launcher for Fenced {
+    fn prepare(&self, command: &str) -> std::io::Result<Launch> {
+        Ok(Launch {
+            program: "/bin/sh".into(),
+            args: vec!["-c".into(), command.into()],
+            cwd: self.dir.clone(),
+            env: vec![("ONLY".into(), "given".into())],
+            project_dir: self.dir.join("view"),
+        })
+    }
+
+    fn finish(&self) {
+        self.finished
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+#[tokio::test]
+async fn a_launcher_decides_where_and_with_what_hooks_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = group(
+        "Stop",
+        None,
+        &[
+            (
+                "echo \"$ONLY:$HOME:$CLAUDE_PROJECT_DIR\" > a; cat > stdin",
+                None,
+            ),
+            ("cat a > b", None),
+        ],
+    );
+    let fenced = Arc::new(Fenced {
+        dir: dir.path().to_path_buf(),
+        finished: Default::default(),
+    });
+    h.run_in(fenced.clone());
+    let out = h.run(HookEvent::Stop, None, &input(dir.path())).await;
+    assert!(out.errors.is_empty(), "{:?}", out.errors);
+    let seen = std::fs::read_to_string(dir.path().join("a")).unwrap();
+    // Only the launch's environment (no HOME), the view as the project.
+    assert_eq!(
+        seen.trim(),
+        format!("given::{}", dir.path().join("view").display())
+    );
+    assert!(
+        std::fs::read_to_string(dir.path().join("stdin"))
+            .unwrap()
+            .contains("\"Stop\"")
+    );
+    // One at a time, each read back before the next: the second saw the first's file.
+    assert_eq!(std::fs::read_to_string(dir.path().join("b")).unwrap(), seen);
+    assert_eq!(fenced.finished.load(std::sync::atomic::Ordering::SeqCst), 2);
+}

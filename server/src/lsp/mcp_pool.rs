@@ -7,8 +7,8 @@
 //! it lasts, starting with their state when it joins.
 
 use crate::agent::Event;
-use crate::config::Settings;
 use crate::mcp::{self, ServerSpec, Servers, Status};
+use crate::setup::{self, Loaded};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -94,16 +94,12 @@ impl Drop for Lease {
 }
 
 impl McpPool {
-    /// The servers for a run at `root` with `settings`, started if needed;
+    /// The servers for a run at `root` with `loaded` settings (and trust),
+    /// started if needed;
     /// their state changes (and problems with their configuration) go to
     /// `events`. Call inside the tokio runtime.
-    pub fn acquire(
-        &self,
-        root: &Path,
-        settings: &Settings,
-        events: UnboundedSender<Event>,
-    ) -> Lease {
-        let (specs, problems) = mcp::specs(root, &settings.mcp_servers, &settings.mcp);
+    pub fn acquire(&self, root: &Path, loaded: &Loaded, events: UnboundedSender<Event>) -> Lease {
+        let (specs, problems) = setup::mcp_specs(root, loaded);
         for p in problems {
             let _ = events.send(event(&mcp::problem_status(p)));
         }

@@ -18,5 +18,6 @@ pub mod runs;
 pub mod server;
 pub mod settings;
 pub mod tasks;
+pub mod trust;
 
 pub use server::serve_stdio;

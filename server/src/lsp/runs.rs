@@ -129,7 +129,19 @@ async fn drive(
     };
     // A broken settings file (shown as diagnostics in it) does not stop
     // work: the last settings that loaded are used until it is fixed.
-    let loaded = match setup::load(&root, vec![Layer::Table(editor_settings)]) {
+    // The timeout of approvals: a trust question is one too.
+    let timeout = std::time::Duration::from_secs(
+        backend
+            .state
+            .lock()
+            .unwrap()
+            .last_good
+            .as_ref()
+            .and_then(|l| l.settings.agent.approval_timeout_secs)
+            .unwrap_or(120),
+    );
+    let trust = super::trust::decide(backend, &root, timeout).await;
+    let loaded = match setup::load(&root, vec![Layer::Table(editor_settings)], trust.clone()) {
         Ok(loaded) => {
             backend.state.lock().unwrap().last_good = Some(loaded.clone());
             loaded
@@ -137,6 +149,13 @@ async fn drive(
         Err(e) => {
             let last = backend.state.lock().unwrap().last_good.clone();
             match last {
+                // Settings loaded while the folder was trusted hold its
+                // commands: not once the trust is gone.
+                Some(last)
+                    if last.trust.allows_repo_commands() && !trust.allows_repo_commands() =>
+                {
+                    return Err(e);
+                }
                 Some(last) => {
                     backend
                         .tell(
@@ -164,8 +183,9 @@ async fn drive(
     tools.add(Arc::new(Diagnostics));
     let approver =
         EditorApprover::new(backend.clone(), loaded.settings.agent.approval_timeout_secs);
-    let mut gate = setup::gate(&root, &loaded.settings, &[], Some(Arc::new(approver)))?;
+    let mut gate = setup::gate(&root, &loaded, &[], Some(Arc::new(approver)))?;
     let (tx, rx) = mpsc::unbounded_channel();
+    setup::report_untrusted(&loaded.trust, &tx);
     let (agents, problems) = Catalog::load(&root, dirs::home_dir().as_deref());
     for problem in problems {
         backend
@@ -176,7 +196,7 @@ async fn drive(
     let model = chosen.model.clone();
     let extras = setup::Extras::load(&root, &loaded.settings, config.home.as_deref());
     extras.add_tools(&mut tools);
-    let mcp = backend.mcp.acquire(&root, &loaded.settings, tx.clone());
+    let mcp = backend.mcp.acquire(&root, &loaded, tx.clone());
     tools.add_source(mcp.source());
     let prompt = extras.expand_prompt(&prompt, &ctx);
     let log = setup::SessionLog::start(&mut gate, &root, &prompt);

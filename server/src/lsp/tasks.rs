@@ -111,6 +111,8 @@ pub async fn execute(backend: &Backend, command: &str, arg: Value) -> Result<Val
             return Err(Error::invalid_params("tandem.task.start needs a `prompt`"));
         }
         let store = store(backend)?;
+        // Tasks never ask once running: ask now, in the editor, if needed.
+        super::trust::decide(backend, store.root(), std::time::Duration::from_secs(120)).await;
         let settings = {
             let state = backend.state.lock().unwrap();
             toml::to_string(&state.editor_settings).unwrap_or_default()

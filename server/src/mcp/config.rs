@@ -83,6 +83,44 @@ impl ServerConfig {
     }
 }
 
+impl ServerConfig {
+    /// What starting this entry runs or reaches, as written (variables
+    /// unexpanded), for the user to trust; `None` for an entry that only
+    /// adjusts another one (`disabled_tools`, timeouts).
+    pub fn describe(&self) -> Option<String> {
+        let pairs = |m: &Option<BTreeMap<String, String>>| {
+            m.iter()
+                .flatten()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let mut text = match (&self.command, &self.url) {
+            (Some(c), _) => {
+                let mut words = vec![c.clone()];
+                words.extend(self.args.iter().flatten().cloned());
+                words.join(" ")
+            }
+            (None, Some(url)) => url.clone(),
+            (None, None) => return None,
+        };
+        let mut notes = Vec::new();
+        if self.env.as_ref().is_some_and(|e| !e.is_empty()) {
+            notes.push(format!("env {}", pairs(&self.env)));
+        }
+        if let Some(cwd) = &self.cwd {
+            notes.push(format!("cwd {cwd}"));
+        }
+        if self.headers.as_ref().is_some_and(|h| !h.is_empty()) {
+            notes.push(format!("headers {}", pairs(&self.headers)));
+        }
+        if !notes.is_empty() {
+            text.push_str(&format!(" ({})", notes.join("; ")));
+        }
+        Some(text)
+    }
+}
+
 /// An `.mcp.json` entry; fields Tandem does not use are ignored.
 #[derive(Deserialize)]
 struct JsonServer {

@@ -11,7 +11,9 @@ mod expand;
 mod manager;
 mod tool;
 
-pub use config::{Kind, McpSettings, Problem, ServerConfig, ServerSpec, Transport, resolve};
+pub use config::{
+    Kind, McpSettings, Problem, ServerConfig, ServerSpec, Transport, parse_mcp_json, resolve,
+};
 pub use manager::{Report, Servers, Status};
 
 use std::collections::BTreeMap;
@@ -20,14 +22,18 @@ use std::path::Path;
 /// The project's MCP servers file (Claude Code's), at the workspace root.
 pub const PROJECT_FILE: &str = ".mcp.json";
 
-/// The servers of `root/.mcp.json` and `configured`, ready to start, and
-/// the entries that cannot be.
+/// The servers of `root/.mcp.json` (when `project_file`: the caller decides
+/// whether the repository is trusted) and `configured`, ready to start,
+/// and the entries that cannot be.
 pub fn specs(
     root: &Path,
+    project_file: bool,
     configured: &BTreeMap<String, ServerConfig>,
     defaults: &McpSettings,
 ) -> (Vec<ServerSpec>, Vec<Problem>) {
-    let text = std::fs::read_to_string(root.join(PROJECT_FILE)).ok();
+    let text = project_file
+        .then(|| std::fs::read_to_string(root.join(PROJECT_FILE)).ok())
+        .flatten();
     let env = |name: &str| std::env::var(name).ok();
     resolve(root, text.as_deref(), configured, defaults, &env)
 }
@@ -39,19 +45,4 @@ pub fn problem_status(p: Problem) -> Status {
         tools: 0,
         error: Some(p.message),
     }
-}
-
-/// Start the servers of `root/.mcp.json` and `configured`; every problem
-/// (a bad entry, a server that fails or stops) goes to `report`.
-pub fn start(
-    root: &Path,
-    configured: &BTreeMap<String, ServerConfig>,
-    defaults: &McpSettings,
-    report: Report,
-) -> Servers {
-    let (specs, problems) = specs(root, configured, defaults);
-    for p in problems {
-        report(problem_status(p));
-    }
-    Servers::start(specs, report)
 }

@@ -126,7 +126,10 @@ fn finish(
 fn task_settings(meta: &TaskMeta) -> Result<setup::Loaded, String> {
     let table: toml::Table = toml::from_str(&meta.settings)
         .map_err(|e| format!("the task's saved settings are unreadable: {e}"))?;
-    let loaded = setup::load(&meta.root, vec![Layer::Table(table)])?;
+    // Tasks never ask: the stored answer stands (untrusted commands are
+    // skipped, and the task's transcript says so).
+    let trust = crate::trust::Trust::check(&meta.root);
+    let loaded = setup::load(&meta.root, vec![Layer::Table(table)], trust)?;
     let mut loaded = loaded;
     let settings = &mut loaded.settings;
     let mode = settings
@@ -219,7 +222,14 @@ async fn execute(
     *ctx.commands.lock().unwrap() = saved.commands;
     *ctx.sources.lock().unwrap() = saved.sources;
     let ctx = Arc::new(ctx);
-    let mut gate = setup::gate(root, settings, &[], None)?;
+    let mut gate = setup::gate(root, loaded, &[], None)?;
+    // The task's hooks (the user's own too) run where its commands do.
+    if let Some(sandbox) = &ctx.sandbox {
+        gate.hooks.run_in(Arc::new(setup::InSandbox {
+            sandbox: sandbox.clone(),
+            workspace: ctx.workspace.clone(),
+        }));
+    }
     // Hooks see the task's id as the session and its transcript.
     gate.session_id = meta.id.clone();
     gate.transcript_path = store.transcript_path(&meta.id).display().to_string();
@@ -248,9 +258,16 @@ async fn execute(
         });
     }
     let (tx, mut rx) = mpsc::unbounded_channel::<Event>();
+    setup::report_untrusted(&loaded.trust, &tx);
     let table = loaded.table.clone();
     let model = chosen.model.clone();
     let fresh = history.is_empty();
+    let saver = Arc::new(Saver {
+        store: store.clone(),
+        id: meta.id.clone(),
+        transcript: transcript.clone(),
+        ctx: ctx.clone(),
+    });
     let extras = setup::Extras::load(root, settings, config.home.as_deref());
     let mut tools = builtin_tools();
     extras.add_tools(&mut tools);
@@ -267,12 +284,7 @@ async fn execute(
         .with_subagents(agents, loaded.table.clone())
         .with_gate(Arc::new(gate))
         .with_history(history)
-        .with_checkpoint(Arc::new(Saver {
-            store: store.clone(),
-            id: meta.id.clone(),
-            transcript: transcript.clone(),
-            ctx: ctx.clone(),
-        }));
+        .with_checkpoint(saver.clone());
 
     let forward = {
         let (transcript, id) = (transcript.clone(), meta.id.clone());
@@ -304,6 +316,8 @@ async fn execute(
         Step::Resume => session.resume().await,
     };
     session.end("task finished").await;
+    // SessionEnd hooks ran after the last checkpoint; their writes count.
+    saver.save_result();
     let usage = session.usage();
     let cost_usd = session.cost_usd();
     drop(session);
