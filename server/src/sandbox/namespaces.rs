@@ -5,14 +5,14 @@
 //! serves the bridged ports; the command runs as PID 1 of the new PID
 //! namespace, so when it ends everything it started ends with it. Between
 //! fork and exec the command's process builds its own root (`mounts`) and
-//! locks itself down (`lockdown`).
+//! locks itself down (`lockdown`); meanwhile this process moves it into the
+//! task's cgroup (`pids`), and it waits for that before it execs.
 
 use super::{lockdown, mounts, pids};
 use serde::{Deserialize, Serialize};
+use std::ffi::CString;
 use std::io;
-use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
-use std::process::Command;
 
 pub const SUBCOMMAND: &str = "__sandbox-run";
 
@@ -36,6 +36,9 @@ pub struct Spec {
     pub shell: String,
     pub script: String,
     pub max_processes: u64,
+    /// The task's pids cgroup, when running as root (see `pids`).
+    #[serde(default)]
+    pub cgroup: Option<PathBuf>,
     /// Host loopback ports bridged in (see `ports`), through sockets in `bridge`.
     #[serde(default)]
     pub loopback_ports: Vec<u16>,
@@ -52,13 +55,10 @@ pub fn main(spec_json: &str) -> i32 {
             return 125;
         }
     };
-    let limit = pids::Limit::apply(spec.max_processes);
-    let code = enter(&spec).and_then(|()| run(&spec)).unwrap_or_else(|e| {
+    enter(&spec).and_then(|()| run(&spec)).unwrap_or_else(|e| {
         eprintln!("tandem sandbox: {e}");
         125
-    });
-    limit.release();
-    code
+    })
 }
 
 fn enter(spec: &Spec) -> io::Result<()> {
@@ -107,29 +107,121 @@ fn loopback_up() -> io::Result<()> {
 
 /// The command's process, between fork and exec: its own root, then the
 /// lockdown. This process is single-threaded, so the forked child may
-/// allocate; a failure is said on stderr (the spawn error keeps only errno).
-fn inside(spec: &Spec, uid: u32, gid: u32) -> io::Result<()> {
-    let fail = |e: String| {
-        eprintln!("tandem sandbox: {e}");
-        io::Error::other(e)
+/// allocate. Returns what went wrong, for stderr.
+fn inside(spec: &Spec, uid: u32, gid: u32) -> Result<(), String> {
+    mounts::enter_new_root(spec).map_err(|e| e.to_string())?;
+    std::env::set_current_dir(&spec.cwd).map_err(|e| format!("{}: {e}", spec.cwd.display()))?;
+    lockdown::lock(&spec.root, uid, gid, spec.max_processes)
+}
+
+/// `shell -c script` with our environment and TMPDIR=/tmp, ready for
+/// execvpe in the child (made before the fork).
+struct Exec {
+    program: CString,
+    argv: Vec<CString>,
+    envp: Vec<CString>,
+}
+
+impl Exec {
+    fn new(spec: &Spec) -> io::Result<Exec> {
+        let c = |s: &[u8]| {
+            CString::new(s).map_err(|_| io::Error::other("a NUL byte in the command"))
+        };
+        let mut envp = Vec::new();
+        for (k, v) in std::env::vars_os() {
+            if k != "TMPDIR" {
+                let mut pair = k.into_encoded_bytes();
+                pair.push(b'=');
+                pair.extend(v.into_encoded_bytes());
+                envp.push(c(&pair)?);
+            }
+        }
+        envp.push(c(b"TMPDIR=/tmp")?);
+        Ok(Exec {
+            program: c(spec.shell.as_bytes())?,
+            argv: vec![
+                c(spec.shell.as_bytes())?,
+                c(b"-c")?,
+                c(spec.script.as_bytes())?,
+            ],
+            envp,
+        })
+    }
+
+    /// In the child: signals as a fresh program expects them (Rust ignores
+    /// SIGPIPE), then exec; returns only on failure.
+    fn exec(&self) {
+        let mut argv: Vec<*const libc::c_char> = self.argv.iter().map(|a| a.as_ptr()).collect();
+        argv.push(std::ptr::null());
+        let mut envp: Vec<*const libc::c_char> = self.envp.iter().map(|e| e.as_ptr()).collect();
+        envp.push(std::ptr::null());
+        // SAFETY: valid NUL-terminated arrays of valid C strings.
+        unsafe {
+            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+            let mut none: libc::sigset_t = std::mem::zeroed();
+            libc::sigemptyset(&mut none);
+            libc::sigprocmask(libc::SIG_SETMASK, &none, std::ptr::null_mut());
+            libc::execvpe(self.program.as_ptr(), argv.as_ptr(), envp.as_ptr());
+        }
+    }
+}
+
+/// Fork the command's process. It builds its root and locks down while we
+/// move it into the cgroup; it execs only once we say go (a byte on the
+/// pipe). Failing to bound it kills it: the limit is part of the sandbox.
+fn start(spec: &Spec) -> io::Result<libc::pid_t> {
+    // SAFETY: plain getters.
+    let (uid, gid) = unsafe { (libc::getuid(), libc::getgid()) };
+    let exec = Exec::new(spec)?;
+    let mut fds = [0; 2];
+    // SAFETY: a pipe into a valid array.
+    mounts::check(unsafe { libc::pipe(fds.as_mut_ptr()) }, "pipe")?;
+    let (go_read, go_write) = (fds[0], fds[1]);
+    // SAFETY: this process is single-threaded (see `inside`).
+    let pid = unsafe { libc::fork() };
+    if pid < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    if pid == 0 {
+        // SAFETY: our end of the pipe; one byte, or EOF if the parent died.
+        unsafe { libc::close(go_write) };
+        if let Err(e) = inside(spec, uid, gid) {
+            eprintln!("tandem sandbox: {e}");
+            unsafe { libc::_exit(125) };
+        }
+        let mut byte = 0u8;
+        // SAFETY: reading one byte into a valid buffer.
+        if unsafe { libc::read(go_read, (&mut byte as *mut u8).cast(), 1) } == 1 {
+            unsafe { libc::close(go_read) };
+            exec.exec();
+            eprintln!("tandem sandbox: {}: {}", spec.shell, io::Error::last_os_error());
+        }
+        unsafe { libc::_exit(127) };
+    }
+    // SAFETY: closing the child's end.
+    unsafe { libc::close(go_read) };
+    let bounded = match &spec.cgroup {
+        Some(dir) => pids::enter(dir, pid)
+            .map_err(|e| io::Error::other(format!("cannot bound the processes: {e}"))),
+        None => Ok(()),
     };
-    mounts::enter_new_root(spec).map_err(|e| fail(e.to_string()))?;
-    std::env::set_current_dir(&spec.cwd)
-        .map_err(|e| fail(format!("{}: {e}", spec.cwd.display())))?;
-    lockdown::lock(&spec.root, uid, gid, spec.max_processes).map_err(fail)
+    if let Err(e) = bounded {
+        // SAFETY: our own child, and our end of the pipe.
+        unsafe {
+            libc::kill(pid, libc::SIGKILL);
+            libc::close(go_write);
+        }
+        return Err(e);
+    }
+    // SAFETY: one byte on our end of the pipe, then closed.
+    unsafe {
+        libc::write(go_write, [1u8].as_ptr().cast(), 1);
+        libc::close(go_write);
+    }
+    Ok(pid)
 }
 
 fn run(spec: &Spec) -> io::Result<i32> {
-    // SAFETY: plain getters.
-    let (uid, gid) = unsafe { (libc::getuid(), libc::getgid()) };
-    let mut command = Command::new(&spec.shell);
-    command.arg("-c").arg(&spec.script);
-    command.env("TMPDIR", "/tmp");
-    let inner = spec.clone();
-    // SAFETY: this process is single-threaded (see `inside`).
-    unsafe {
-        command.pre_exec(move || inside(&inner, uid, gid));
-    }
     // Bound before the command starts, so it never finds a port closed.
     let mut listeners = Vec::new();
     if !spec.network {
@@ -137,7 +229,7 @@ fn run(spec: &Spec) -> io::Result<i32> {
             listeners.push((*port, std::net::TcpListener::bind(("127.0.0.1", *port))?));
         }
     }
-    let child = command.spawn()?;
+    let command_pid = start(spec)?;
     let mut forwarder = 0;
     if !listeners.is_empty() {
         // SAFETY: this process is single-threaded; the forked child only
@@ -158,7 +250,6 @@ fn run(spec: &Spec) -> io::Result<i32> {
     // Reap every child, not just the command: when the command (PID 1 of
     // the namespace) ends, its exit completes only once the forwarder the
     // kernel killed has been reaped, by us.
-    let command_pid = child.id() as libc::pid_t;
     let mut code = 125;
     loop {
         let mut status = 0;

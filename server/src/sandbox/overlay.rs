@@ -31,6 +31,8 @@ pub struct Overlay {
     loopback_ports: Vec<u16>,
     bridge: PathBuf,
     stop_bridges: Arc<AtomicBool>,
+    /// Bounds the task's processes when Tandem runs as root.
+    cgroup: Option<super::pids::TaskCgroup>,
 }
 
 /// Why this machine cannot run the overlay sandbox, if it cannot (checked once).
@@ -64,6 +66,7 @@ fn probe(helper: &Path) -> io::Result<()> {
         shell: "sh".into(),
         script: "echo ok > probe".into(),
         max_processes: super::DEFAULT_MAX_PROCESSES,
+        cgroup: None,
         loopback_ports: Vec::new(),
         bridge: PathBuf::new(),
     };
@@ -98,7 +101,15 @@ impl Overlay {
         for port in &settings.loopback_ports {
             super::ports::serve_outside(&bridge, *port, stop_bridges.clone())?;
         }
+        let max_processes = settings
+            .max_processes
+            .unwrap_or(super::DEFAULT_MAX_PROCESSES);
+        let task_name = task_dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         Ok(Overlay {
+            cgroup: super::pids::TaskCgroup::new(&task_name, max_processes),
             loopback_ports: settings.loopback_ports.clone(),
             bridge,
             stop_bridges,
@@ -115,9 +126,7 @@ impl Overlay {
             ),
             helper: helper.to_path_buf(),
             network: settings.network,
-            max_processes: settings
-                .max_processes
-                .unwrap_or(super::DEFAULT_MAX_PROCESSES),
+            max_processes,
             env,
             ignored: Ignored::new(root),
             synced: Mutex::new(HashSet::new()),
@@ -238,6 +247,7 @@ impl Sandbox for Overlay {
             shell: shell.into(),
             script: script.into(),
             max_processes: self.max_processes,
+            cgroup: self.cgroup.as_ref().map(|c| c.dir().to_path_buf()),
             loopback_ports: self.loopback_ports.clone(),
             bridge: self.bridge.clone(),
         };

@@ -1,53 +1,55 @@
 //! A bound on how many processes a sandboxed command may have. For an
 //! ordinary user RLIMIT_NPROC does it (set in `lockdown`); the kernel never
-//! applies it to the root user, so when Tandem runs as root the sandbox is
-//! put in a cgroup of its own with `pids.max` (cgroup v1's `pids`
-//! hierarchy or v2's `pids` controller, whichever this machine has).
+//! applies it to the root user, so when Tandem runs as root each task gets
+//! a cgroup of its own with `pids.max` (cgroup v1's `pids` hierarchy or
+//! v2's `pids` controller, whichever this machine has), made once when the
+//! task's sandbox is, and every command is moved into it.
+//!
+//! Moving a process between cgroups waits for the kernel (an RCU grace
+//! period, ~10 ms here), so the command's process is moved while it builds
+//! its root, not before it is started (see `namespaces`).
 
 use std::path::{Path, PathBuf};
 
-/// The cgroup this process moved into, left and removed by `release`.
-pub struct Limit {
-    cgroup: Option<(PathBuf, PathBuf)>,
+/// A task's cgroup, removed with it.
+pub struct TaskCgroup {
+    dir: PathBuf,
 }
 
-impl Limit {
-    /// Put this process (and so everything it starts) under `max`. Called
-    /// before any namespace exists, while we are still the host's root.
-    pub fn apply(max: u64) -> Limit {
+impl TaskCgroup {
+    /// A cgroup bounded to `max` for the task named `name`, when running
+    /// as root on a machine with a pids controller.
+    pub fn new(name: &str, max: u64) -> Option<TaskCgroup> {
         // SAFETY: a plain getter.
         if unsafe { libc::geteuid() } != 0 {
-            return Limit { cgroup: None };
+            return None;
         }
-        Limit {
-            cgroup: own_pids_cgroup().and_then(|dir| enter_child(&dir, max)),
-        }
+        let parent = own_pids_cgroup()?;
+        // v2 only: children get `pids.max` once the parent hands the
+        // controller down (refused where the parent holds processes itself).
+        let _ = std::fs::write(parent.join("cgroup.subtree_control"), "+pids");
+        let dir = parent.join(format!("tandem-{name}"));
+        std::fs::create_dir(&dir).ok()?;
+        let cgroup = TaskCgroup { dir };
+        std::fs::write(cgroup.dir.join("pids.max"), max.to_string()).ok()?;
+        Some(cgroup)
     }
 
-    /// Back to where we were; the emptied cgroup goes.
-    pub fn release(self) {
-        if let Some((child, parent)) = self.cgroup {
-            let _ = std::fs::write(parent.join("cgroup.procs"), std::process::id().to_string());
-            let _ = std::fs::remove_dir(child);
-        }
+    pub fn dir(&self) -> &Path {
+        &self.dir
     }
 }
 
-fn enter_child(dir: &Path, max: u64) -> Option<(PathBuf, PathBuf)> {
-    let child = dir.join(format!("tandem-sandbox-{}", std::process::id()));
-    // v2 only: children get `pids.max` once the parent hands the
-    // controller down (refused where the parent holds processes itself).
-    let _ = std::fs::write(dir.join("cgroup.subtree_control"), "+pids");
-    std::fs::create_dir(&child).ok()?;
-    let entered = std::fs::write(child.join("pids.max"), max.to_string())
-        .and_then(|()| std::fs::write(child.join("cgroup.procs"), std::process::id().to_string()));
-    match entered {
-        Ok(()) => Some((child, dir.to_path_buf())),
-        Err(_) => {
-            let _ = std::fs::remove_dir(&child);
-            None
-        }
+impl Drop for TaskCgroup {
+    fn drop(&mut self) {
+        // Empty once the task's last command has ended.
+        let _ = std::fs::remove_dir(&self.dir);
     }
+}
+
+/// Move process `pid` (and so everything it starts) into the cgroup `dir`.
+pub fn enter(dir: &Path, pid: libc::pid_t) -> std::io::Result<()> {
+    std::fs::write(dir.join("cgroup.procs"), pid.to_string())
 }
 
 /// The folder of this process's cgroup in a hierarchy that has `pids`.
