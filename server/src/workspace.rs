@@ -2,7 +2,9 @@
 //! then the user's open buffers, then the disk; writes only ever go into the
 //! proposal. Every path is confined to the workspace root.
 
-use crate::changes::{ChangeSet, Citations, FileReview, Hunk, RelPath, review_file, reviewable};
+use crate::changes::{
+    ChangeSet, Citations, FileReview, Hunk, RelPath, protected, review_file, reviewable,
+};
 use std::io;
 use std::path::{Component, Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -144,8 +146,21 @@ impl Workspace {
         }
     }
 
+    /// Whether a tool may change `rel`: never inside `.git` (its config and
+    /// hooks are commands git runs). The error is what the model is told.
+    pub fn writable(&self, rel: &str) -> io::Result<()> {
+        if protected::is_git_internal(rel) {
+            return Err(io::Error::new(
+                io::ErrorKind::PermissionDenied,
+                protected::git_refusal(rel),
+            ));
+        }
+        Ok(())
+    }
+
     /// Propose new text for a file (`None` deletes it).
     pub fn write(&self, rel: &str, text: Option<String>) -> io::Result<()> {
+        self.writable(rel)?;
         let baseline = self.base_text(rel)?;
         self.state
             .lock()
@@ -157,6 +172,8 @@ impl Workspace {
 
     /// Propose moving `from` to `to`, with `text` as the moved file's content.
     pub fn move_file(&self, from: &str, to: &str, text: String) -> io::Result<()> {
+        self.writable(from)?;
+        self.writable(to)?;
         let from_base = self.base_text(from)?;
         let to_base = self.base_text(to)?;
         self.state

@@ -2,7 +2,7 @@
 //! words, the proposal as a diff, what was read, what was run, what it cost.
 
 use crate::agent::Outcome;
-use crate::changes::{ChangeKind, ChangeSet, Citation};
+use crate::changes::{ChangeKind, ChangeSet, Citation, protected};
 use crate::model::Usage;
 use crate::tools::{CommandRecord, SourceUse};
 use serde::Serialize;
@@ -13,6 +13,10 @@ pub struct FileSummary {
     pub kind: ChangeKind,
     pub added: usize,
     pub removed: usize,
+    /// The change can make code run on the user's machine (hooks, MCP
+    /// servers, editor tasks, git config): `--apply` leaves it out unless
+    /// named.
+    pub runs_code: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -30,8 +34,11 @@ pub struct RunReport {
     pub turns: u32,
     pub usage: Usage,
     pub cost_usd: Option<f64>,
-    /// Whether the proposal was written to disk (`--apply`).
+    /// Whether the whole proposal was written to disk (`--apply`).
     pub applied: bool,
+    /// File by file what `--apply` did: written, merged, refused, left out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub apply: Option<crate::apply::Applied>,
     /// What to do next, instead of the default last line (tasks).
     #[serde(skip)]
     pub next: Option<String>,
@@ -53,6 +60,8 @@ pub fn summarize_files(changes: &ChangeSet) -> Vec<FileSummary> {
                 kind: change.kind(),
                 added: hunks.iter().map(|h| h.new_len).sum(),
                 removed: hunks.iter().map(|h| h.old_len).sum(),
+                runs_code: protected::runs_code(path)
+                    || change.moved_from.as_deref().is_some_and(protected::runs_code),
             }
         })
         .collect()
