@@ -269,6 +269,19 @@ impl Workspace {
         (!r.hunks.is_empty() || !r.settled.is_empty()).then_some(r)
     }
 
+    /// Files of the proposal whose change can make code run on the user's
+    /// machine: an "accept all" leaves them out.
+    pub fn runs_code_paths(&self) -> Vec<RelPath> {
+        let state = self.state.lock().unwrap();
+        state
+            .changes
+            .files()
+            .map(|(p, _)| p)
+            .filter(|p| protected::runs_code(p))
+            .cloned()
+            .collect()
+    }
+
     /// How many files the proposal holds.
     pub fn proposal_files(&self) -> usize {
         self.state.lock().unwrap().changes.files().count()
