@@ -69,7 +69,10 @@ fn check(repo: &Path, what: &str, leftovers: &mut usize) -> usize {
             if n.ends_with(".txt") {
                 continue;
             }
-            assert!(n.starts_with(".f") && n.ends_with(".tandem-tmp"), "{what}: {n}");
+            assert!(
+                n.starts_with(".f") && n.ends_with(".tandem-tmp"),
+                "{what}: {n}"
+            );
             std::fs::remove_file(e.path()).unwrap();
             *leftovers += 1;
         }
@@ -99,7 +102,14 @@ fn kill_9_at_any_moment_leaves_every_file_old_or_new() {
     let model = ScriptedServer::start(Script::new().turn(turn).turn(Turn::say("rewrote all")));
     let recording = home.path().join("run.jsonl");
     let out = exec(home.path(), repo.path())
-        .args(["--provider", "anthropic", "--model", "m", "-c", "model.api_key=\"k\""])
+        .args([
+            "--provider",
+            "anthropic",
+            "--model",
+            "m",
+            "-c",
+            "model.api_key=\"k\"",
+        ])
         .args(["--base-url", &model.url(), "--json", "--record"])
         .arg(&recording)
         .arg("rewrite")
@@ -208,7 +218,10 @@ fn apply_during_edit(user_edit: &str) -> (std::process::Output, tempfile::TempDi
         .unwrap();
     let until = Instant::now() + Duration::from_secs(30);
     while model.requests().len() < 3 {
-        assert!(Instant::now() < until, "the run never reached its last turn");
+        assert!(
+            Instant::now() < until,
+            "the run never reached its last turn"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
     let path = repo.path().join("src/greet.py");
@@ -236,15 +249,16 @@ fn a_user_edit_during_the_run_is_merged_not_overwritten() {
 
 #[test]
 fn a_conflicting_user_edit_during_the_run_is_refused_and_kept() {
-    let (out, repo) =
-        apply_during_edit("\"Hello, \" + name => \"Hi, \" + name  # mine");
+    let (out, repo) = apply_during_edit("\"Hello, \" + name => \"Hi, \" + name  # mine");
     assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
     let greet = std::fs::read_to_string(repo.path().join("src/greet.py")).unwrap();
     assert!(greet.contains("\"Hi, \" + name  # mine"), "{greet}");
     assert!(!greet.contains("f\"Hello"), "{greet}");
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
-        text.contains("refused   src/greet.py: your edits since the run read it overlap its change at line 2"),
+        text.contains(
+            "refused   src/greet.py: your edits since the run read it overlap its change at line 2"
+        ),
         "{text}"
     );
     assert!(

@@ -16,11 +16,7 @@ const HOOKED: &str = r#"{"hooks": {"SessionStart": [{"hooks": [{"type": "command
 "#;
 
 /// `tandem exec` against `script`; the output and the model's server.
-fn exec(
-    repo: &Path,
-    script: Script,
-    flags: &[&str],
-) -> (std::process::Output, ScriptedServer) {
+fn exec(repo: &Path, script: Script, flags: &[&str]) -> (std::process::Output, ScriptedServer) {
     let model = ScriptedServer::start(script);
     let home = tempfile::tempdir().unwrap();
     let out = tandem_command(home.path())
@@ -103,7 +99,10 @@ fn no_file_tool_writes_inside_git_and_apply_leaves_it_alone() {
     assert!(!repo.path().join(".git/hooks/post-checkout").exists());
     assert!(!repo.path().join(".git/info").exists());
     assert!(repo.path().join("src/names.py").exists());
-    assert!(!repo.path().join("notes.txt").exists(), "the refused patch was applied in part");
+    assert!(
+        !repo.path().join("notes.txt").exists(),
+        "the refused patch was applied in part"
+    );
     assert_eq!(
         std::fs::read_to_string(repo.path().join("vendor/lib/.git")).unwrap(),
         "gitdir: ../../.git\n"
@@ -145,7 +144,10 @@ fn apply_leaves_out_a_settings_change_unless_it_is_named() {
         "{text}"
     );
     assert!(text.contains("written   src/names.py"), "{text}");
-    assert!(text.contains("Applied 1 of 2 files to your files (1 left out)"), "{text}");
+    assert!(
+        text.contains("Applied 1 of 2 files to your files (1 left out)"),
+        "{text}"
+    );
     assert!(!repo.path().join(".claude/settings.json").exists());
     assert_ne!(
         std::fs::read_to_string(repo.path().join("src/names.py")).unwrap(),
@@ -163,7 +165,10 @@ fn apply_leaves_out_a_settings_change_unless_it_is_named() {
         .find(|f| f["path"] == ".claude/settings.json")
         .unwrap();
     assert_eq!(settings["runs_code"], true);
-    assert_eq!(result["apply"]["left_out"], json!([".claude/settings.json"]));
+    assert_eq!(
+        result["apply"]["left_out"],
+        json!([".claude/settings.json"])
+    );
     assert_eq!(result["applied"], false);
     assert!(!repo.path().join(".claude/settings.json").exists());
 
@@ -242,7 +247,11 @@ fn accept_all_in_the_editor_leaves_out_a_settings_change() {
 
     let r = lsp.command("tandem.acceptAll", json!({}));
     assert_eq!(r["result"]["applied"], true, "{r}");
-    assert_eq!(r["result"]["leftOut"], json!([".claude/settings.json"]), "{r}");
+    assert_eq!(
+        r["result"]["leftOut"],
+        json!([".claude/settings.json"]),
+        "{r}"
+    );
     let (edit, _) = lsp.edits().last().cloned().unwrap();
     let edited: Vec<&str> = edit["documentChanges"]
         .as_array()

@@ -45,7 +45,11 @@ fn untouched_files_are_written_as_proposed() {
 fn a_user_edit_elsewhere_is_merged_and_an_overlapping_one_refused() {
     let d = repo(&[("m.txt", "one\ntwo\nthree\nfour\n"), ("c.txt", "x\ny\n")]);
     let cs = set(&[
-        ("m.txt", Some("one\ntwo\nthree\nfour\n"), Some("one\ntwo\nthree\nFOUR\n")),
+        (
+            "m.txt",
+            Some("one\ntwo\nthree\nfour\n"),
+            Some("one\ntwo\nthree\nFOUR\n"),
+        ),
         ("c.txt", Some("x\ny\n"), Some("X\ny\n")),
     ]);
     std::fs::write(d.path().join("m.txt"), "ONE by me\ntwo\nthree\nfour\n").unwrap();
@@ -59,7 +63,11 @@ fn a_user_edit_elsewhere_is_merged_and_an_overlapping_one_refused() {
     );
     assert_eq!(out.refused.len(), 1);
     assert_eq!(out.refused[0].path, "c.txt");
-    assert!(out.refused[0].reason.contains("overlap"), "{:?}", out.refused);
+    assert!(
+        out.refused[0].reason.contains("overlap"),
+        "{:?}",
+        out.refused
+    );
     assert_eq!(read(&d, "c.txt").as_deref(), Some("x, said I\ny\n"));
 }
 
@@ -82,7 +90,11 @@ fn files_created_or_deleted_by_the_user_meanwhile_are_refused() {
 fn files_that_run_code_wait_to_be_named() {
     let d = repo(&[(".claude/settings.json", "{}\n"), ("a.txt", "a\n")]);
     let cs = set(&[
-        (".claude/settings.json", Some("{}\n"), Some("{\"hooks\":{}}\n")),
+        (
+            ".claude/settings.json",
+            Some("{}\n"),
+            Some("{\"hooks\":{}}\n"),
+        ),
         ("a.txt", Some("a\n"), Some("A\n")),
     ]);
     let out = apply(d.path(), &cs, &Include::default()).unwrap();

@@ -208,14 +208,19 @@ mod tests {
                 moved_from: None,
             },
         );
-        cs.propose_move("a.txt", Some("x\n".into()), ".git/a.txt", None, "x\n".into());
+        cs.propose_move(
+            "a.txt",
+            Some("x\n".into()),
+            ".git/a.txt",
+            None,
+            "x\n".into(),
+        );
         assert!(cs.get(".git/config").is_none());
         assert!(cs.get(".git/a.txt").is_none());
         assert!(cs.is_empty(), "{cs:?}");
-        let saved: ChangeSet = serde_json::from_str(
-            r#"{"files":{".git/config":{"baseline":null,"proposed":"x"}}}"#,
-        )
-        .unwrap();
+        let saved: ChangeSet =
+            serde_json::from_str(r#"{"files":{".git/config":{"baseline":null,"proposed":"x"}}}"#)
+                .unwrap();
         assert!(saved.is_empty());
     }
 

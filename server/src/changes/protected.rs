@@ -47,9 +47,7 @@ pub fn runs_code(path: &str) -> bool {
     }
     // Hook scripts where the tools that run them keep them.
     let dirs = &parts[..parts.len() - 1];
-    under(".husky")
-        || under(".githooks")
-        || dirs.windows(2).any(|w| w == [".claude", "hooks"])
+    under(".husky") || under(".githooks") || dirs.windows(2).any(|w| w == [".claude", "hooks"])
 }
 
 /// The refusal a tool returns for a path inside `.git`.
@@ -75,7 +73,12 @@ mod tests {
         ] {
             assert!(is_git_internal(p), "{p}");
         }
-        for p in [".gitignore", ".github/workflows/ci.yml", "src/git.rs", "a.git/x"] {
+        for p in [
+            ".gitignore",
+            ".github/workflows/ci.yml",
+            "src/git.rs",
+            "a.git/x",
+        ] {
             assert!(!is_git_internal(p), "{p}");
         }
     }

@@ -2,8 +2,8 @@
 //! the two answers to a hunk: accept (fold it into the baseline, because the
 //! user's text now has it) and reject (take it out of the proposal).
 
-use super::protected::runs_code;
 use super::merge::{HunkState, ReviewHunk, apply_hunks, lines, review_text};
+use super::protected::runs_code;
 use super::{ChangeKind, ChangeSet, FileChange, Hunk, RelPath, hunks};
 
 /// One file of the proposal as the user would review it now.

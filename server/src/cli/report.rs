@@ -61,7 +61,10 @@ pub fn summarize_files(changes: &ChangeSet) -> Vec<FileSummary> {
                 added: hunks.iter().map(|h| h.new_len).sum(),
                 removed: hunks.iter().map(|h| h.old_len).sum(),
                 runs_code: protected::runs_code(path)
-                    || change.moved_from.as_deref().is_some_and(protected::runs_code),
+                    || change
+                        .moved_from
+                        .as_deref()
+                        .is_some_and(protected::runs_code),
             }
         })
         .collect()

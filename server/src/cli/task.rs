@@ -194,9 +194,7 @@ async fn dispatch(args: TaskArgs) -> Result<i32, String> {
             let again = format!("tandem task apply {}", meta.id);
             print!("{}", super::apply::render(&applied, Some(&again)));
             if applied.written.is_empty() && !applied.refused.is_empty() {
-                eprintln!(
-                    "nothing written: open the task in your editor to merge it hunk by hunk"
-                );
+                eprintln!("nothing written: open the task in your editor to merge it hunk by hunk");
             }
             println!("{}", super::apply::ending(&applied));
             Ok(super::apply::exit_code(&applied))

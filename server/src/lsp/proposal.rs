@@ -110,10 +110,7 @@ pub fn code_lenses(
         "Accept file".to_string()
     };
     let mut out = vec![
-        lens(
-            top,
-            command(accept_file, "tandem.acceptFile", file.clone()),
-        ),
+        lens(top, command(accept_file, "tandem.acceptFile", file.clone())),
         lens(
             top,
             command("Reject file", "tandem.rejectFile", file.clone()),

@@ -66,7 +66,11 @@ mod tests {
         let fresh = d.path().join("new.txt");
         replace_file(&fresh, b"x").unwrap();
         let mode = std::fs::metadata(&fresh).unwrap().permissions().mode();
-        assert_eq!(mode & 0o044, 0o044, "readable by others as fs::write makes it");
+        assert_eq!(
+            mode & 0o044,
+            0o044,
+            "readable by others as fs::write makes it"
+        );
         let names: Vec<_> = std::fs::read_dir(d.path())
             .unwrap()
             .map(|e| e.unwrap().file_name())
