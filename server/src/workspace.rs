@@ -296,27 +296,6 @@ impl Workspace {
     pub fn reject(&self, path: &str, hunks: &[&Hunk]) {
         self.state.lock().unwrap().changes.reject(path, hunks);
     }
-
-    /// Write the whole proposal to disk (`tandem exec --apply`).
-    pub fn apply_to_disk(&self) -> io::Result<()> {
-        let changes = self.changes();
-        for (path, change) in changes.files() {
-            let abs = self.absolute(path);
-            match &change.proposed {
-                Some(text) => {
-                    if let Some(dir) = abs.parent() {
-                        std::fs::create_dir_all(dir)?;
-                    }
-                    std::fs::write(&abs, text)?;
-                }
-                None => match std::fs::remove_file(&abs) {
-                    Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
-                    _ => {}
-                },
-            }
-        }
-        Ok(())
-    }
 }
 
 #[cfg(test)]
@@ -356,11 +335,6 @@ mod tests {
         assert_eq!(
             std::fs::read_to_string(d.path().join("a.txt")).unwrap(),
             "disk\n"
-        );
-        ws.apply_to_disk().unwrap();
-        assert_eq!(
-            std::fs::read_to_string(d.path().join("a.txt")).unwrap(),
-            "agent\n"
         );
     }
 

@@ -157,6 +157,15 @@ fn apply_leaves_out_a_settings_change_unless_it_is_named() {
     // --json says the same as data.
     std::fs::write(repo.path().join("src/names.py"), &names_before).unwrap();
     let (out, _m) = exec(repo.path(), settings_script(), &["--apply", "--json"]);
+    let events: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(
+        events.iter().any(|e| e["type"] == "proposal_changed"
+            && e["runs_code"] == json!([".claude/settings.json"])),
+        "{events:#?}"
+    );
     let result = last_json(&out);
     let settings = result["files"]
         .as_array()

@@ -76,9 +76,13 @@ pub async fn run_calls(
             if let Some(before) = before {
                 let after = ctx.workspace.changes();
                 if after != before {
-                    let _ = events.send(Event::ProposalChanged {
-                        files: after.files().map(|(p, _)| p.clone()).collect(),
-                    });
+                    let files: Vec<String> = after.files().map(|(p, _)| p.clone()).collect();
+                    let runs_code = files
+                        .iter()
+                        .filter(|p| crate::changes::protected::runs_code(p))
+                        .cloned()
+                        .collect();
+                    let _ = events.send(Event::ProposalChanged { files, runs_code });
                 }
             }
         }

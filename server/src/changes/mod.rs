@@ -69,6 +69,9 @@ impl ChangeSet {
     /// The proposed state of `path` if the changeset has an opinion on it:
     /// `Some(Some(text))` proposed text, `Some(None)` deleted, `None` untouched.
     pub fn proposed(&self, path: &str) -> Option<Option<&str>> {
+        if protected::is_git_internal(path) {
+            return None;
+        }
         self.files.get(path).map(|c| c.proposed.as_deref())
     }
 
@@ -222,6 +225,7 @@ mod tests {
             serde_json::from_str(r#"{"files":{".git/config":{"baseline":null,"proposed":"x"}}}"#)
                 .unwrap();
         assert!(saved.is_empty());
+        assert_eq!(saved.proposed(".git/config"), None);
     }
 
     #[test]

@@ -121,7 +121,7 @@ impl HumanProgress {
                     self.line(style(format!("  └ {n} lines{status}")).dim().to_string());
                 }
             }
-            Event::ProposalChanged { files } => {
+            Event::ProposalChanged { files, .. } => {
                 self.bar
                     .set_message(format!("{} files in the proposal", files.len()));
             }
