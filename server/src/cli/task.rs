@@ -461,7 +461,13 @@ fn list_line(t: &TaskMeta) -> String {
 fn show(store: &Store, meta: &TaskMeta, json: bool) -> Result<String, String> {
     let result = store.result(&meta.id).map_err(|e| e.to_string())?;
     if json {
-        let value = serde_json::json!({ "task": meta, "result": result, "diff": result.changes.unified_diff() });
+        let value = serde_json::json!({
+            "task": meta,
+            "result": result,
+            "diff": result.changes.unified_diff(),
+            // Per file, with `runs_code` for those `task apply` leaves out.
+            "files": summarize_files(&result.changes),
+        });
         return Ok(format!(
             "{}\n",
             serde_json::to_string_pretty(&value).unwrap_or_default()
