@@ -10,7 +10,7 @@
 //! user's machine (`changes::protected`) are left out unless named.
 
 use crate::changes::merge::{HunkState, merged_text, review_text};
-use crate::changes::protected::{is_git_internal, runs_code};
+use crate::changes::protected::{RunsCode, is_git_internal};
 use crate::changes::{ChangeKind, ChangeSet, FileChange, RelPath};
 use crate::state_files::replace_file;
 use crate::workspace::Workspace;
@@ -88,6 +88,7 @@ pub fn apply(root: &Path, changes: &ChangeSet, include: &Include) -> io::Result<
         .files()
         .filter_map(|(_, c)| c.moved_from.as_deref())
         .collect();
+    let runs_code = RunsCode::of(changes, |p| disk(&ws, p).ok().flatten());
     let mut out = Applied::default();
     let mut steps = Vec::new();
     for (path, change) in changes.files() {
@@ -105,7 +106,7 @@ pub fn apply(root: &Path, changes: &ChangeSet, include: &Include) -> io::Result<
             out.refuse(p, "outside the workspace");
             continue;
         }
-        if touched.iter().any(|p| runs_code(p)) && !touched.iter().any(|p| include.takes(p)) {
+        if runs_code.change(path, change) && !touched.iter().any(|p| include.takes(p)) {
             out.left_out.push(path.clone());
             continue;
         }

@@ -266,20 +266,42 @@ impl Workspace {
             self.accept(path, &r.settled.iter().collect::<Vec<_>>());
             r = review_file(path, &change()?, current);
         }
+        // A script a settings file runs is known only with the settings.
+        if !r.runs_code {
+            let rc = self.runs_code();
+            r.runs_code = rc.path(path) || r.moved_from.as_deref().is_some_and(|p| rc.path(p));
+        }
         (!r.hunks.is_empty() || !r.settled.is_empty()).then_some(r)
     }
 
     /// Files of the proposal whose change can make code run on the user's
     /// machine: an "accept all" leaves them out.
     pub fn runs_code_paths(&self) -> Vec<RelPath> {
+        let rc = self.runs_code();
         let state = self.state.lock().unwrap();
         state
             .changes
             .files()
-            .map(|(p, _)| p)
-            .filter(|p| protected::runs_code(p))
-            .cloned()
+            .filter(|(p, c)| rc.change(p, c))
+            .map(|(p, _)| p.clone())
             .collect()
+    }
+
+    /// Which files run code for this proposal: the fixed list, and the
+    /// scripts its settings files name, as on disk and as proposed.
+    pub fn runs_code(&self) -> protected::RunsCode {
+        // Copied out, so no lock is held while reading the disk.
+        let proposed: Vec<String> = {
+            let state = self.state.lock().unwrap();
+            protected::NAMING_SCRIPTS
+                .iter()
+                .filter_map(|f| state.changes.get(f)?.proposed.clone())
+                .collect()
+        };
+        let on_disk = protected::NAMING_SCRIPTS
+            .iter()
+            .filter_map(|f| std::fs::read_to_string(self.absolute(f)).ok());
+        protected::RunsCode::from_texts(proposed.into_iter().chain(on_disk))
     }
 
     /// How many files the proposal holds.

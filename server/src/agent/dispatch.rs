@@ -76,13 +76,10 @@ pub async fn run_calls(
             if let Some(before) = before {
                 let after = ctx.workspace.changes();
                 if after != before {
-                    let files: Vec<String> = after.files().map(|(p, _)| p.clone()).collect();
-                    let runs_code = files
-                        .iter()
-                        .filter(|p| crate::changes::protected::runs_code(p))
-                        .cloned()
-                        .collect();
-                    let _ = events.send(Event::ProposalChanged { files, runs_code });
+                    let _ = events.send(Event::ProposalChanged {
+                        files: after.files().map(|(p, _)| p.clone()).collect(),
+                        runs_code: ctx.workspace.runs_code_paths(),
+                    });
                 }
             }
         }

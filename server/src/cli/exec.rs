@@ -318,7 +318,7 @@ impl PreparedRun {
             outcome,
             message,
             diff: changes.unified_diff(),
-            files: summarize_files(&changes),
+            files: summarize_files(&changes, &self.workspace.runs_code()),
             citations: self.workspace.citations().iter().collect(),
             commands: ctx.commands.lock().unwrap().clone(),
             sources: ctx.sources.lock().unwrap().clone(),

@@ -2,7 +2,8 @@
 //! words, the proposal as a diff, what was read, what was run, what it cost.
 
 use crate::agent::Outcome;
-use crate::changes::{ChangeKind, ChangeSet, Citation, protected};
+use crate::changes::protected::RunsCode;
+use crate::changes::{ChangeKind, ChangeSet, Citation};
 use crate::model::Usage;
 use crate::tools::{CommandRecord, SourceUse};
 use serde::Serialize;
@@ -47,7 +48,9 @@ pub struct RunReport {
     pub error: Option<String>,
 }
 
-pub fn summarize_files(changes: &ChangeSet) -> Vec<FileSummary> {
+/// `runs_code`: which files run code (`Workspace::runs_code`, or
+/// `RunsCode::of` for a saved proposal).
+pub fn summarize_files(changes: &ChangeSet, runs_code: &RunsCode) -> Vec<FileSummary> {
     changes
         .files()
         .map(|(path, change)| {
@@ -60,11 +63,7 @@ pub fn summarize_files(changes: &ChangeSet) -> Vec<FileSummary> {
                 kind: change.kind(),
                 added: hunks.iter().map(|h| h.new_len).sum(),
                 removed: hunks.iter().map(|h| h.old_len).sum(),
-                runs_code: protected::runs_code(path)
-                    || change
-                        .moved_from
-                        .as_deref()
-                        .is_some_and(protected::runs_code),
+                runs_code: runs_code.change(path, change),
             }
         })
         .collect()

@@ -6,6 +6,7 @@ use super::human::render_report;
 use super::overrides::RunFlags;
 use super::report::{RunReport, summarize_files};
 use crate::agent::Outcome;
+use crate::changes::protected::RunsCode;
 use crate::tasks::git::{self, CommitRequest};
 use crate::tasks::{NoWatch, Step, Store, TaskMeta, TaskState, owner, runner};
 use clap::{Args, Subcommand};
@@ -458,6 +459,14 @@ fn list_line(t: &TaskMeta) -> String {
 }
 
 /// The task as the user reviews it (or as JSON: the metadata and result).
+/// Which files of a task's result run code, with the settings as the
+/// repository has them now.
+fn runs_code(store: &Store, changes: &crate::changes::ChangeSet) -> RunsCode {
+    RunsCode::of(changes, |p| {
+        std::fs::read_to_string(store.root().join(p)).ok()
+    })
+}
+
 fn show(store: &Store, meta: &TaskMeta, json: bool) -> Result<String, String> {
     let result = store.result(&meta.id).map_err(|e| e.to_string())?;
     if json {
@@ -466,7 +475,7 @@ fn show(store: &Store, meta: &TaskMeta, json: bool) -> Result<String, String> {
             "result": result,
             "diff": result.changes.unified_diff(),
             // Per file, with `runs_code` for those `task apply` leaves out.
-            "files": summarize_files(&result.changes),
+            "files": summarize_files(&result.changes, &runs_code(store, &result.changes)),
         });
         return Ok(format!(
             "{}\n",
@@ -494,7 +503,7 @@ fn show(store: &Store, meta: &TaskMeta, json: bool) -> Result<String, String> {
         },
         message: meta.summary.clone(),
         diff: result.changes.unified_diff(),
-        files: summarize_files(&result.changes),
+        files: summarize_files(&result.changes, &runs_code(store, &result.changes)),
         citations: result.citations.iter().collect(),
         commands: result.commands.clone(),
         sources: result.sources.clone(),

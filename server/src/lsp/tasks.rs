@@ -216,6 +216,10 @@ async fn show(backend: &Backend, store: &Store, meta: &TaskMeta) -> Result<Value
 /// review, to be accepted one by one.
 async fn apply(backend: &Backend, store: &Store, meta: &TaskMeta) -> Result<Value> {
     show(backend, store, meta).await?;
+    let runs_code = backend
+        .workspace()
+        .map(|ws| ws.runs_code())
+        .unwrap_or_default();
     let mut applied = true;
     let mut left_out = Vec::new();
     for path in store
@@ -225,7 +229,7 @@ async fn apply(backend: &Backend, store: &Store, meta: &TaskMeta) -> Result<Valu
         .files()
         .map(|(p, _)| p.clone())
     {
-        if crate::changes::protected::runs_code(&path) {
+        if runs_code.path(&path) {
             left_out.push(path);
             applied = false;
             continue;
