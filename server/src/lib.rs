@@ -4,6 +4,7 @@
 //! of LSP or terminals; it emits `agent::Event`s that the faces consume.
 
 pub mod agent;
+pub mod apply;
 pub mod changes;
 pub mod cli;
 pub mod config;

@@ -2,7 +2,9 @@
 //! then the user's open buffers, then the disk; writes only ever go into the
 //! proposal. Every path is confined to the workspace root.
 
-use crate::changes::{ChangeSet, Citations, FileReview, Hunk, RelPath, review_file, reviewable};
+use crate::changes::{
+    ChangeSet, Citations, FileReview, Hunk, RelPath, protected, review_file, reviewable,
+};
 use std::io;
 use std::path::{Component, Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -144,8 +146,21 @@ impl Workspace {
         }
     }
 
+    /// Whether a tool may change `rel`: never inside `.git` (its config and
+    /// hooks are commands git runs). The error is what the model is told.
+    pub fn writable(&self, rel: &str) -> io::Result<()> {
+        if protected::is_git_internal(rel) {
+            return Err(io::Error::new(
+                io::ErrorKind::PermissionDenied,
+                protected::git_refusal(rel),
+            ));
+        }
+        Ok(())
+    }
+
     /// Propose new text for a file (`None` deletes it).
     pub fn write(&self, rel: &str, text: Option<String>) -> io::Result<()> {
+        self.writable(rel)?;
         let baseline = self.base_text(rel)?;
         self.state
             .lock()
@@ -157,6 +172,8 @@ impl Workspace {
 
     /// Propose moving `from` to `to`, with `text` as the moved file's content.
     pub fn move_file(&self, from: &str, to: &str, text: String) -> io::Result<()> {
+        self.writable(from)?;
+        self.writable(to)?;
         let from_base = self.base_text(from)?;
         let to_base = self.base_text(to)?;
         self.state
@@ -249,7 +266,42 @@ impl Workspace {
             self.accept(path, &r.settled.iter().collect::<Vec<_>>());
             r = review_file(path, &change()?, current);
         }
+        // A script a settings file runs is known only with the settings.
+        if !r.runs_code {
+            let rc = self.runs_code();
+            r.runs_code = rc.path(path) || r.moved_from.as_deref().is_some_and(|p| rc.path(p));
+        }
         (!r.hunks.is_empty() || !r.settled.is_empty()).then_some(r)
+    }
+
+    /// Files of the proposal whose change can make code run on the user's
+    /// machine: an "accept all" leaves them out.
+    pub fn runs_code_paths(&self) -> Vec<RelPath> {
+        let rc = self.runs_code();
+        let state = self.state.lock().unwrap();
+        state
+            .changes
+            .files()
+            .filter(|(p, c)| rc.change(p, c))
+            .map(|(p, _)| p.clone())
+            .collect()
+    }
+
+    /// Which files run code for this proposal: the fixed list, and the
+    /// scripts its settings files name, as on disk and as proposed.
+    pub fn runs_code(&self) -> protected::RunsCode {
+        // Copied out, so no lock is held while reading the disk.
+        let proposed: Vec<String> = {
+            let state = self.state.lock().unwrap();
+            protected::NAMING_SCRIPTS
+                .iter()
+                .filter_map(|f| state.changes.get(f)?.proposed.clone())
+                .collect()
+        };
+        let on_disk = protected::NAMING_SCRIPTS
+            .iter()
+            .filter_map(|f| std::fs::read_to_string(self.absolute(f)).ok());
+        protected::RunsCode::from_texts(proposed.into_iter().chain(on_disk))
     }
 
     /// How many files the proposal holds.
@@ -265,27 +317,6 @@ impl Workspace {
     /// Take these hunks of `path` out of the proposal.
     pub fn reject(&self, path: &str, hunks: &[&Hunk]) {
         self.state.lock().unwrap().changes.reject(path, hunks);
-    }
-
-    /// Write the whole proposal to disk (`tandem exec --apply`).
-    pub fn apply_to_disk(&self) -> io::Result<()> {
-        let changes = self.changes();
-        for (path, change) in changes.files() {
-            let abs = self.absolute(path);
-            match &change.proposed {
-                Some(text) => {
-                    if let Some(dir) = abs.parent() {
-                        std::fs::create_dir_all(dir)?;
-                    }
-                    std::fs::write(&abs, text)?;
-                }
-                None => match std::fs::remove_file(&abs) {
-                    Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
-                    _ => {}
-                },
-            }
-        }
-        Ok(())
     }
 }
 
@@ -326,11 +357,6 @@ mod tests {
         assert_eq!(
             std::fs::read_to_string(d.path().join("a.txt")).unwrap(),
             "disk\n"
-        );
-        ws.apply_to_disk().unwrap();
-        assert_eq!(
-            std::fs::read_to_string(d.path().join("a.txt")).unwrap(),
-            "agent\n"
         );
     }
 

@@ -620,4 +620,64 @@ fn without_namespaces_tasks_refuse_rather_than_run_unisolated() {
     let shown: Value = serde_json::from_str(&run(&["show", &id, "--json"])).unwrap();
     assert_eq!(shown["task"]["state"], "done", "{shown}");
     assert!(model.requests().len() >= 2, "the command did not run");
+
+#[test]
+fn applying_a_task_leaves_out_a_settings_change_until_it_is_named() {
+    let hook = "{\"hooks\": {\"Stop\": [{\"hooks\": [{\"type\": \"command\", \"command\": \"./x.sh\"}]}]}}\n";
+    let model = ScriptedServer::start(Script::new().conversation(
+        "add a hook",
+        vec![
+            Turn::new()
+                .tool_use("write", json!({"path": ".claude/settings.json", "content": hook}))
+                .tool_use("write", json!({"path": "notes.txt", "content": "notes\n"})),
+            Turn::say("Added a Stop hook."),
+        ],
+    ));
+    let repo = fixture("greeter");
+    let home = tempfile::tempdir().unwrap();
+    let ids = start(home.path(), repo.path(), &model, "add a hook", &[]);
+    wait(home.path(), repo.path(), &model, &ids);
+    let id = &ids[0];
+    let files = show(home.path(), repo.path(), &model, id)["files"].clone();
+    assert!(
+        files
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["path"] == ".claude/settings.json" && f["runs_code"] == true),
+        "{files:#}"
+    );
+
+    let out = tandem(home.path(), repo.path(), &model, &["apply", id]);
+    assert!(out.status.success(), "{}", describe(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(&format!(
+            "left out  .claude/settings.json: runs code on your machine; apply it with `tandem task apply {id} --apply-path .claude/settings.json`"
+        )),
+        "{text}"
+    );
+    assert!(repo.path().join("notes.txt").exists());
+    assert!(!repo.path().join(".claude/settings.json").exists());
+    assert_ne!(
+        show(home.path(), repo.path(), &model, id)["task"]["state"],
+        "applied"
+    );
+
+    let out = tandem(
+        home.path(),
+        repo.path(),
+        &model,
+        &["apply", id, "--apply-path", ".claude/settings.json"],
+    );
+    assert!(out.status.success(), "{}", describe(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Applied to your files."));
+    assert_eq!(
+        std::fs::read_to_string(repo.path().join(".claude/settings.json")).unwrap(),
+        hook
+    );
+    assert_eq!(
+        show(home.path(), repo.path(), &model, id)["task"]["state"],
+        "applied"
+    );
 }

@@ -78,6 +78,7 @@ pub async fn run_calls(
                 if after != before {
                     let _ = events.send(Event::ProposalChanged {
                         files: after.files().map(|(p, _)| p.clone()).collect(),
+                        runs_code: ctx.workspace.runs_code_paths(),
                     });
                 }
             }

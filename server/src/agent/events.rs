@@ -44,9 +44,13 @@ pub enum Event {
         output: String,
         is_error: bool,
     },
-    /// The proposal changed; `files` are the paths now in it.
+    /// The proposal changed; `files` are the paths now in it, `runs_code`
+    /// those of them whose change can make code run on the user's machine
+    /// (left out of "accept all" and `--apply` unless named).
     ProposalChanged {
         files: Vec<String>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        runs_code: Vec<String>,
     },
     /// A steering message from the user was added before the next call.
     Steered {

@@ -6,6 +6,7 @@
 mod citations;
 mod diff;
 pub mod merge;
+pub mod protected;
 mod review;
 
 pub use citations::{Citation, Citations};
@@ -68,12 +69,20 @@ impl ChangeSet {
     /// The proposed state of `path` if the changeset has an opinion on it:
     /// `Some(Some(text))` proposed text, `Some(None)` deleted, `None` untouched.
     pub fn proposed(&self, path: &str) -> Option<Option<&str>> {
+        if protected::is_git_internal(path) {
+            return None;
+        }
         self.files.get(path).map(|c| c.proposed.as_deref())
     }
 
     /// Record new proposed text. `baseline` is what the file holds outside the
     /// proposal (None if absent); it is kept only from the first touch.
+    /// Nothing inside `.git` is ever recorded, whoever asks (the workspace
+    /// refuses such writes with an error first; this is the last guard).
     pub fn propose(&mut self, path: &str, baseline: Option<String>, proposed: Option<String>) {
+        if protected::is_git_internal(path) {
+            return;
+        }
         let entry = self.files.entry(path.to_string()).or_insert(FileChange {
             baseline,
             proposed: None,
@@ -91,6 +100,9 @@ impl ChangeSet {
         to_baseline: Option<String>,
         text: String,
     ) {
+        if protected::is_git_internal(from) || protected::is_git_internal(to) {
+            return;
+        }
         // A file added in this run and moved again is just added elsewhere.
         let origin = match self.files.get(from) {
             Some(c) if c.baseline.is_none() => None,
@@ -105,18 +117,26 @@ impl ChangeSet {
     }
 
     /// Changed files, without entries whose proposal equals their baseline.
+    /// A `.git` path read from an older saved proposal never shows.
     pub fn files(&self) -> impl Iterator<Item = (&RelPath, &FileChange)> {
-        self.files.iter().filter(|(_, c)| !c.is_noop())
+        self.files
+            .iter()
+            .filter(|(p, c)| !c.is_noop() && !protected::is_git_internal(p))
     }
 
     /// Put a whole file change in (a background task's result joining the
     /// review), replacing any change of that path.
     pub fn insert(&mut self, path: &str, change: FileChange) {
+        if protected::is_git_internal(path) {
+            return;
+        }
         self.files.insert(path.to_string(), change);
     }
 
     pub fn get(&self, path: &str) -> Option<&FileChange> {
-        self.files.get(path).filter(|c| !c.is_noop())
+        self.files
+            .get(path)
+            .filter(|c| !c.is_noop() && !protected::is_git_internal(path))
     }
 
     pub fn is_empty(&self) -> bool {
@@ -177,6 +197,35 @@ mod tests {
         let c = cs.get("moved.txt").unwrap();
         assert_eq!(c.kind(), ChangeKind::Added);
         assert_eq!(c.moved_from, None);
+    }
+
+    #[test]
+    fn nothing_inside_git_enters_the_proposal() {
+        let mut cs = ChangeSet::new();
+        cs.propose(".git/config", Some("a\n".into()), Some("b\n".into()));
+        cs.insert(
+            "sub/.git/hooks/pre-commit",
+            FileChange {
+                baseline: None,
+                proposed: Some("x".into()),
+                moved_from: None,
+            },
+        );
+        cs.propose_move(
+            "a.txt",
+            Some("x\n".into()),
+            ".git/a.txt",
+            None,
+            "x\n".into(),
+        );
+        assert!(cs.get(".git/config").is_none());
+        assert!(cs.get(".git/a.txt").is_none());
+        assert!(cs.is_empty(), "{cs:?}");
+        let saved: ChangeSet =
+            serde_json::from_str(r#"{"files":{".git/config":{"baseline":null,"proposed":"x"}}}"#)
+                .unwrap();
+        assert!(saved.is_empty());
+        assert_eq!(saved.proposed(".git/config"), None);
     }
 
     #[test]

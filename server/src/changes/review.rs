@@ -3,6 +3,7 @@
 //! user's text now has it) and reject (take it out of the proposal).
 
 use super::merge::{HunkState, ReviewHunk, apply_hunks, lines, review_text};
+use super::protected::runs_code;
 use super::{ChangeKind, ChangeSet, FileChange, Hunk, RelPath, hunks};
 
 /// One file of the proposal as the user would review it now.
@@ -18,6 +19,9 @@ pub struct FileReview {
     pub settled: Vec<Hunk>,
     /// The user's text now (`None`: the file does not exist).
     pub current: Option<String>,
+    /// Accepting it can make code run on the user's machine (see
+    /// `protected::runs_code`): faces mark it and "accept all" leaves it out.
+    pub runs_code: bool,
 }
 
 impl FileReview {
@@ -62,6 +66,7 @@ pub fn review_file(path: &str, change: &FileChange, current: Option<String>) -> 
         hunks: Vec::new(),
         settled: Vec::new(),
         current,
+        runs_code: runs_code(path) || change.moved_from.as_deref().is_some_and(runs_code),
     };
     let now = out.current.as_deref();
     match (kind, change.baseline.as_deref(), change.proposed.as_deref()) {

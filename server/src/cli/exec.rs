@@ -30,9 +30,14 @@ pub struct ExecArgs {
     /// Print one JSON event per line instead of human output.
     #[arg(long)]
     pub json: bool,
-    /// Write the proposal to disk when the run succeeds.
+    /// Write the proposal to disk when the run succeeds: each file as the
+    /// agent left it, merged with your edits made meanwhile, or refused
+    /// where they overlap. Files that run code on your machine are left out
+    /// unless named with `--apply-path` or `--apply-protected`.
     #[arg(long)]
     pub apply: bool,
+    #[command(flatten)]
+    pub apply_flags: super::apply::ApplyFlags,
     /// Record every model response to FILE (JSON lines) for `--replay`.
     #[arg(long, value_name = "FILE")]
     pub record: Option<PathBuf>,
@@ -61,6 +66,14 @@ pub struct ExecArgs {
     /// only, without asking (see `tandem trust`).
     #[arg(long)]
     pub trust: bool,
+}
+
+impl ExecArgs {
+    /// `--apply`, or naming a file to apply (which would mean nothing
+    /// without it).
+    fn applies(&self) -> bool {
+        self.apply || !self.apply_flags.apply_path.is_empty() || self.apply_flags.apply_protected
+    }
 }
 
 pub async fn run_exec(args: ExecArgs) -> i32 {
@@ -172,7 +185,7 @@ async fn prepare(args: &ExecArgs) -> Result<PreparedRun, String> {
 
 /// `--background`: the run becomes a task handed to a worker process.
 fn start_background(args: &ExecArgs) -> Result<String, String> {
-    if args.replay.is_some() || args.record.is_some() || args.apply {
+    if args.replay.is_some() || args.record.is_some() || args.applies() {
         return Err("--background does not combine with --replay, --record or --apply".into());
     }
     if args.trust {
@@ -299,11 +312,18 @@ impl PreparedRun {
         drop(session); // closes the event channel so the printer ends
         let (turns, message, error) = printer.await.unwrap_or_default();
 
-        let mut applied = false;
+        let mut apply = None;
         let mut apply_error = None;
-        if args.apply && outcome == Outcome::Done {
-            match self.workspace.apply_to_disk() {
-                Ok(()) => applied = true,
+        if args.applies() && outcome == Outcome::Done {
+            let changes = self.workspace.changes();
+            match args
+                .apply_flags
+                .include(&self.workspace)
+                .and_then(|include| {
+                    crate::apply::apply(self.workspace.root(), &changes, &include)
+                        .map_err(|e| e.to_string())
+                }) {
+                Ok(done) => apply = Some(done),
                 Err(e) => apply_error = Some(format!("could not apply the changes: {e}")),
             }
         }
@@ -312,14 +332,15 @@ impl PreparedRun {
             outcome,
             message,
             diff: changes.unified_diff(),
-            files: summarize_files(&changes),
+            files: summarize_files(&changes, &self.workspace.runs_code()),
             citations: self.workspace.citations().iter().collect(),
             commands: ctx.commands.lock().unwrap().clone(),
             sources: ctx.sources.lock().unwrap().clone(),
             turns,
             usage,
             cost_usd,
-            applied,
+            applied: apply.as_ref().is_some_and(crate::apply::Applied::complete),
+            apply: apply.clone(),
             error: apply_error.clone().or(error),
             next: None,
         };
@@ -336,7 +357,10 @@ impl PreparedRun {
         if apply_error.is_some() {
             return 1;
         }
-        exit_code(outcome)
+        match &apply {
+            Some(done) if super::apply::exit_code(done) != 0 => super::apply::exit_code(done),
+            _ => exit_code(outcome),
+        }
     }
 }
 

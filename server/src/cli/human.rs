@@ -121,7 +121,7 @@ impl HumanProgress {
                     self.line(style(format!("  └ {n} lines{status}")).dim().to_string());
                 }
             }
-            Event::ProposalChanged { files } => {
+            Event::ProposalChanged { files, .. } => {
                 self.bar
                     .set_message(format!("{} files in the proposal", files.len()));
             }
@@ -362,8 +362,16 @@ pub fn render_report(report: &RunReport, color: bool, with_message: bool) -> Str
                 ChangeKind::Deleted => "D",
                 ChangeKind::Moved => "R",
             };
+            let warn = if f.runs_code {
+                paint(
+                    Style::new().yellow().bold(),
+                    &format!("  ⚠ {}", crate::changes::protected::RUNS_CODE),
+                )
+            } else {
+                String::new()
+            };
             out.push_str(&format!(
-                "   {mark} {} (+{} -{})\n",
+                "   {mark} {} (+{} -{}){warn}\n",
                 f.path, f.added, f.removed
             ));
         }
@@ -413,6 +421,12 @@ pub fn render_report(report: &RunReport, color: bool, with_message: bool) -> Str
             out.push_str(&format!("   $ {}  → {status}\n", c.command));
         }
     }
+    if let Some(applied) = &report.apply {
+        out.push('\n');
+        out.push_str(&heading("Applied"));
+        out.push('\n');
+        out.push_str(&super::apply::render(applied, None));
+    }
     out.push('\n');
     let u = &report.usage;
     let cost = report
@@ -430,6 +444,11 @@ pub fn render_report(report: &RunReport, color: bool, with_message: bool) -> Str
     out.push('\n');
     let ending = match report.outcome {
         _ if report.next.is_some() => report.next.clone().unwrap_or_default(),
+        Outcome::Done if report.apply.is_some() => report
+            .apply
+            .as_ref()
+            .map(super::apply::ending)
+            .unwrap_or_default(),
         Outcome::Done if report.applied => "Applied to your files.".to_string(),
         Outcome::Done if report.files.is_empty() => "Done.".to_string(),
         Outcome::Done => "Not applied: run again with --apply to write these changes.".to_string(),

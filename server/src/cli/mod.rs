@@ -1,5 +1,6 @@
 //! The terminal face: `tandem exec` and its output.
 
+mod apply;
 pub mod approvals;
 pub mod config;
 pub mod exec;

@@ -2,6 +2,7 @@
 //! words, the proposal as a diff, what was read, what was run, what it cost.
 
 use crate::agent::Outcome;
+use crate::changes::protected::RunsCode;
 use crate::changes::{ChangeKind, ChangeSet, Citation};
 use crate::model::Usage;
 use crate::tools::{CommandRecord, SourceUse};
@@ -13,6 +14,10 @@ pub struct FileSummary {
     pub kind: ChangeKind,
     pub added: usize,
     pub removed: usize,
+    /// The change can make code run on the user's machine (hooks, MCP
+    /// servers, editor tasks, git config): `--apply` leaves it out unless
+    /// named.
+    pub runs_code: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -30,8 +35,11 @@ pub struct RunReport {
     pub turns: u32,
     pub usage: Usage,
     pub cost_usd: Option<f64>,
-    /// Whether the proposal was written to disk (`--apply`).
+    /// Whether the whole proposal was written to disk (`--apply`).
     pub applied: bool,
+    /// File by file what `--apply` did: written, merged, refused, left out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub apply: Option<crate::apply::Applied>,
     /// What to do next, instead of the default last line (tasks).
     #[serde(skip)]
     pub next: Option<String>,
@@ -40,7 +48,9 @@ pub struct RunReport {
     pub error: Option<String>,
 }
 
-pub fn summarize_files(changes: &ChangeSet) -> Vec<FileSummary> {
+/// `runs_code`: which files run code (`Workspace::runs_code`, or
+/// `RunsCode::of` for a saved proposal).
+pub fn summarize_files(changes: &ChangeSet, runs_code: &RunsCode) -> Vec<FileSummary> {
     changes
         .files()
         .map(|(path, change)| {
@@ -53,6 +63,7 @@ pub fn summarize_files(changes: &ChangeSet) -> Vec<FileSummary> {
                 kind: change.kind(),
                 added: hunks.iter().map(|h| h.new_len).sum(),
                 removed: hunks.iter().map(|h| h.old_len).sum(),
+                runs_code: runs_code.change(path, change),
             }
         })
         .collect()

@@ -6,7 +6,7 @@ use super::human::render_report;
 use super::overrides::RunFlags;
 use super::report::{RunReport, summarize_files};
 use crate::agent::Outcome;
-use crate::tasks::apply::{Applied, apply};
+use crate::changes::protected::RunsCode;
 use crate::tasks::git::{self, CommitRequest};
 use crate::tasks::{NoWatch, Step, Store, TaskMeta, TaskState, owner, runner};
 use clap::{Args, Subcommand};
@@ -52,8 +52,13 @@ pub enum TaskCommand {
     },
     /// The attempts of a best-of-N task, side by side.
     Attempts { id: String },
-    /// Write a task's result to your files.
-    Apply { id: String },
+    /// Write a task's result to your files: each file as the task left it,
+    /// merged with your edits since, or refused where they overlap.
+    Apply {
+        id: String,
+        #[command(flatten)]
+        flags: super::apply::ApplyFlags,
+    },
     /// Drop a task's result.
     Discard { id: String },
     /// Send a finished task back with feedback: a new turn in its conversation.
@@ -176,23 +181,24 @@ async fn dispatch(args: TaskArgs) -> Result<i32, String> {
             }
             Ok(0)
         }
-        TaskCommand::Apply { id } => {
+        TaskCommand::Apply { id, flags } => {
             let meta = store.find(&id)?;
             let result = store.result(&meta.id).map_err(|e| e.to_string())?;
-            match apply(store.root(), &result.changes).map_err(|e| e.to_string())? {
-                Applied::Written(files) => {
-                    store
-                        .update(&meta.id, |m| m.state = TaskState::Applied)
-                        .map_err(|e| e.to_string())?;
-                    println!("Applied {} file(s): {}", files.len(), files.join(", "));
-                    Ok(0)
-                }
-                Applied::Conflicts(files) => Err(format!(
-                    "nothing written: {} changed since the task read {}; open the task in your editor to merge it hunk by hunk",
-                    files.join(", "),
-                    if files.len() == 1 { "it" } else { "them" }
-                )),
+            let ws = crate::workspace::Workspace::new(store.root()).map_err(|e| e.to_string())?;
+            let applied = crate::apply::apply(store.root(), &result.changes, &flags.include(&ws)?)
+                .map_err(|e| e.to_string())?;
+            if applied.complete() {
+                store
+                    .update(&meta.id, |m| m.state = TaskState::Applied)
+                    .map_err(|e| e.to_string())?;
             }
+            let again = format!("tandem task apply {}", meta.id);
+            print!("{}", super::apply::render(&applied, Some(&again)));
+            if applied.written.is_empty() && !applied.refused.is_empty() {
+                eprintln!("nothing written: open the task in your editor to merge it hunk by hunk");
+            }
+            println!("{}", super::apply::ending(&applied));
+            Ok(super::apply::exit_code(&applied))
         }
         TaskCommand::Discard { id } => {
             let meta = store.find(&id)?;
@@ -458,10 +464,24 @@ fn list_line(t: &TaskMeta) -> String {
 }
 
 /// The task as the user reviews it (or as JSON: the metadata and result).
+/// Which files of a task's result run code, with the settings as the
+/// repository has them now.
+fn runs_code(store: &Store, changes: &crate::changes::ChangeSet) -> RunsCode {
+    RunsCode::of(changes, |p| {
+        std::fs::read_to_string(store.root().join(p)).ok()
+    })
+}
+
 fn show(store: &Store, meta: &TaskMeta, json: bool) -> Result<String, String> {
     let result = store.result(&meta.id).map_err(|e| e.to_string())?;
     if json {
-        let value = serde_json::json!({ "task": meta, "result": result, "diff": result.changes.unified_diff() });
+        let value = serde_json::json!({
+            "task": meta,
+            "result": result,
+            "diff": result.changes.unified_diff(),
+            // Per file, with `runs_code` for those `task apply` leaves out.
+            "files": summarize_files(&result.changes, &runs_code(store, &result.changes)),
+        });
         return Ok(format!(
             "{}\n",
             serde_json::to_string_pretty(&value).unwrap_or_default()
@@ -488,7 +508,7 @@ fn show(store: &Store, meta: &TaskMeta, json: bool) -> Result<String, String> {
         },
         message: meta.summary.clone(),
         diff: result.changes.unified_diff(),
-        files: summarize_files(&result.changes),
+        files: summarize_files(&result.changes, &runs_code(store, &result.changes)),
         citations: result.citations.iter().collect(),
         commands: result.commands.clone(),
         sources: result.sources.clone(),
@@ -496,6 +516,7 @@ fn show(store: &Store, meta: &TaskMeta, json: bool) -> Result<String, String> {
         usage: meta.usage,
         cost_usd: meta.cost_usd,
         applied: meta.state == TaskState::Applied,
+        apply: None,
         error: meta.error.clone(),
         next: next_step(meta),
     };

@@ -6,6 +6,7 @@
 use super::position::Encoding;
 use super::prompts::function_name;
 use super::proposal::{SOURCE, hunk_range, rope_of};
+use crate::changes::protected::RUNS_CODE;
 use crate::changes::{FileReview, HunkState};
 use serde_json::{Value, json};
 use tower_lsp_server::ls_types::{
@@ -74,15 +75,25 @@ pub fn run_actions(
 }
 
 /// Review actions for the hunks of `review` that `range` touches (or that
-/// the request's tandem diagnostics name).
+/// the request's tandem diagnostics name). `runs_code`: the proposal's files
+/// that run code on the user's machine, which "Accept all" leaves out (and
+/// says so); accepting one of them says what it is.
 pub fn review_actions(
     uri: &Uri,
     range: Range,
     diagnostics: &[Diagnostic],
     review: &FileReview,
     files_in_proposal: usize,
+    runs_code: &[String],
     enc: Encoding,
 ) -> Vec<CodeAction> {
+    let warn = |title: &str| {
+        if review.runs_code {
+            format!("{title} ({RUNS_CODE})")
+        } else {
+            title.to_string()
+        }
+    };
     let rope = rope_of(review);
     let named: Vec<&str> = diagnostics
         .iter()
@@ -103,7 +114,7 @@ pub fn review_actions(
         let args = json!({ "uri": uri, "hunk": h.id });
         if h.state == HunkState::Pending {
             out.push(action(
-                "Accept hunk".into(),
+                warn("Accept hunk"),
                 CodeActionKind::QUICKFIX,
                 "tandem.acceptHunk",
                 args.clone(),
@@ -128,15 +139,20 @@ pub fn review_actions(
     }
     let file = json!({ "uri": uri });
     out.push(action(
-        "Accept file".into(),
+        warn("Accept file"),
         CodeActionKind::SOURCE,
         "tandem.acceptFile",
         file,
     ));
-    let n = files_in_proposal;
+    let n = files_in_proposal - runs_code.len().min(files_in_proposal);
     let files = if n == 1 { "file" } else { "files" };
+    let left_out = match runs_code {
+        [] => String::new(),
+        [one] => format!("; leaves out {one}, which {RUNS_CODE}"),
+        many => format!("; leaves out {} files that {RUNS_CODE}", many.len()),
+    };
     out.push(action(
-        format!("Accept all ({n} {files})"),
+        format!("Accept all ({n} {files}{left_out})"),
         CodeActionKind::SOURCE,
         "tandem.acceptAll",
         json!({}),

@@ -7,6 +7,7 @@ use super::prompts::{self, RunArgs};
 use super::proposal::{accept_edit, hunk_range, rope_of, summary};
 use super::runs;
 use crate::changes::merge::{TextReview, merged_text};
+use crate::changes::protected::RUNS_CODE;
 use crate::changes::{ChangeKind, FileReview, HunkState, ReviewHunk};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -168,6 +169,9 @@ fn chosen<'a>(
                     r.hunks.iter().filter(|h| h.id == *id).collect()
                 }
                 Pick::File(path) if *path == r.path => r.hunks.iter().collect(),
+                // Never a file that runs code on the user's machine: that
+                // one is accepted by name (its file or hunk).
+                Pick::All if r.runs_code => return None,
                 Pick::All => r.hunks.iter().collect(),
                 _ => return None,
             };
@@ -202,9 +206,31 @@ pub async fn accept(backend: &Backend, pick: Pick) -> Result<Value> {
                 .count()
         })
         .sum();
+    // What "Accept all" leaves out, so the user hears of it.
+    let left_out: Vec<&str> = match &pick {
+        Pick::All => reviews
+            .iter()
+            .filter(|r| r.runs_code && r.pending().next().is_some())
+            .map(|r| r.path.as_str())
+            .collect(),
+        _ => Vec::new(),
+    };
+    if !left_out.is_empty() {
+        backend
+            .tell(
+                MessageType::WARNING,
+                format!(
+                    "Tandem: left out of Accept all, because each {RUNS_CODE}: {}. Review and accept them one by one.",
+                    left_out.join(", ")
+                ),
+            )
+            .await;
+    }
     if pending.is_empty() {
         let why = if conflicted > 0 {
             "it conflicts with your edits: re-run or reject it"
+        } else if !left_out.is_empty() {
+            "the files left run code on your machine: accept each one by itself"
         } else {
             "there is no such pending change"
         };
@@ -214,7 +240,7 @@ pub async fn accept(backend: &Backend, pick: Pick) -> Result<Value> {
                 format!("Tandem: nothing accepted, {why}"),
             )
             .await;
-        return Ok(json!({ "applied": false, "reason": why }));
+        return Ok(json!({ "applied": false, "reason": why, "leftOut": left_out }));
     }
     let edit = {
         let docs = backend.docs.lock().unwrap();
@@ -246,7 +272,12 @@ pub async fn accept(backend: &Backend, pick: Pick) -> Result<Value> {
             .await;
     }
     backend.publish_review().await;
-    Ok(json!({ "applied": applied, "reason": reason, "skippedConflicts": conflicted }))
+    Ok(json!({
+        "applied": applied,
+        "reason": reason,
+        "skippedConflicts": conflicted,
+        "leftOut": left_out,
+    }))
 }
 
 async fn reject(backend: &Backend, pick: Pick) -> Result<Value> {
@@ -368,6 +399,7 @@ pub fn hunks(backend: &Backend, uri: &Uri) -> Value {
         "inProposal": review.is_some(),
         "kind": kind,
         "movedFrom": review.and_then(|r| r.moved_from.clone()),
+        "runsCode": review.is_some_and(|r| r.runs_code),
         "hunks": hunks,
     })
 }

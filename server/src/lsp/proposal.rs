@@ -4,6 +4,7 @@
 
 use super::documents::Documents;
 use super::position::{Encoding, line_start, to_position};
+use crate::changes::protected::RUNS_CODE;
 use crate::changes::{ChangeKind, FileReview, HunkState, ReviewHunk};
 use ropey::Rope;
 use serde_json::json;
@@ -59,10 +60,16 @@ pub fn summary(review: &FileReview, h: &ReviewHunk) -> String {
         ChangeKind::Modified if new == 0 => format!("delete {old} line{}", plural(old)),
         ChangeKind::Modified => format!("replace {old} line{} with {new}", plural(old)),
     };
+    // Said before the rest: the problems list may cut the message short.
+    let warn = if review.runs_code {
+        format!(" (this file {RUNS_CODE})")
+    } else {
+        String::new()
+    };
     match h.state {
-        HunkState::Pending => format!("Tandem proposes: {what}{first}"),
+        HunkState::Pending => format!("Tandem proposes{warn}: {what}{first}"),
         HunkState::Conflicted => {
-            format!("Tandem's change ({what}) overlaps your edit: re-run or reject it")
+            format!("Tandem's change{warn} ({what}) overlaps your edit: re-run or reject it")
         }
     }
 }
@@ -97,11 +104,13 @@ pub fn code_lenses(
         command: Some(c),
         data: None,
     };
+    let accept_file = if review.runs_code {
+        format!("Accept file ({RUNS_CODE})")
+    } else {
+        "Accept file".to_string()
+    };
     let mut out = vec![
-        lens(
-            top,
-            command("Accept file", "tandem.acceptFile", file.clone()),
-        ),
+        lens(top, command(accept_file, "tandem.acceptFile", file.clone())),
         lens(
             top,
             command("Reject file", "tandem.rejectFile", file.clone()),

@@ -210,6 +210,7 @@ impl LanguageServer for Backend {
                 &diagnostics,
                 &review,
                 ws.proposal_files(),
+                &ws.runs_code_paths(),
                 self.encoding(),
             ));
         }

@@ -213,10 +213,17 @@ async fn show(backend: &Backend, store: &Store, meta: &TaskMeta) -> Result<Value
 }
 
 /// Apply = open for review, then accept every hunk of the task's files
-/// through the editor (so open buffers change with the files).
+/// through the editor (so open buffers change with the files). Like
+/// "Accept all", files that run code on the user's machine stay in the
+/// review, to be accepted one by one.
 async fn apply(backend: &Backend, store: &Store, meta: &TaskMeta) -> Result<Value> {
     show(backend, store, meta).await?;
+    let runs_code = backend
+        .workspace()
+        .map(|ws| ws.runs_code())
+        .unwrap_or_default();
     let mut applied = true;
+    let mut left_out = Vec::new();
     for path in store
         .result(&meta.id)
         .map_err(|e| Error::invalid_params(e.to_string()))?
@@ -224,6 +231,11 @@ async fn apply(backend: &Backend, store: &Store, meta: &TaskMeta) -> Result<Valu
         .files()
         .map(|(p, _)| p.clone())
     {
+        if runs_code.path(&path) {
+            left_out.push(path);
+            applied = false;
+            continue;
+        }
         let answer = accept(backend, Pick::File(path)).await?;
         applied &= answer["applied"].as_bool().unwrap_or(false);
     }
@@ -233,7 +245,7 @@ async fn apply(backend: &Backend, store: &Store, meta: &TaskMeta) -> Result<Valu
             .map_err(|e| Error::invalid_params(e.to_string()))?;
         notify(backend, &meta).await;
     }
-    Ok(json!({ "applied": applied }))
+    Ok(json!({ "applied": applied, "leftOut": left_out }))
 }
 
 async fn notify(backend: &Backend, meta: &TaskMeta) {

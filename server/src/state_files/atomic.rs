@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 use std::io::{self, Write};
+use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
 /// Write JSON to a temporary file beside `path` and rename it over `path`:
@@ -21,4 +22,59 @@ pub fn write_atomic_bytes(path: &Path, bytes: &[u8]) -> io::Result<()> {
     tmp.as_file().sync_all()?;
     tmp.persist(path).map_err(|e| e.error)?;
     Ok(())
+}
+
+/// Replace one of the user's files as `write_atomic_bytes` does, so a kill
+/// at any moment leaves the old text or the new one, never a mix. Unlike
+/// Tandem's own files it keeps what the user would expect of an in-place
+/// write: the mode of the file it replaces (a script stays executable), or
+/// for a new file `0o666` less the umask. The temporary file is named after
+/// the target (`.NAME.XXXXXX.tandem-tmp`) so one left by a kill is
+/// recognisable; the folder is synced so the rename survives a power cut.
+pub fn replace_file(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let existing = std::fs::metadata(path).ok().map(|m| m.permissions());
+    let mut tmp = tempfile::Builder::new()
+        .prefix(&format!(".{name}."))
+        .suffix(".tandem-tmp")
+        .permissions(std::fs::Permissions::from_mode(0o666))
+        .tempfile_in(dir)?;
+    if let Some(mode) = existing {
+        tmp.as_file().set_permissions(mode)?;
+    }
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    std::fs::File::open(dir)?.sync_all()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replacing_keeps_the_mode_and_leaves_no_temporary_file() {
+        let d = tempfile::tempdir().unwrap();
+        let script = d.path().join("run.sh");
+        std::fs::write(&script, "old\n").unwrap();
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o750)).unwrap();
+        replace_file(&script, b"new\n").unwrap();
+        assert_eq!(std::fs::read_to_string(&script).unwrap(), "new\n");
+        let mode = std::fs::metadata(&script).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o750);
+        let fresh = d.path().join("new.txt");
+        replace_file(&fresh, b"x").unwrap();
+        let mode = std::fs::metadata(&fresh).unwrap().permissions().mode();
+        assert_eq!(
+            mode & 0o044,
+            0o044,
+            "readable by others as fs::write makes it"
+        );
+        let names: Vec<_> = std::fs::read_dir(d.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names.len(), 2, "{names:?}");
+    }
 }

@@ -5,4 +5,4 @@
 mod atomic;
 pub mod lock;
 
-pub use atomic::{write_atomic, write_atomic_bytes};
+pub use atomic::{replace_file, write_atomic, write_atomic_bytes};

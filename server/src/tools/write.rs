@@ -83,4 +83,17 @@ mod tests {
         assert_eq!(r.proposed("a.txt").as_deref(), Some("new\n"));
         assert!(!r.dir.path().join("d").exists());
     }
+
+    #[tokio::test]
+    async fn nothing_inside_git_is_written() {
+        let r = repo(&[(".git/config", "[core]\n"), ("sub/.git", "gitdir: x\n")]);
+        for path in [".git/config", ".git/hooks/pre-commit", "sub/.git"] {
+            let out = Write
+                .run(json!({"path": path, "content": "x\n"}), &r.ctx)
+                .await;
+            assert!(out.is_error, "{path}: {}", out.content);
+            assert!(out.content.contains("inside .git"), "{}", out.content);
+        }
+        assert!(r.ctx.workspace.changes().is_empty());
+    }
 }

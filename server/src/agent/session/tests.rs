@@ -241,7 +241,8 @@ async fn tool_loop_runs_until_the_model_ends_its_turn() {
     assert_eq!(kinds.last().map(String::as_str), Some("finished"));
     assert_eq!(kinds.iter().filter(|k| *k == "turn_started").count(), 3);
     assert!(events.contains(&Event::ProposalChanged {
-        files: vec!["f.txt".into()]
+        files: vec!["f.txt".into()],
+        runs_code: Vec::new(),
     }));
     assert!(events.contains(&Event::Message {
         text: "All done.".into()

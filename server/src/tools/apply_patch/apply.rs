@@ -36,7 +36,13 @@ pub fn apply(patch: &Patch, ws: &Workspace) -> Result<Vec<Applied>, String> {
                 None => ws.read(rel).map_err(|e| format!("cannot read {rel}: {e}")),
             }
         };
-    let rel = |path: &str| ws.relative(path).map_err(|e| e.to_string());
+    // Every path of the patch is a write: one inside `.git` refuses the
+    // whole patch before anything joins the proposal.
+    let rel = |path: &str| {
+        let rel = ws.relative(path).map_err(|e| e.to_string())?;
+        ws.writable(&rel).map_err(|e| e.to_string())?;
+        Ok::<_, String>(rel)
+    };
 
     for op in &patch.ops {
         match op {
@@ -285,6 +291,20 @@ mod tests {
             r.ctx.workspace.changes().is_empty(),
             "a.txt was changed by a failed patch"
         );
+    }
+
+    #[test]
+    fn a_path_inside_git_refuses_the_whole_patch() {
+        for patch in [
+            "*** Begin Patch\n*** Add File: ok.txt\n+x\n*** Add File: .git/hooks/pre-commit\n+#!/bin/sh\n*** End Patch",
+            "*** Begin Patch\n*** Update File: a.txt\n*** Move to: .git/info/a.txt\n-a\n+b\n*** End Patch",
+            "*** Begin Patch\n*** Delete File: .git/config\n*** End Patch",
+        ] {
+            let (r, out) = run(&[("a.txt", "a\n"), (".git/config", "[core]\n")], patch);
+            let e = out.unwrap_err();
+            assert!(e.contains("inside .git, which Tandem never changes"), "{e}");
+            assert!(r.ctx.workspace.changes().is_empty(), "{patch}");
+        }
     }
 
     #[test]
