@@ -78,7 +78,11 @@ fn shared_dir() -> tempfile::TempDir {
         tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR"))
     }
     .unwrap();
-    Command::new("chmod").arg("755").arg(dir.path()).status().unwrap();
+    Command::new("chmod")
+        .arg("755")
+        .arg(dir.path())
+        .status()
+        .unwrap();
     dir
 }
 

@@ -124,9 +124,8 @@ struct Exec {
 
 impl Exec {
     fn new(spec: &Spec) -> io::Result<Exec> {
-        let c = |s: &[u8]| {
-            CString::new(s).map_err(|_| io::Error::other("a NUL byte in the command"))
-        };
+        let c =
+            |s: &[u8]| CString::new(s).map_err(|_| io::Error::other("a NUL byte in the command"));
         let mut envp = Vec::new();
         for (k, v) in std::env::vars_os() {
             if k != "TMPDIR" {
@@ -173,6 +172,10 @@ fn start(spec: &Spec) -> io::Result<libc::pid_t> {
     // SAFETY: plain getters.
     let (uid, gid) = unsafe { (libc::getuid(), libc::getgid()) };
     let exec = Exec::new(spec)?;
+    let moved_already = spec
+        .cgroup
+        .as_deref()
+        .is_some_and(|dir| pids::enter_this_thread(dir).is_ok());
     let mut fds = [0; 2];
     // SAFETY: a pipe into a valid array.
     mounts::check(unsafe { libc::pipe(fds.as_mut_ptr()) }, "pipe")?;
@@ -194,16 +197,20 @@ fn start(spec: &Spec) -> io::Result<libc::pid_t> {
         if unsafe { libc::read(go_read, (&mut byte as *mut u8).cast(), 1) } == 1 {
             unsafe { libc::close(go_read) };
             exec.exec();
-            eprintln!("tandem sandbox: {}: {}", spec.shell, io::Error::last_os_error());
+            eprintln!(
+                "tandem sandbox: {}: {}",
+                spec.shell,
+                io::Error::last_os_error()
+            );
         }
         unsafe { libc::_exit(127) };
     }
     // SAFETY: closing the child's end.
     unsafe { libc::close(go_read) };
     let bounded = match &spec.cgroup {
-        Some(dir) => pids::enter(dir, pid)
+        Some(dir) if !moved_already => pids::enter(dir, pid)
             .map_err(|e| io::Error::other(format!("cannot bound the processes: {e}"))),
-        None => Ok(()),
+        _ => Ok(()),
     };
     if let Err(e) = bounded {
         // SAFETY: our own child, and our end of the pipe.

@@ -5,9 +5,11 @@
 //! v2's `pids` controller, whichever this machine has), made once when the
 //! task's sandbox is, and every command is moved into it.
 //!
-//! Moving a process between cgroups waits for the kernel (an RCU grace
-//! period, ~10 ms here), so the command's process is moved while it builds
-//! its root, not before it is started (see `namespaces`).
+//! Moving a whole process between cgroups waits for the kernel (an RCU
+//! grace period, ~10 ms here). cgroup v1 moves the calling thread alone
+//! without that wait, so the sandbox's helper (single-threaded) moves
+//! itself before it forks the command; elsewhere the command's process is
+//! moved while it builds its root (see `namespaces`).
 
 use std::path::{Path, PathBuf};
 
@@ -45,6 +47,12 @@ impl Drop for TaskCgroup {
         // Empty once the task's last command has ended.
         let _ = std::fs::remove_dir(&self.dir);
     }
+}
+
+/// Move the calling thread into the cgroup `dir`, where that is quick
+/// (cgroup v1's `tasks` file); what it starts after is in it too.
+pub fn enter_this_thread(dir: &Path) -> std::io::Result<()> {
+    std::fs::write(dir.join("tasks"), "0")
 }
 
 /// Move process `pid` (and so everything it starts) into the cgroup `dir`.
