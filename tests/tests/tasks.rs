@@ -620,6 +620,7 @@ fn without_namespaces_tasks_refuse_rather_than_run_unisolated() {
     let shown: Value = serde_json::from_str(&run(&["show", &id, "--json"])).unwrap();
     assert_eq!(shown["task"]["state"], "done", "{shown}");
     assert!(model.requests().len() >= 2, "the command did not run");
+}
 
 #[test]
 fn applying_a_task_leaves_out_a_settings_change_until_it_is_named() {
