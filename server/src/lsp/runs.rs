@@ -165,6 +165,7 @@ async fn drive(
     let approver =
         EditorApprover::new(backend.clone(), loaded.settings.agent.approval_timeout_secs);
     let mut gate = setup::gate(&root, &loaded.settings, &[], Some(Arc::new(approver)))?;
+    gate.sandbox = ctx.sandbox.as_ref().map(|s| s.describe());
     let (tx, rx) = mpsc::unbounded_channel();
     let (agents, problems) = Catalog::load(&root, dirs::home_dir().as_deref());
     for problem in problems {

@@ -46,6 +46,12 @@ impl LanguageServer for Backend {
                 .and_then(|e| e.pointer("/tandem/events"))
                 .and_then(Value::as_bool)
                 .unwrap_or(false),
+            approvals: caps
+                .experimental
+                .as_ref()
+                .and_then(|e| e.pointer("/tandem/approvals"))
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
         };
         let root = workspace_root(&params);
         let mut settings_error = None;
