@@ -71,7 +71,11 @@ impl<R: AsyncRead + Unpin> Frames<R> {
     async fn next(&mut self) -> std::io::Result<Option<Frame>> {
         // Stray blank lines between messages are harmless.
         loop {
-            let blank = self.buf.iter().take_while(|b| b.is_ascii_whitespace()).count();
+            let blank = self
+                .buf
+                .iter()
+                .take_while(|b| b.is_ascii_whitespace())
+                .count();
             self.buf.drain(..blank);
             if !self.buf.is_empty() {
                 break;
