@@ -1,8 +1,8 @@
 // Approvals: `tandem/approve` {id, tool, summary, cwd, sandbox, reason,
 // choices: [{answer, title}]} → {id, answer}. A modal dialog, so it cannot
 // be dismissed or answered by keys meant for the editor, and whole: the
-// command, the folder it runs in, its sandbox and why it asks. Closing the
-// dialog (Cancel, Escape) answers nothing the server would take as a yes.
+// command, the folder it runs in, its sandbox and why it asks. Deny is the
+// default button (Enter), and closing the dialog (Cancel, Escape) denies.
 import * as vscode from "vscode";
 import type { LanguageClient } from "vscode-languageclient/node";
 
@@ -32,15 +32,21 @@ export function detail(p: ApproveParams): string {
   ].join("\n");
 }
 
+/** The buttons in order: the first is the focused default that Enter
+ * presses, so it is Deny; a key pressed as the dialog opens denies. */
+export function buttons(choices: Choice[]): Choice[] {
+  return [...choices.filter((c) => c.answer === "deny"), ...choices.filter((c) => c.answer !== "deny")];
+}
+
 export function registerApprovals(client: LanguageClient): void {
   client.onRequest("tandem/approve", async (p: ApproveParams) => {
-    // Deny is the dialog's own Cancel button (and Escape).
-    const offered = p.choices.filter((c) => c.answer !== "deny");
+    const offered = buttons(p.choices);
     const picked = await vscode.window.showWarningMessage(
       `Tandem wants to run a ${p.tool} command (approval ${p.id})`,
       { modal: true, detail: detail(p) },
       ...offered.map((c) => c.title),
     );
+    // Cancel and Escape close the dialog without a choice: a denial.
     const choice = offered.find((c) => c.title === picked);
     return { id: p.id, answer: choice ? choice.answer : "deny" };
   });
