@@ -174,10 +174,17 @@ mod tests {
 
     #[test]
     fn the_ask_rule_that_asks_is_named() {
-        let r = rules(&["Bash"], &["Bash(git push:*)"], &["Bash(git push --force:*)"]);
+        let r = rules(
+            &["Bash"],
+            &["Bash(git push:*)"],
+            &["Bash(git push --force:*)"],
+        );
         let root = Path::new(ROOT);
         let push = json!({ "command": "git status && git push origin main" });
-        assert_eq!(r.asking_rule("shell", &push, root), Some("Bash(git push:*)"));
+        assert_eq!(
+            r.asking_rule("shell", &push, root),
+            Some("Bash(git push:*)")
+        );
         let status = json!({ "command": "git status" });
         assert_eq!(r.asking_rule("shell", &status, root), None);
         // A deny rule wins: nothing asks.
