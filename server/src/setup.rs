@@ -171,7 +171,7 @@ pub fn gate(
     let save_root = root.to_path_buf();
     Ok(Gate {
         mode: p.mode.unwrap_or_default(),
-        rules: crate::sync::Mutex::new(rules),
+        rules: std::sync::Mutex::new(rules),
         hooks,
         approver,
         save_rule: Some(Arc::new(move |rule: &str| {

@@ -3,10 +3,9 @@
 //! proposal. Every path is confined to the workspace root.
 
 use crate::changes::{ChangeSet, Citations, FileReview, Hunk, RelPath, review_file, reviewable};
-use crate::sync::Mutex;
 use std::io;
 use std::path::{Component, Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 /// Text of files the user has open in an editor, which may differ from disk.
 pub trait OpenBuffers: Send + Sync {
@@ -132,14 +131,14 @@ impl Workspace {
 
     /// Current text as the agent sees it: proposal first, then `base_text`.
     pub fn read(&self, rel: &str) -> io::Result<Option<String>> {
-        if let Some(proposed) = self.state.lock().changes.proposed(rel) {
+        if let Some(proposed) = self.state.lock().unwrap().changes.proposed(rel) {
             return Ok(proposed.map(str::to_owned));
         }
         self.base_text(rel)
     }
 
     pub fn exists(&self, rel: &str) -> bool {
-        match self.state.lock().changes.proposed(rel) {
+        match self.state.lock().unwrap().changes.proposed(rel) {
             Some(p) => p.is_some(),
             None => self.absolute(rel).exists(),
         }
@@ -148,7 +147,11 @@ impl Workspace {
     /// Propose new text for a file (`None` deletes it).
     pub fn write(&self, rel: &str, text: Option<String>) -> io::Result<()> {
         let baseline = self.base_text(rel)?;
-        self.state.lock().changes.propose(rel, baseline, text);
+        self.state
+            .lock()
+            .unwrap()
+            .changes
+            .propose(rel, baseline, text);
         Ok(())
     }
 
@@ -158,6 +161,7 @@ impl Workspace {
         let to_base = self.base_text(to)?;
         self.state
             .lock()
+            .unwrap()
             .changes
             .propose_move(from, from_base, to, to_base, text);
         Ok(())
@@ -165,26 +169,26 @@ impl Workspace {
 
     /// Record that lines `start..=end` (1-based) of `rel` were read.
     pub fn cite(&self, rel: &str, start: usize, end: usize) {
-        self.state.lock().citations.record(rel, start, end);
+        self.state.lock().unwrap().citations.record(rel, start, end);
     }
 
     /// Whether the proposal changes `rel` (without copying the proposal).
     pub fn has_change(&self, rel: &str) -> bool {
-        self.state.lock().changes.get(rel).is_some()
+        self.state.lock().unwrap().changes.get(rel).is_some()
     }
 
     pub fn changes(&self) -> ChangeSet {
-        self.state.lock().changes.clone()
+        self.state.lock().unwrap().changes.clone()
     }
 
     pub fn citations(&self) -> Citations {
-        self.state.lock().citations.clone()
+        self.state.lock().unwrap().citations.clone()
     }
 
     /// Start from a saved proposal and citations (a task resumed or
     /// followed up).
     pub fn restore(&self, changes: ChangeSet, citations: Citations) {
-        let mut state = self.state.lock();
+        let mut state = self.state.lock().unwrap();
         state.changes = changes;
         state.citations = citations;
     }
@@ -192,7 +196,7 @@ impl Workspace {
     /// Add another proposal's files to this one (a task's result opened for
     /// review). Refused, changing nothing, when a file is in both.
     pub fn adopt(&self, other: &ChangeSet) -> Result<(), Vec<RelPath>> {
-        let mut state = self.state.lock();
+        let mut state = self.state.lock().unwrap();
         let clash: Vec<RelPath> = other
             .files()
             .filter(|(p, _)| state.changes.get(p).is_some())
@@ -209,20 +213,20 @@ impl Workspace {
 
     /// Paths that exist only in the proposal, for listings and searches.
     pub fn added_paths(&self) -> Vec<RelPath> {
-        let state = self.state.lock();
+        let state = self.state.lock().unwrap();
         state.changes.added_paths().cloned().collect()
     }
 
     /// Whether the proposal deletes `rel` (listings must hide it).
     pub fn is_deleted(&self, rel: &str) -> bool {
-        matches!(self.state.lock().changes.proposed(rel), Some(None))
+        matches!(self.state.lock().unwrap().changes.proposed(rel), Some(None))
     }
 
     /// The proposal reviewed against what the user has now (open buffer,
     /// else disk). Hunks the user's text already has are folded first.
     pub fn review(&self) -> Vec<FileReview> {
         let paths: Vec<RelPath> = {
-            let state = self.state.lock();
+            let state = self.state.lock().unwrap();
             state.changes.files().map(|(p, _)| p.clone()).collect()
         };
         paths.iter().filter_map(|p| self.review_one(p)).collect()
@@ -236,7 +240,7 @@ impl Workspace {
         // The file's change is copied out: no lock held while diffing or
         // reading the user's text.
         let change = || {
-            let state = self.state.lock();
+            let state = self.state.lock().unwrap();
             reviewable(&state.changes, path).cloned()
         };
         let current = self.base_text(path).ok().flatten();
@@ -250,17 +254,17 @@ impl Workspace {
 
     /// How many files the proposal holds.
     pub fn proposal_files(&self) -> usize {
-        self.state.lock().changes.files().count()
+        self.state.lock().unwrap().changes.files().count()
     }
 
     /// The user's text now has these hunks of `path` (see `ChangeSet::accept`).
     pub fn accept(&self, path: &str, hunks: &[&Hunk]) {
-        self.state.lock().changes.accept(path, hunks);
+        self.state.lock().unwrap().changes.accept(path, hunks);
     }
 
     /// Take these hunks of `path` out of the proposal.
     pub fn reject(&self, path: &str, hunks: &[&Hunk]) {
-        self.state.lock().changes.reject(path, hunks);
+        self.state.lock().unwrap().changes.reject(path, hunks);
     }
 
     /// Write the whole proposal to disk (`tandem exec --apply`).

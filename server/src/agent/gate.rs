@@ -6,13 +6,12 @@
 
 use crate::hooks::{HookEvent, HookInput, HookOutcome, HookPermission, Hooks};
 use crate::policy::{Decision, Mode, Rule, Rules, evaluate};
-use crate::sync::Mutex;
 use crate::tools::approval::{Approval, ApprovalRequest, Approver, summarize};
 use crate::tools::{Permission, ToolOutput};
 use serde_json::{Value, json};
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 /// Saves an "always allow in this project" rule.
 pub type SaveRule = Arc<dyn Fn(&str) -> std::io::Result<()> + Send + Sync>;
@@ -108,7 +107,7 @@ impl Gate {
             )));
         }
         let decision = {
-            let rules = self.rules.lock();
+            let rules = self.rules.lock().unwrap();
             evaluate(self.mode, &rules, tool, permission, input, &self.root)
         };
         let hook_asked = pre.permission == Some(HookPermission::Ask);
@@ -139,7 +138,7 @@ impl Gate {
         if hook_asked {
             return "a PreToolUse hook asked for approval".into();
         }
-        let rules = self.rules.lock();
+        let rules = self.rules.lock().unwrap();
         if let Some(rule) = rules.asking_rule(tool, input, &self.root) {
             return format!("the ask rule `{rule}`");
         }
@@ -186,7 +185,7 @@ impl Gate {
         };
         let remember = |text: &str| {
             if let Ok(rule) = Rule::parse(text, &self.root) {
-                self.rules.lock().add_allow(rule);
+                self.rules.lock().unwrap().add_allow(rule);
             }
         };
         match approver.approve(&request).await {

@@ -3,11 +3,10 @@
 //! steers the agent.
 
 use crate::agent::SteerHandle;
-use crate::sync::Mutex;
 use crate::tools::approval::{Approval, ApprovalRequest, Approver};
 use async_trait::async_trait;
 use std::io::Write;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::oneshot;
 
@@ -32,7 +31,7 @@ pub struct TerminalApprover {
 impl Approver for TerminalApprover {
     async fn approve(&self, request: &ApprovalRequest) -> Approval {
         let (tx, rx) = oneshot::channel();
-        *self.pending.lock() = Some(tx);
+        *self.pending.lock().unwrap() = Some(tx);
         {
             let mut err = std::io::stderr().lock();
             let _ = write!(
@@ -52,7 +51,7 @@ impl Approver for TerminalApprover {
             let _ = err.flush();
         }
         let answer = tokio::time::timeout(self.timeout, rx).await;
-        self.pending.lock().take();
+        self.pending.lock().unwrap().take();
         match answer {
             Ok(Ok(line)) => match line.trim().to_ascii_lowercase().as_str() {
                 "y" | "yes" => Approval::Allow,
@@ -84,7 +83,7 @@ pub fn spawn_stdin(steer: Option<SteerHandle>, timeout_secs: Option<u64>) -> Arc
         while stdin.read_line(&mut line).is_ok_and(|n| n > 0) {
             let text = line.trim().to_string();
             line.clear();
-            if let Some(answer) = pending.lock().take() {
+            if let Some(answer) = pending.lock().unwrap().take() {
                 let _ = answer.send(text);
                 continue;
             }

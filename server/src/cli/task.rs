@@ -125,7 +125,7 @@ async fn dispatch(args: TaskArgs) -> Result<i32, String> {
         } => {
             let ids = start(&store, &prompt, &flags.table()?, attempts)?;
             for id in &ids {
-                outln!("{id}");
+                println!("{id}");
             }
             if wait {
                 return wait_and_show(&store, &ids).await;
@@ -135,22 +135,22 @@ async fn dispatch(args: TaskArgs) -> Result<i32, String> {
         TaskCommand::List { json } => {
             let tasks = store.list();
             if json {
-                outln!(
+                println!(
                     "{}",
                     serde_json::to_string_pretty(&tasks).unwrap_or_default()
                 );
             } else if tasks.is_empty() {
-                outln!("No tasks in {}", store.root().display());
+                println!("No tasks in {}", store.root().display());
             } else {
                 for t in &tasks {
-                    outln!("{}", list_line(t));
+                    println!("{}", list_line(t));
                 }
             }
             Ok(0)
         }
         TaskCommand::Show { id, json } => {
             let meta = store.find(&id)?;
-            out!("{}", show(&store, &meta, json)?);
+            print!("{}", show(&store, &meta, json)?);
             Ok(0)
         }
         TaskCommand::Attempts { id } => {
@@ -164,8 +164,8 @@ async fn dispatch(args: TaskArgs) -> Result<i32, String> {
                 .into_iter()
                 .filter(|t| t.group.as_ref() == Some(&group))
             {
-                outln!("── attempt {} ({})", t.attempt.unwrap_or(0), list_line(&t));
-                out!(
+                println!("── attempt {} ({})", t.attempt.unwrap_or(0), list_line(&t));
+                print!(
                     "{}",
                     store
                         .result(&t.id)
@@ -184,7 +184,7 @@ async fn dispatch(args: TaskArgs) -> Result<i32, String> {
                     store
                         .update(&meta.id, |m| m.state = TaskState::Applied)
                         .map_err(|e| e.to_string())?;
-                    outln!("Applied {} file(s): {}", files.len(), files.join(", "));
+                    println!("Applied {} file(s): {}", files.len(), files.join(", "));
                     Ok(0)
                 }
                 Applied::Conflicts(files) => Err(format!(
@@ -202,7 +202,7 @@ async fn dispatch(args: TaskArgs) -> Result<i32, String> {
             store
                 .update(&meta.id, |m| m.state = TaskState::Discarded)
                 .map_err(|e| e.to_string())?;
-            outln!("Discarded {}", meta.id);
+            println!("Discarded {}", meta.id);
             Ok(0)
         }
         TaskCommand::FollowUp { id, message, wait } => {
@@ -211,7 +211,7 @@ async fn dispatch(args: TaskArgs) -> Result<i32, String> {
                 return Err("the task is still running; steer it or wait for it".into());
             }
             spawn_worker(&store, &meta.id, "follow-up", Some(&message))?;
-            outln!("{}", meta.id);
+            println!("{}", meta.id);
             if wait {
                 return wait_and_show(&store, &[meta.id]).await;
             }
@@ -223,7 +223,7 @@ async fn dispatch(args: TaskArgs) -> Result<i32, String> {
                 return Err("the task is still running".into());
             }
             spawn_worker(&store, &meta.id, "resume", None)?;
-            outln!("{}", meta.id);
+            println!("{}", meta.id);
             if wait {
                 return wait_and_show(&store, &[meta.id]).await;
             }
@@ -235,7 +235,7 @@ async fn dispatch(args: TaskArgs) -> Result<i32, String> {
                 (true, Some(o)) if owner::is_alive(&o) => {
                     // SAFETY: a signal to a pid we just checked is the owner.
                     unsafe { libc::kill(o.pid as i32, libc::SIGTERM) };
-                    outln!("Cancelling {}", meta.id);
+                    println!("Cancelling {}", meta.id);
                     Ok(0)
                 }
                 _ => Err(format!(
@@ -268,7 +268,7 @@ async fn dispatch(args: TaskArgs) -> Result<i32, String> {
             store
                 .update(&meta.id, |m| m.branch = Some(name.clone()))
                 .map_err(|e| e.to_string())?;
-            outln!("Branch {name} at {}", &commit[..commit.len().min(12)]);
+            println!("Branch {name} at {}", &commit[..commit.len().min(12)]);
             Ok(0)
         }
         TaskCommand::Patch { id, author } => {
@@ -276,7 +276,7 @@ async fn dispatch(args: TaskArgs) -> Result<i32, String> {
             let author = author.or(configured_author(&store));
             let result = store.result(&meta.id).map_err(|e| e.to_string())?;
             let message = git::message(&meta.summary, &meta.prompt);
-            out!(
+            print!(
                 "{}",
                 git::patch(&CommitRequest {
                     root: store.root(),
@@ -285,7 +285,7 @@ async fn dispatch(args: TaskArgs) -> Result<i32, String> {
                     author: author.as_deref(),
                 })?
             );
-            outln!();
+            println!();
             Ok(0)
         }
         TaskCommand::Pr { id } => {
@@ -296,7 +296,7 @@ async fn dispatch(args: TaskArgs) -> Result<i32, String> {
                 .ok_or("make a branch first: `tandem task branch ID`")?;
             let message = git::message(&meta.summary, &meta.prompt);
             let (title, body) = message.split_once("\n\n").unwrap_or((&message, ""));
-            outln!("{}", git::pull_request(store.root(), &branch, title, body)?);
+            println!("{}", git::pull_request(store.root(), &branch, title, body)?);
             Ok(0)
         }
         TaskCommand::Worker { id, step, message } => worker(&store, &id, &step, message).await,
@@ -397,7 +397,7 @@ async fn wait_and_show(store: &Store, ids: &[String]) -> Result<i32, String> {
             .collect::<Result<_, _>>()?;
         if metas.iter().all(|m| !m.state.is_live()) {
             for m in &metas {
-                out!("{}", show(store, m, false)?);
+                print!("{}", show(store, m, false)?);
             }
             let all_done = metas.iter().all(|m| m.state == TaskState::Done);
             return Ok(if all_done { 0 } else { 1 });

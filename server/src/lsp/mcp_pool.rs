@@ -9,10 +9,9 @@
 use crate::agent::Event;
 use crate::config::Settings;
 use crate::mcp::{self, ServerSpec, Servers, Status};
-use crate::sync::Mutex;
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::mpsc::UnboundedSender;
 
@@ -51,14 +50,14 @@ fn event(s: &Status) -> Event {
 
 impl Listeners {
     fn report(&self, status: Status) {
-        let mut inner = self.inner.lock();
+        let mut inner = self.inner.lock().unwrap();
         let e = event(&status);
         inner.runs.retain(|_, tx| tx.send(e.clone()).is_ok());
         inner.last.insert(status.server.clone(), status);
     }
 
     fn join(&self, tx: UnboundedSender<Event>) -> u64 {
-        let mut inner = self.inner.lock();
+        let mut inner = self.inner.lock().unwrap();
         for s in inner.last.values() {
             let _ = tx.send(event(s));
         }
@@ -69,7 +68,7 @@ impl Listeners {
     }
 
     fn leave(&self, id: u64) {
-        self.inner.lock().runs.remove(&id);
+        self.inner.lock().unwrap().runs.remove(&id);
     }
 }
 
@@ -108,7 +107,7 @@ impl McpPool {
         for p in problems {
             let _ = events.send(event(&mcp::problem_status(p)));
         }
-        let mut current = self.current.lock();
+        let mut current = self.current.lock().unwrap();
         let reusable = current
             .as_ref()
             .is_some_and(|p| p.specs == specs && !p.servers.any_down());
@@ -137,7 +136,7 @@ impl McpPool {
 
     /// Stop the servers (at the language server's shutdown).
     pub async fn shutdown(&self) {
-        let old = self.current.lock().take();
+        let old = self.current.lock().unwrap().take();
         if let Some(old) = old {
             old.servers.shutdown().await;
         }

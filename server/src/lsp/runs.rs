@@ -43,7 +43,7 @@ impl Notification for TandemEvent {
 pub fn start(backend: &Backend, prompt: String) -> u64 {
     let cancel = CancellationToken::new();
     let id = {
-        let mut state = backend.state.lock();
+        let mut state = backend.state.lock().unwrap();
         state.next_run += 1;
         let id = state.next_run;
         let progress = state
@@ -63,7 +63,7 @@ pub fn start(backend: &Backend, prompt: String) -> u64 {
     let backend = backend.clone();
     tokio::spawn(async move {
         let outcome = drive(&backend, id, prompt, cancel).await;
-        backend.state.lock().runs.remove(&id);
+        backend.state.lock().unwrap().runs.remove(&id);
         if let Err(message) = outcome {
             backend
                 .tell(MessageType::ERROR, format!("Tandem: {message}"))
@@ -75,7 +75,7 @@ pub fn start(backend: &Backend, prompt: String) -> u64 {
 
 /// Cancel run `id`, or every run.
 pub fn cancel(backend: &Backend, id: Option<u64>) -> usize {
-    let state = backend.state.lock();
+    let state = backend.state.lock().unwrap();
     let mut n = 0;
     for (run, handle) in &state.runs {
         if id.is_none_or(|id| id == *run) {
@@ -88,7 +88,7 @@ pub fn cancel(backend: &Backend, id: Option<u64>) -> usize {
 
 /// Cancel the run shown by progress `token` (the editor's cancel button).
 pub fn cancel_progress(backend: &Backend, token: &ProgressToken) {
-    let state = backend.state.lock();
+    let state = backend.state.lock().unwrap();
     for handle in state.runs.values() {
         if handle.progress.as_ref() == Some(token) {
             handle.cancel.cancel();
@@ -98,7 +98,7 @@ pub fn cancel_progress(backend: &Backend, token: &ProgressToken) {
 
 /// Send a steering message to run `id`, or the newest run.
 pub fn steer(backend: &Backend, id: Option<u64>, message: String) -> bool {
-    let state = backend.state.lock();
+    let state = backend.state.lock().unwrap();
     let target = match id {
         Some(id) => state.runs.get(&id),
         None => state.runs.values().next_back(),
@@ -119,7 +119,7 @@ async fn drive(
     cancel: CancellationToken,
 ) -> Result<(), String> {
     let (root, editor_settings, workspace, token) = {
-        let state = backend.state.lock();
+        let state = backend.state.lock().unwrap();
         let ws = state
             .workspace
             .clone()
@@ -131,11 +131,11 @@ async fn drive(
     // work: the last settings that loaded are used until it is fixed.
     let loaded = match setup::load(&root, vec![Layer::Table(editor_settings)]) {
         Ok(loaded) => {
-            backend.state.lock().last_good = Some(loaded.clone());
+            backend.state.lock().unwrap().last_good = Some(loaded.clone());
             loaded
         }
         Err(e) => {
-            let last = backend.state.lock().last_good.clone();
+            let last = backend.state.lock().unwrap().last_good.clone();
             match last {
                 Some(last) => {
                     backend
@@ -196,7 +196,7 @@ async fn drive(
     if let Some(log) = log {
         session = session.with_checkpoint(log);
     }
-    if let Some(handle) = backend.state.lock().runs.get_mut(&id) {
+    if let Some(handle) = backend.state.lock().unwrap().runs.get_mut(&id) {
         handle.steer = Some(session.steer_handle());
     }
 

@@ -3,7 +3,6 @@
 //! streamable HTTP; the handler that hears `notifications/tools/list_changed`.
 
 use super::config::{ServerSpec, Transport};
-use crate::sync::Mutex;
 use rmcp::model::{ClientCapabilities, ClientConfig, Implementation, ProtocolVersion};
 use rmcp::service::{NotificationContext, RoleClient, RunningService};
 use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
@@ -11,7 +10,7 @@ use rmcp::transport::{StreamableHttpClientTransport, TokioChildProcess};
 use rmcp::{ClientHandler, ServiceExt};
 use std::collections::{HashMap, VecDeque};
 use std::process::Stdio;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::sync::Notify;
 
@@ -57,7 +56,7 @@ pub struct StderrTail(Arc<Mutex<VecDeque<String>>>);
 
 impl StderrTail {
     fn push(&self, line: String) {
-        let mut lines = self.0.lock();
+        let mut lines = self.0.lock().unwrap();
         if lines.len() == STDERR_LINES {
             lines.pop_front();
         }
@@ -66,7 +65,7 @@ impl StderrTail {
 
     /// `"; stderr: …"` to add to an error message, or nothing.
     pub fn suffix(&self) -> String {
-        let lines = self.0.lock();
+        let lines = self.0.lock().unwrap();
         let text: Vec<&str> = lines
             .iter()
             .map(|l| l.trim())

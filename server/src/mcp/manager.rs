@@ -6,10 +6,9 @@
 use super::config::ServerSpec;
 use super::connection::{Connection, Handler, connect, kill_group};
 use super::tool::{Forget, McpTool};
-use crate::sync::Mutex;
 use crate::tools::{Tool, ToolSource};
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
@@ -39,11 +38,17 @@ struct Shared {
 
 impl ToolSource for Shared {
     fn tools(&self) -> Vec<Arc<dyn Tool>> {
-        self.tools.lock().values().flatten().cloned().collect()
+        self.tools
+            .lock()
+            .unwrap()
+            .values()
+            .flatten()
+            .cloned()
+            .collect()
     }
 
     fn get(&self, name: &str) -> Option<Arc<dyn Tool>> {
-        let tools = self.tools.lock();
+        let tools = self.tools.lock().unwrap();
         tools.values().flatten().find(|t| t.name() == name).cloned()
     }
 }
@@ -97,18 +102,18 @@ impl Servers {
 
     /// Whether a server failed to start or has stopped since.
     pub fn any_down(&self) -> bool {
-        !self.shared.down.lock().is_empty()
+        !self.shared.down.lock().unwrap().is_empty()
     }
 
     /// Stop every server: each is asked to close (stdin closed, then
     /// SIGTERM, then SIGKILL for its process group) and waited for.
     pub async fn shutdown(&self) {
         self.stop.cancel();
-        let tasks = std::mem::take(&mut *self.tasks.lock());
+        let tasks = std::mem::take(&mut *self.tasks.lock().unwrap());
         for task in tasks {
             let _ = task.await;
         }
-        self.shared.tools.lock().clear();
+        self.shared.tools.lock().unwrap().clear();
     }
 }
 
@@ -126,8 +131,12 @@ impl Run {
     }
 
     fn fail(&self, error: String) {
-        self.shared.tools.lock().remove(&self.spec.name);
-        self.shared.down.lock().insert(self.spec.name.clone());
+        self.shared.tools.lock().unwrap().remove(&self.spec.name);
+        self.shared
+            .down
+            .lock()
+            .unwrap()
+            .insert(self.spec.name.clone());
         (self.report)(Status {
             server: self.spec.name.clone(),
             tools: 0,
@@ -230,6 +239,7 @@ impl Run {
             .shared
             .tools
             .lock()
+            .unwrap()
             .insert(self.spec.name.clone(), tools);
         if old.is_some_and(|old| names(&old) == new_names) {
             return;
@@ -253,7 +263,7 @@ async fn list(
         let name = spec.name.clone();
         Arc::new(move || {
             if let Some(shared) = shared.upgrade() {
-                shared.tools.lock().remove(&name);
+                shared.tools.lock().unwrap().remove(&name);
             }
         })
     };

@@ -165,8 +165,8 @@ impl Saver {
         let result = TaskResult {
             changes: self.ctx.workspace.changes(),
             citations: self.ctx.workspace.citations(),
-            commands: self.ctx.commands.lock().clone(),
-            sources: self.ctx.sources.lock().clone(),
+            commands: self.ctx.commands.lock().unwrap().clone(),
+            sources: self.ctx.sources.lock().unwrap().clone(),
         };
         if let Err(e) = self.store.save_result(&self.id, &result) {
             tracing::error!("task {}: cannot save its result: {e}", self.id);
@@ -213,8 +213,8 @@ async fn execute(
     let sandbox_dir = store.task_dir(&meta.id).join("sandbox");
     let _ = std::fs::remove_dir_all(&sandbox_dir);
     let ctx = setup::tool_context_in(workspace, cancel, settings, &config, &sandbox_dir)?;
-    *ctx.commands.lock() = saved.commands;
-    *ctx.sources.lock() = saved.sources;
+    *ctx.commands.lock().unwrap() = saved.commands;
+    *ctx.sources.lock().unwrap() = saved.sources;
     let ctx = Arc::new(ctx);
     let mut gate = setup::gate(root, settings, &[], None)?;
     // Hooks see the task's id as the session and its transcript.

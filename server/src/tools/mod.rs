@@ -20,12 +20,11 @@ pub mod write;
 
 pub use builtin::builtin_tools;
 
-use crate::sync::Mutex;
 use crate::workspace::Workspace;
 use async_trait::async_trait;
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
@@ -140,7 +139,7 @@ impl ToolContext {
             name: name.into(),
             detail: detail.into(),
         };
-        let mut sources = self.sources.lock();
+        let mut sources = self.sources.lock().unwrap();
         if !sources.contains(&used) {
             sources.push(used);
         }
