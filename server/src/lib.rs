@@ -19,6 +19,7 @@ pub mod sandbox;
 pub mod setup;
 pub mod skills;
 pub mod state_files;
+pub mod sync;
 pub mod tasks;
 pub mod tools;
 pub mod trust;

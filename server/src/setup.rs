@@ -214,6 +214,7 @@ pub fn gate(
         root: root.to_path_buf(),
         session_id: session_id(),
         transcript_path: String::new(),
+        sandbox: None,
     })
 }
 

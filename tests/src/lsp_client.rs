@@ -29,13 +29,16 @@ pub struct Doc {
     pub version: i32,
 }
 
-/// How the simulated editor answers `window/showMessageRequest`.
+/// How the simulated editor answers `window/showMessageRequest` and
+/// `tandem/approve`.
 #[derive(Debug, Clone)]
 pub enum Answer {
     /// Pick the action with this title.
     Pick(String),
     /// Never answer (the server must time out).
     Ignore,
+    /// Answer with exactly this result.
+    Raw(Value),
 }
 
 #[derive(Default)]
@@ -172,6 +175,25 @@ impl Shared {
                 let answer = self.answer.lock().unwrap().clone();
                 match answer {
                     Answer::Pick(title) => self.respond(&id, json!({ "title": title })),
+                    Answer::Raw(result) => self.respond(&id, result),
+                    Answer::Ignore => {}
+                }
+            }
+            "tandem/approve" => {
+                let answer = self.answer.lock().unwrap().clone();
+                let params = &msg["params"];
+                match answer {
+                    Answer::Pick(title) => {
+                        let choice = params["choices"]
+                            .as_array()
+                            .into_iter()
+                            .flatten()
+                            .find(|c| c["title"] == title.as_str())
+                            .map(|c| c["answer"].clone())
+                            .unwrap_or(json!(title));
+                        self.respond(&id, json!({ "id": params["id"], "answer": choice }));
+                    }
+                    Answer::Raw(result) => self.respond(&id, result),
                     Answer::Ignore => {}
                 }
             }
@@ -261,6 +283,19 @@ impl LspClient {
         Self::start_in_home(root, options, enc, tempfile::tempdir().unwrap())
     }
 
+    /// As `start`, announcing what the editor extensions announce beyond
+    /// events (`experimental.tandem.approvals`: `tandem/approve`).
+    pub fn start_like_extensions(root: &Path, options: Value, enc: Enc) -> LspClient {
+        let experimental = json!({ "tandem": { "events": true, "approvals": true } });
+        Self::start_full(
+            root,
+            options,
+            enc,
+            tempfile::tempdir().unwrap(),
+            experimental,
+        )
+    }
+
     /// As `start`, with `home` as the server's home folder (a restarted
     /// server that must find the first one's state).
     pub fn start_in_home(
@@ -268,6 +303,17 @@ impl LspClient {
         options: Value,
         enc: Enc,
         home: tempfile::TempDir,
+    ) -> LspClient {
+        let experimental = json!({ "tandem": { "events": true } });
+        Self::start_full(root, options, enc, home, experimental)
+    }
+
+    fn start_full(
+        root: &Path,
+        options: Value,
+        enc: Enc,
+        home: tempfile::TempDir,
+        experimental: Value,
     ) -> LspClient {
         let mut child = tandem_command(home.path())
             .arg("lsp")
@@ -337,7 +383,7 @@ impl LspClient {
                         }
                     },
                     "textDocument": { "codeAction": {}, "codeLens": {} },
-                    "experimental": { "tandem": { "events": true } }
+                    "experimental": experimental
                 }
             }),
         );

@@ -407,22 +407,21 @@ impl Drop for Tmux {
     }
 }
 
-#[test]
-fn a_screenshot_of_the_inline_diff() {
-    const COLUMNS: usize = 100;
-    const ROWS: usize = 24;
+/// Start Neovim in a tmux terminal of `COLUMNS`×`ROWS` on the Lua scene
+/// `scene` (under `editors/nvim/test/`), in `repo`, against `model`, with
+/// `extra` environment variables.
+fn start_scene(
+    scene: &str,
+    model: &ScriptedServer,
+    repo: &Path,
+    home: &Path,
+    extra: &[(&str, &Path)],
+) -> Tmux {
     let nvim = nvim();
-    let pillow = pillow();
-    let model = ScriptedServer::start(rewrite_greet("Greetings are friendlier now."));
-    let repo = fixture("greeter");
-    let home = tempfile::tempdir().unwrap();
-    let ready = home.path().join("ready");
-    let failed = home.path().join("failed");
-
     // The terminal runs a script that sets the scene's environment.
     let settings = scripted_options(&model.url()).to_string();
     let mut env = Command::new("true");
-    editor_env(&mut env, home.path());
+    editor_env(&mut env, home);
     let mut exports: Vec<String> = env
         .get_envs()
         .filter_map(|(k, v)| Some((k, v?)))
@@ -434,34 +433,32 @@ fn a_screenshot_of_the_inline_diff() {
             )
         })
         .collect();
+    let file = repo.join("src/greet.py");
     for (k, v) in [
         ("TANDEM_SETTINGS", settings.as_str()),
-        (
-            "TANDEM_FILE",
-            &repo.path().join("src/greet.py").to_string_lossy(),
-        ),
-        ("TANDEM_READY", &ready.to_string_lossy()),
-        ("TANDEM_RESULT", &failed.to_string_lossy()),
+        ("TANDEM_FILE", &file.to_string_lossy()),
         ("COLORTERM", "truecolor"),
     ] {
         exports.push(format!("export {k}={}", quote(v)));
     }
-    let scene = plugin_dir().join("test/screenshot.lua");
-    let run = home.path().join("run.sh");
+    for (k, v) in extra {
+        exports.push(format!("export {k}={}", quote(&v.to_string_lossy())));
+    }
+    let scene = plugin_dir().join("test").join(scene);
+    let run = home.join("run.sh");
     std::fs::write(
         &run,
         format!(
             "{}\ncd {}\nexec {} -u NONE -i NONE -n -c {}\n",
             exports.join("\n"),
-            quote(&repo.path().to_string_lossy()),
+            quote(&repo.to_string_lossy()),
             quote(&nvim.to_string_lossy()),
             quote(&format!("luafile {}", scene.display()))
         ),
     )
     .unwrap();
-
     let tmux = Tmux {
-        socket: home.path().join("tmux.sock"),
+        socket: home.join("tmux.sock"),
     };
     let (cols, rows) = (COLUMNS.to_string(), ROWS.to_string());
     tmux.run(&[
@@ -475,33 +472,88 @@ fn a_screenshot_of_the_inline_diff() {
         &rows,
         &format!("sh {}", run.display()),
     ]);
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !ready.exists() && !failed.exists() && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    let plain = || {
-        String::from_utf8_lossy(&tmux.run(&["capture-pane", "-p", "-t", "shot"]).stdout)
+    tmux
+}
+
+const COLUMNS: usize = 100;
+const ROWS: usize = 24;
+
+impl Tmux {
+    /// The screen as plain text.
+    fn screen(&self) -> String {
+        String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-t", "shot"]).stdout)
             .into_owned()
-    };
-    assert!(
-        ready.exists(),
-        "the scene did not get ready: {}\n--- screen ---\n{}\n--- lsp.log ---\n{}",
-        std::fs::read_to_string(&failed).unwrap_or_else(|_| "timed out".into()),
-        plain(),
-        lsp_log(home.path())
+    }
+
+    /// Wait until `path` exists (or `failed` does, or 60 s passed).
+    fn wait_for_file(&self, path: &Path, failed: &Path, home: &Path) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while !path.exists() && !failed.exists() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        assert!(
+            path.exists(),
+            "no {}: {}\n--- screen ---\n{}\n--- lsp.log ---\n{}",
+            path.display(),
+            std::fs::read_to_string(failed).unwrap_or_else(|_| "timed out".into()),
+            self.screen(),
+            lsp_log(home)
+        );
+    }
+
+    /// Save the screen as `target/screenshots/NAME.{ansi,txt,png}`; returns
+    /// its text.
+    fn screenshot(&self, name: &str) -> String {
+        let ansi = self
+            .run(&["capture-pane", "-p", "-e", "-N", "-t", "shot"])
+            .stdout;
+        let text = self.screen();
+        let shots = target_dir().join("screenshots");
+        std::fs::create_dir_all(&shots).unwrap();
+        let capture = shots.join(format!("{name}.ansi"));
+        std::fs::write(&capture, &ansi).unwrap();
+        std::fs::write(shots.join(format!("{name}.txt")), &text).unwrap();
+        let png = shots.join(format!("{name}.png"));
+        let out = Command::new("python3")
+            .arg(plugin_dir().join("test/render_ansi.py"))
+            .arg(&capture)
+            .arg(&png)
+            .arg(COLUMNS.to_string())
+            .arg(ROWS.to_string())
+            .env("PYTHONPATH", pillow())
+            .output()
+            .expect("run python3");
+        assert!(
+            out.status.success(),
+            "rendering the screenshot failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let size = std::fs::metadata(&png).unwrap().len();
+        assert!(size > 10_000, "a {size}-byte screenshot is too small");
+        eprintln!("screenshot: {}", png.display());
+        text
+    }
+}
+
+#[test]
+fn a_screenshot_of_the_inline_diff() {
+    let model = ScriptedServer::start(rewrite_greet("Greetings are friendlier now."));
+    let repo = fixture("greeter");
+    let home = tempfile::tempdir().unwrap();
+    let ready = home.path().join("ready");
+    let failed = home.path().join("failed");
+    let tmux = start_scene(
+        "screenshot.lua",
+        &model,
+        repo.path(),
+        home.path(),
+        &[("TANDEM_READY", &ready), ("TANDEM_RESULT", &failed)],
     );
+    tmux.wait_for_file(&ready, &failed, home.path());
     std::thread::sleep(Duration::from_millis(300));
-    let ansi = tmux
-        .run(&["capture-pane", "-p", "-e", "-N", "-t", "shot"])
-        .stdout;
-    let text = plain();
+    let text = tmux.screenshot("nvim-inline-diff");
     drop(tmux);
 
-    let shots = target_dir().join("screenshots");
-    std::fs::create_dir_all(&shots).unwrap();
-    let capture = shots.join("nvim-inline-diff.ansi");
-    std::fs::write(&capture, &ansi).unwrap();
-    std::fs::write(shots.join("nvim-inline-diff.txt"), &text).unwrap();
     // The screen shows the lines to be removed with the new ones below them.
     for line in [
         "return \"Hello, \" + name",
@@ -520,25 +572,108 @@ fn a_screenshot_of_the_inline_diff() {
         below("return \"Hello, \" + name", "return f\"Hello, {name}!\""),
         "{text}"
     );
+}
 
-    let png = shots.join("nvim-inline-diff.png");
-    let out = Command::new("python3")
-        .arg(plugin_dir().join("test/render_ansi.py"))
-        .arg(&capture)
-        .arg(&png)
-        .arg(&cols)
-        .arg(&rows)
-        .env("PYTHONPATH", &pillow)
-        .output()
-        .expect("run python3");
-    assert!(
-        out.status.success(),
-        "rendering the screenshot failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
+/// Typing in insert mode while an approval arrives: every key lands in the
+/// buffer (digits, `y`, `a`, Enter included), nothing is approved and the
+/// command does not run; the question waits in a float that cannot take
+/// the focus until `:Tandem approve deny` answers it.
+#[test]
+fn typing_while_an_approval_arrives_answers_nothing() {
+    let model = ScriptedServer::start(
+        Script::new()
+            .turn(
+                Turn::new()
+                    .tool_use("shell", json!({"command": "printf 'ran%s' -ok"}))
+                    .latency_ms(1500),
+            )
+            .turn(Turn::say("Not run, then.")),
     );
-    let size = std::fs::metadata(&png).unwrap().len();
-    assert!(size > 10_000, "a {size}-byte screenshot is too small");
-    eprintln!("screenshot: {}", png.display());
+    let repo = fixture("greeter");
+    let home = tempfile::tempdir().unwrap();
+    let path = |name: &str| home.path().join(name);
+    let (ready, asked, report, failed) =
+        (path("ready"), path("asked"), path("report"), path("failed"));
+    let tmux = start_scene(
+        "approval.lua",
+        &model,
+        repo.path(),
+        home.path(),
+        &[
+            ("TANDEM_READY", &ready),
+            ("TANDEM_ASKED", &asked),
+            ("TANDEM_REPORT", &report),
+            ("TANDEM_RESULT", &failed),
+        ],
+    );
+    tmux.wait_for_file(&ready, &failed, home.path());
+
+    // Below the last line, type until the approval is shown, and on.
+    tmux.run(&["send-keys", "-t", "shot", "G", "o"]);
+    let key = |k: &str| {
+        tmux.run(&["send-keys", "-t", "shot", "-l", k]);
+        std::thread::sleep(Duration::from_millis(25));
+    };
+    let mut typed = String::new();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !asked.exists() {
+        assert!(Instant::now() < deadline, "no approval:\n{}", tmux.screen());
+        let c = ["t", "y", "p", "e", " ", "1", "a"][typed.len() % 7];
+        key(c);
+        typed.push_str(c);
+    }
+    for c in "1yap d".chars() {
+        key(&c.to_string());
+        typed.push(c);
+    }
+    tmux.run(&["send-keys", "-t", "shot", "Enter"]);
+    typed.push('\n');
+    for c in "still typing y".chars() {
+        key(&c.to_string());
+        typed.push(c);
+    }
+    tmux.run(&["send-keys", "-t", "shot", "Escape"]);
+    std::thread::sleep(Duration::from_millis(500));
+    let screen = tmux.screenshot("nvim-approval");
+    assert!(screen.contains("Tandem approval"), "{screen}");
+    assert!(screen.contains("printf 'ran%s' -ok"), "{screen}");
+
+    // Nothing was answered: the model still waits for the command's result.
+    assert_eq!(model.requests().len(), 1, "an approval was answered");
+
+    tmux.run(&["send-keys", "-t", "shot", ":lua TandemReport()", "Enter"]);
+    tmux.wait_for_file(&report, &failed, home.path());
+    let r: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    // Indentation is the editor's ('autoindent'), not the user's keys.
+    let lines: Vec<&str> = r["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_str().unwrap().trim_start())
+        .collect();
+    let original = std::fs::read_to_string(repo.path().join("src/greet.py")).unwrap();
+    let expected: Vec<&str> = original
+        .lines()
+        .chain(typed.split('\n'))
+        .map(str::trim_start)
+        .collect();
+    assert_eq!(lines, expected, "the typed text is not all in the buffer");
+    assert_eq!(r["open"], 1, "{r}");
+    assert_eq!(r["float_focusable"], false, "{r}");
+    assert_eq!(r["in_main_window"], true, "{r}");
+
+    // The explicit answer goes through, and is a denial.
+    tmux.run(&["send-keys", "-t", "shot", ":Tandem approve deny", "Enter"]);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while model.requests().len() < 2 {
+        assert!(Instant::now() < deadline, "no answer:\n{}", tmux.screen());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let results = tool_results(&model.requests()[1]).join("\n");
+    assert!(
+        results.contains("the user denied it") && !results.contains("ran-ok"),
+        "{results}"
+    );
 }
 
 /// Single-quote for sh.

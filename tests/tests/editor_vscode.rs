@@ -15,6 +15,7 @@ use std::process::Command;
 use std::time::Instant;
 use tandem_tests::scripted::{Script, ScriptUsage, ScriptedServer, Turn};
 use tandem_tests::tandem::{fixture, tandem_bin};
+use tandem_tests::wire::tool_results;
 
 const FILE: &str = "config/greetings.json";
 
@@ -66,6 +67,11 @@ fn script() -> Script {
         .conversation(
             "Make the greeting formal",
             vec![
+                // An ask rule (run-e2e.sh's settings) makes this one ask:
+                // the modal dialog.
+                Turn::new()
+                    .tool_use("shell", json!({"command": "printf 'ran%s' -ok"}))
+                    .usage(usage),
                 Turn::new()
                     .tool_use(
                         "edit",
@@ -215,6 +221,27 @@ fn fix_with_tandem_in_vscode() {
         "{}",
         asked.body
     );
+    // The command asked in a modal dialog that said what runs, where, in
+    // which sandbox and why; "Allow once" let it run.
+    let approval = result["approval"].as_str().unwrap_or("");
+    for needle in [
+        "printf 'ran%s' -ok",
+        "Folder:",
+        "Sandbox:",
+        "the ask rule `Bash(printf:*)`",
+        "Allow once",
+    ] {
+        assert!(approval.contains(needle), "{needle:?} not in {approval}");
+    }
+    assert_eq!(
+        result["approvalDefault"], "Deny",
+        "Enter as the dialog opens must not approve"
+    );
+    let ran = model
+        .requests()
+        .iter()
+        .any(|r| tool_results(r).iter().any(|t| t.contains("ran-ok")));
+    assert!(ran, "the approved command did not run");
     let lenses = strings(&result["lensesAfterAsk"]);
     assert_eq!(
         lenses.iter().filter(|t| *t == "Accept").count(),
@@ -234,7 +261,11 @@ fn fix_with_tandem_in_vscode() {
     }
 
     let shots = target.join("screenshots");
-    for name in ["vscode-code-lens.png", "vscode-diff.png"] {
+    for name in [
+        "vscode-code-lens.png",
+        "vscode-diff.png",
+        "vscode-approval.png",
+    ] {
         let len = std::fs::metadata(shots.join(name)).map_or(0, |m| m.len());
         assert!(len > 10_000, "{name}: {len} bytes");
     }

@@ -2,8 +2,9 @@
 --   nvim --headless -u NONE -i NONE -n -c "luafile editors/nvim/test/inline_diff.lua"
 -- Environment: TANDEM_NVIM_PLUGIN (editors/nvim), TANDEM_BIN, TANDEM_SETTINGS
 -- (JSON), TANDEM_FILE (the file to open), TANDEM_RESULT (where the JSON
--- result goes). The scripted model runs a shell command (approved here
--- through a stubbed vim.ui.select), then rewrites two lines of the file.
+-- result goes). The scripted model runs a shell command (approved here with
+-- `:Tandem approve`, through a stubbed vim.ui.select), then rewrites two
+-- lines of the file.
 local env = vim.env
 local result = { checks = {}, failures = {}, notifications = {}, selects = {}, statuses = {}, own_statuses = {} }
 
@@ -82,6 +83,16 @@ local function main()
   })
   local inline = require("tandem.inline")
   local events = require("tandem.events")
+  -- Only `:Tandem approve` answers an approval: this user runs it as soon
+  -- as one is shown, and picks from the list.
+  vim.api.nvim_create_autocmd("User", {
+    pattern = "TandemApproval",
+    callback = function()
+      vim.schedule(function()
+        vim.cmd("Tandem approve")
+      end)
+    end,
+  })
 
   vim.cmd.edit(vim.fn.fnameescape(env.TANDEM_FILE))
   local buf = vim.api.nvim_get_current_buf()
@@ -106,7 +117,7 @@ local function main()
     return #inline.hunks(buf) == 2
   end)
 
-  -- The approval went through vim.ui.select.
+  -- The approval went through `:Tandem approve` and vim.ui.select.
   local approval = result.selects[1]
   check("one vim.ui.select for the approval", #result.selects == 1, result.selects)
   if approval then

@@ -12,11 +12,12 @@ import {
 } from "vscode-languageclient/node";
 import { serverPath, serverSettings } from "./settings";
 import type { EventParams, Transcript } from "./transcript";
+import { registerApprovals } from "./approvals";
 
-/** Asks the server for `tandem/event` notifications. */
+/** Asks the server for `tandem/event` notifications and `tandem/approve`. */
 const eventsFeature: StaticFeature = {
   fillClientCapabilities(caps) {
-    caps.experimental = { ...(caps.experimental as object), tandem: { events: true } };
+    caps.experimental = { ...(caps.experimental as object), tandem: { events: true, approvals: true } };
   },
   initialize() {},
   getState() {
@@ -56,6 +57,7 @@ export class Server implements vscode.Disposable {
     const client = new LanguageClient("tandem", "Tandem Language Server", serverOptions, clientOptions);
     client.registerFeature(eventsFeature);
     client.onNotification("tandem/event", (p: EventParams) => this.transcript.event(p));
+    registerApprovals(client);
     this.client = client;
     try {
       await client.start();

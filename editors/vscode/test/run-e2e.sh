@@ -107,6 +107,7 @@ cat > "$data/User/settings.json" <<JSON
   "tandem.approvalMode": "auto",
   "tandem.settings": {
     "model": { "api_key": "test-key" },
+    "permissions": { "ask": ["Bash(printf:*)"] },
     "models": { "test-model": { "input": 3.0, "output": 15.0, "context_window": 200000 } }
   },
   "workbench.startupEditor": "none",

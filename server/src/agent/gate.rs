@@ -10,6 +10,7 @@ use crate::tools::approval::{Approval, ApprovalRequest, Approver, summarize};
 use crate::tools::{Permission, ToolOutput};
 use serde_json::{Value, json};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// Saves an "always allow in this project" rule.
@@ -26,7 +27,12 @@ pub struct Gate {
     /// The session's transcript file (background tasks keep one), for
     /// hooks' `transcript_path`; empty when there is none.
     pub transcript_path: String,
+    /// Where commands run (the sandbox's description), for approvals.
+    pub sandbox: Option<String>,
 }
+
+/// Approval ids: unique in the process, never reused.
+static NEXT_APPROVAL: AtomicU64 = AtomicU64::new(1);
 
 impl Gate {
     /// No rules, no hooks, nobody to ask: mode `auto` (what tests and
@@ -41,6 +47,7 @@ impl Gate {
             root,
             session_id: String::new(),
             transcript_path: String::new(),
+            sandbox: None,
         }
     }
 
@@ -103,6 +110,7 @@ impl Gate {
             let rules = self.rules.lock().unwrap();
             evaluate(self.mode, &rules, tool, permission, input, &self.root)
         };
+        let hook_asked = pre.permission == Some(HookPermission::Ask);
         let decision = match (decision, pre.permission) {
             (Decision::Deny, _) => Decision::Deny,
             (_, Some(HookPermission::Deny)) => Decision::Deny,
@@ -118,11 +126,37 @@ impl Gate {
                  Do not retry it; find another way or ask the user.",
                 self.mode
             ))),
-            Decision::Ask => self.ask(tool, input, summary).await,
+            Decision::Ask => {
+                let reason = self.why_ask(tool, input, hook_asked);
+                self.ask(tool, input, summary, reason).await
+            }
         }
     }
 
-    async fn ask(&self, tool: &str, input: &Value, summary: String) -> Result<(), ToolOutput> {
+    /// Why a call asks, for the user: the hook, the ask rule, or the mode.
+    fn why_ask(&self, tool: &str, input: &Value, hook_asked: bool) -> String {
+        if hook_asked {
+            return "a PreToolUse hook asked for approval".into();
+        }
+        let rules = self.rules.lock().unwrap();
+        if let Some(rule) = rules.asking_rule(tool, input, &self.root) {
+            return format!("the ask rule `{rule}`");
+        }
+        match self.mode {
+            crate::policy::Mode::Local => {
+                "permission mode `local`: commands ask, and run without a sandbox".into()
+            }
+            mode => format!("permission mode `{mode}`: commands ask before they run"),
+        }
+    }
+
+    async fn ask(
+        &self,
+        tool: &str,
+        input: &Value,
+        summary: String,
+        reason: String,
+    ) -> Result<(), ToolOutput> {
         let Some(approver) = &self.approver else {
             return Err(ToolOutput::error(format!(
                 "`{summary}` needs the user's approval and nobody can be asked in this \
@@ -136,10 +170,18 @@ impl Gate {
             json!({ "message": format!("Tandem needs your permission to use {tool}") }),
         )
         .await;
+        let cwd = match input.get("workdir").and_then(Value::as_str) {
+            Some(dir) => self.root.join(dir),
+            None => self.root.clone(),
+        };
         let request = ApprovalRequest {
+            id: NEXT_APPROVAL.fetch_add(1, Ordering::Relaxed).to_string(),
             tool: tool.to_string(),
             summary: summary.clone(),
             input: input.clone(),
+            cwd,
+            sandbox: self.sandbox.clone(),
+            reason,
         };
         let remember = |text: &str| {
             if let Ok(rule) = Rule::parse(text, &self.root) {

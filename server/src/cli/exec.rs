@@ -265,6 +265,7 @@ impl PreparedRun {
                 return 2;
             }
         };
+        gate.sandbox = ctx.sandbox.as_ref().map(|s| s.describe());
         if let Some(log) = setup::SessionLog::start(&mut gate, self.workspace.root(), &self.prompt)
         {
             session = session.with_checkpoint(log);

@@ -1,5 +1,9 @@
 //! The terminal face: `tandem exec` and its output.
 
+// First, so that `out!` and `outln!` are in scope in the modules below.
+#[macro_use]
+pub mod out;
+
 mod apply;
 pub mod approvals;
 pub mod config;

@@ -21,6 +21,8 @@ pub struct ClientCaps {
     pub code_lens_refresh: bool,
     /// `tandem/event` notifications (`experimental.tandem.events`).
     pub events: bool,
+    /// `tandem/approve` requests (`experimental.tandem.approvals`).
+    pub approvals: bool,
 }
 
 #[derive(Default)]

@@ -5,6 +5,7 @@
 pub mod actions;
 pub mod approval;
 pub mod backend;
+pub mod catch_panic;
 pub mod commands;
 pub mod config_check;
 pub mod documents;

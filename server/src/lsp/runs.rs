@@ -184,6 +184,7 @@ async fn drive(
     let approver =
         EditorApprover::new(backend.clone(), loaded.settings.agent.approval_timeout_secs);
     let mut gate = setup::gate(&root, &loaded, &[], Some(Arc::new(approver)))?;
+    gate.sandbox = ctx.sandbox.as_ref().map(|s| s.describe());
     let (tx, rx) = mpsc::unbounded_channel();
     setup::report_untrusted(&loaded.trust, &tx);
     let (agents, problems) = Catalog::load(&root, dirs::home_dir().as_deref());

@@ -5,6 +5,7 @@
 
 use super::actions;
 use super::backend::{Backend, ClientCaps};
+use super::catch_panic::CatchPanic;
 use super::commands::{self, COMMANDS};
 use super::documents::file_path;
 use super::framing;
@@ -43,6 +44,12 @@ impl LanguageServer for Backend {
                 .experimental
                 .as_ref()
                 .and_then(|e| e.pointer("/tandem/events"))
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
+            approvals: caps
+                .experimental
+                .as_ref()
+                .and_then(|e| e.pointer("/tandem/approvals"))
                 .and_then(Value::as_bool)
                 .unwrap_or(false),
         };
@@ -311,17 +318,20 @@ fn workspace_root(params: &InitializeParams) -> PathBuf {
 
 /// Serve LSP over stdin and stdout until the client exits.
 pub async fn serve_stdio() {
-    let (service, socket) = LspService::build(Backend::new)
+    let builder = LspService::build(Backend::new)
         .custom_method("tandem/proposedContent", Backend::proposed_content)
         .custom_method("tandem/tasks", Backend::tasks)
         .custom_method("tandem/diagnostics", Backend::editor_diagnostics)
         .custom_method("tandem/hunks", Backend::hunks)
         .custom_method("window/workDoneProgress/cancel", Backend::progress_cancel)
-        .custom_method(framing::MALFORMED, Backend::malformed)
-        .finish();
+        .custom_method(framing::MALFORMED, Backend::malformed);
+    #[cfg(debug_assertions)]
+    let builder = builder.custom_method("tandem/debug/panic", super::catch_panic::debug_panic);
+    let (service, socket) = builder.finish();
+    let client = service.inner().client.clone();
     let (guarded, input) = tokio::io::duplex(64 * 1024);
     tokio::spawn(framing::guard(tokio::io::stdin(), guarded));
     Server::new(input, tokio::io::stdout(), socket)
-        .serve(service)
+        .serve(CatchPanic::new(service, client))
         .await;
 }

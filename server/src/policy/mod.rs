@@ -173,6 +173,26 @@ mod tests {
     }
 
     #[test]
+    fn the_ask_rule_that_asks_is_named() {
+        let r = rules(
+            &["Bash"],
+            &["Bash(git push:*)"],
+            &["Bash(git push --force:*)"],
+        );
+        let root = Path::new(ROOT);
+        let push = json!({ "command": "git status && git push origin main" });
+        assert_eq!(
+            r.asking_rule("shell", &push, root),
+            Some("Bash(git push:*)")
+        );
+        let status = json!({ "command": "git status" });
+        assert_eq!(r.asking_rule("shell", &status, root), None);
+        // A deny rule wins: nothing asks.
+        let force = json!({ "command": "git push --force origin" });
+        assert_eq!(r.asking_rule("shell", &force, root), None);
+    }
+
+    #[test]
     fn local_mode_is_like_ask() {
         let r = rules(&["Bash(make:*)"], &[], &[]);
         assert_eq!(shell(Mode::Local, &r, "make"), Allow);

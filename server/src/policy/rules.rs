@@ -507,6 +507,19 @@ impl Rules {
         }
     }
 
+    /// The ask rule that makes this call ask, when one does (deny rules
+    /// win over it, as in `decide`).
+    pub fn asking_rule(&self, tool: &str, input: &Value, root: &Path) -> Option<&str> {
+        if self.decide(tool, input, root) != Some(Decision::Ask) {
+            return None;
+        }
+        let items = Items::of(tool, input, root);
+        self.ask
+            .iter()
+            .find(|r| r.covers(tool) && items.matched_by(&[r], false))
+            .map(|r| r.text.as_str())
+    }
+
     /// The rule "Always allow" of this call saves: `Bash(<command>)` for
     /// shell, `Edit(<path>)` for edits, the tool name for anything else.
     /// A command with unbalanced parentheses gives a rule that does not

@@ -4,14 +4,26 @@
 
 use async_trait::async_trait;
 use serde_json::Value;
+use std::path::PathBuf;
 
 /// What the agent wants to do, for the user to judge.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApprovalRequest {
+    /// Unique in this process. A face that hears answers separately from
+    /// its questions (an editor) checks that an answer names this id, so a
+    /// stale or misdirected answer approves nothing.
+    pub id: String,
     pub tool: String,
     /// One line: the command, or the tool and its main argument.
     pub summary: String,
     pub input: Value,
+    /// The folder the call works in.
+    pub cwd: PathBuf,
+    /// Where it runs (the sandbox's own description), when it runs
+    /// anything.
+    pub sandbox: Option<String>,
+    /// Why the user is asked: the rule, hook or permission mode.
+    pub reason: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

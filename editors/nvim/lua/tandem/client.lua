@@ -39,7 +39,8 @@ end
 local function capabilities()
   local caps = vim.lsp.protocol.make_client_capabilities()
   caps.experimental = vim.tbl_extend("force", caps.experimental or {}, {
-    tandem = { events = true },
+    -- approvals: `tandem/approve`, shown without taking the focus.
+    tandem = { events = true, approvals = true },
   })
   return caps
 end
@@ -48,6 +49,8 @@ local function handlers()
   local inline = require("tandem.inline")
   return {
     ["window/showMessageRequest"] = require("tandem.approval").handler,
+    ["tandem/approve"] = require("tandem.approval").on_approve,
+    ["tandem/approvalClosed"] = require("tandem.approval").on_closed,
     ["textDocument/publishDiagnostics"] = function(err, result, ctx, cfg)
       vim.lsp.diagnostic.on_publish_diagnostics(err, result, ctx, cfg)
       if result and result.uri then

@@ -43,6 +43,10 @@ M.subcommands = {
   prev = function()
     tandem().prev_hunk()
   end,
+  approve = function(o)
+    tandem()
+    require("tandem.approval").approve(o.rest)
+  end,
 }
 
 function M.run(opts)
@@ -66,6 +70,11 @@ function M.complete(arglead, cmdline, _)
     local sub = before:match("^(%S+)")
     if (sub == "accept" or sub == "reject") and ("file"):find(arglead, 1, true) == 1 then
       return { "file" }
+    end
+    if sub == "approve" then
+      return vim.tbl_filter(function(a)
+        return a:find(arglead, 1, true) == 1
+      end, require("tandem.approval").answers())
     end
     return {}
   end

@@ -227,6 +227,16 @@ async function main() {
     // moved into the box yet.
     await input.fill("Make the greeting formal");
     await page.keyboard.press("Enter");
+    // Its command asks (an ask rule): a modal dialog, answered by a click.
+    const dialog = page.locator(".monaco-dialog-box");
+    await dialog.waitFor({ state: "visible", timeout: 60_000 });
+    await page.waitForTimeout(300);
+    result.approval = (await dialog.innerText()).trim();
+    // The focused button, the one a stray Enter would press.
+    result.approvalDefault = await page.evaluate(() => (document.activeElement ? document.activeElement.textContent.trim() : ""));
+    await page.screenshot({ path: path.join(shots, "vscode-approval.png") });
+    await dialog.locator(".dialog-buttons .monaco-button", { hasText: "Allow once" }).click();
+    step("approval answered in the modal dialog");
     await page.waitForFunction(
       () => [...document.querySelectorAll(".codelens-decoration a")].filter((a) => a.textContent.trim() === "Accept").length === 2,
       null,
