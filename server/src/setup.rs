@@ -205,7 +205,7 @@ pub fn gate(
     let save_root = root.to_path_buf();
     Ok(Gate {
         mode: p.mode.unwrap_or_default(),
-        rules: std::sync::Mutex::new(rules),
+        rules: crate::sync::Mutex::new(rules),
         hooks,
         approver,
         save_rule: Some(Arc::new(move |rule: &str| {

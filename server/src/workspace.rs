@@ -5,9 +5,10 @@
 use crate::changes::{
     ChangeSet, Citations, FileReview, Hunk, RelPath, protected, review_file, reviewable,
 };
+use crate::sync::Mutex;
 use std::io;
 use std::path::{Component, Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 /// Text of files the user has open in an editor, which may differ from disk.
 pub trait OpenBuffers: Send + Sync {
@@ -133,14 +134,14 @@ impl Workspace {
 
     /// Current text as the agent sees it: proposal first, then `base_text`.
     pub fn read(&self, rel: &str) -> io::Result<Option<String>> {
-        if let Some(proposed) = self.state.lock().unwrap().changes.proposed(rel) {
+        if let Some(proposed) = self.state.lock().changes.proposed(rel) {
             return Ok(proposed.map(str::to_owned));
         }
         self.base_text(rel)
     }
 
     pub fn exists(&self, rel: &str) -> bool {
-        match self.state.lock().unwrap().changes.proposed(rel) {
+        match self.state.lock().changes.proposed(rel) {
             Some(p) => p.is_some(),
             None => self.absolute(rel).exists(),
         }
@@ -162,11 +163,7 @@ impl Workspace {
     pub fn write(&self, rel: &str, text: Option<String>) -> io::Result<()> {
         self.writable(rel)?;
         let baseline = self.base_text(rel)?;
-        self.state
-            .lock()
-            .unwrap()
-            .changes
-            .propose(rel, baseline, text);
+        self.state.lock().changes.propose(rel, baseline, text);
         Ok(())
     }
 
@@ -178,7 +175,6 @@ impl Workspace {
         let to_base = self.base_text(to)?;
         self.state
             .lock()
-            .unwrap()
             .changes
             .propose_move(from, from_base, to, to_base, text);
         Ok(())
@@ -186,26 +182,26 @@ impl Workspace {
 
     /// Record that lines `start..=end` (1-based) of `rel` were read.
     pub fn cite(&self, rel: &str, start: usize, end: usize) {
-        self.state.lock().unwrap().citations.record(rel, start, end);
+        self.state.lock().citations.record(rel, start, end);
     }
 
     /// Whether the proposal changes `rel` (without copying the proposal).
     pub fn has_change(&self, rel: &str) -> bool {
-        self.state.lock().unwrap().changes.get(rel).is_some()
+        self.state.lock().changes.get(rel).is_some()
     }
 
     pub fn changes(&self) -> ChangeSet {
-        self.state.lock().unwrap().changes.clone()
+        self.state.lock().changes.clone()
     }
 
     pub fn citations(&self) -> Citations {
-        self.state.lock().unwrap().citations.clone()
+        self.state.lock().citations.clone()
     }
 
     /// Start from a saved proposal and citations (a task resumed or
     /// followed up).
     pub fn restore(&self, changes: ChangeSet, citations: Citations) {
-        let mut state = self.state.lock().unwrap();
+        let mut state = self.state.lock();
         state.changes = changes;
         state.citations = citations;
     }
@@ -213,7 +209,7 @@ impl Workspace {
     /// Add another proposal's files to this one (a task's result opened for
     /// review). Refused, changing nothing, when a file is in both.
     pub fn adopt(&self, other: &ChangeSet) -> Result<(), Vec<RelPath>> {
-        let mut state = self.state.lock().unwrap();
+        let mut state = self.state.lock();
         let clash: Vec<RelPath> = other
             .files()
             .filter(|(p, _)| state.changes.get(p).is_some())
@@ -230,20 +226,20 @@ impl Workspace {
 
     /// Paths that exist only in the proposal, for listings and searches.
     pub fn added_paths(&self) -> Vec<RelPath> {
-        let state = self.state.lock().unwrap();
+        let state = self.state.lock();
         state.changes.added_paths().cloned().collect()
     }
 
     /// Whether the proposal deletes `rel` (listings must hide it).
     pub fn is_deleted(&self, rel: &str) -> bool {
-        matches!(self.state.lock().unwrap().changes.proposed(rel), Some(None))
+        matches!(self.state.lock().changes.proposed(rel), Some(None))
     }
 
     /// The proposal reviewed against what the user has now (open buffer,
     /// else disk). Hunks the user's text already has are folded first.
     pub fn review(&self) -> Vec<FileReview> {
         let paths: Vec<RelPath> = {
-            let state = self.state.lock().unwrap();
+            let state = self.state.lock();
             state.changes.files().map(|(p, _)| p.clone()).collect()
         };
         paths.iter().filter_map(|p| self.review_one(p)).collect()
@@ -257,7 +253,7 @@ impl Workspace {
         // The file's change is copied out: no lock held while diffing or
         // reading the user's text.
         let change = || {
-            let state = self.state.lock().unwrap();
+            let state = self.state.lock();
             reviewable(&state.changes, path).cloned()
         };
         let current = self.base_text(path).ok().flatten();
@@ -278,7 +274,7 @@ impl Workspace {
     /// machine: an "accept all" leaves them out.
     pub fn runs_code_paths(&self) -> Vec<RelPath> {
         let rc = self.runs_code();
-        let state = self.state.lock().unwrap();
+        let state = self.state.lock();
         state
             .changes
             .files()
@@ -292,7 +288,7 @@ impl Workspace {
     pub fn runs_code(&self) -> protected::RunsCode {
         // Copied out, so no lock is held while reading the disk.
         let proposed: Vec<String> = {
-            let state = self.state.lock().unwrap();
+            let state = self.state.lock();
             protected::NAMING_SCRIPTS
                 .iter()
                 .filter_map(|f| state.changes.get(f)?.proposed.clone())
@@ -306,17 +302,17 @@ impl Workspace {
 
     /// How many files the proposal holds.
     pub fn proposal_files(&self) -> usize {
-        self.state.lock().unwrap().changes.files().count()
+        self.state.lock().changes.files().count()
     }
 
     /// The user's text now has these hunks of `path` (see `ChangeSet::accept`).
     pub fn accept(&self, path: &str, hunks: &[&Hunk]) {
-        self.state.lock().unwrap().changes.accept(path, hunks);
+        self.state.lock().changes.accept(path, hunks);
     }
 
     /// Take these hunks of `path` out of the proposal.
     pub fn reject(&self, path: &str, hunks: &[&Hunk]) {
-        self.state.lock().unwrap().changes.reject(path, hunks);
+        self.state.lock().changes.reject(path, hunks);
     }
 }
 

@@ -6,12 +6,13 @@
 
 use crate::hooks::{HookEvent, HookInput, HookOutcome, HookPermission, Hooks};
 use crate::policy::{Decision, Mode, Rule, Rules, evaluate};
+use crate::sync::Mutex;
 use crate::tools::approval::{Approval, ApprovalRequest, Approver, summarize};
 use crate::tools::{Permission, ToolOutput};
 use serde_json::{Value, json};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
 
 /// Saves an "always allow in this project" rule.
 pub type SaveRule = Arc<dyn Fn(&str) -> std::io::Result<()> + Send + Sync>;
@@ -107,7 +108,7 @@ impl Gate {
             )));
         }
         let decision = {
-            let rules = self.rules.lock().unwrap();
+            let rules = self.rules.lock();
             evaluate(self.mode, &rules, tool, permission, input, &self.root)
         };
         let hook_asked = pre.permission == Some(HookPermission::Ask);
@@ -138,7 +139,7 @@ impl Gate {
         if hook_asked {
             return "a PreToolUse hook asked for approval".into();
         }
-        let rules = self.rules.lock().unwrap();
+        let rules = self.rules.lock();
         if let Some(rule) = rules.asking_rule(tool, input, &self.root) {
             return format!("the ask rule `{rule}`");
         }
@@ -185,7 +186,7 @@ impl Gate {
         };
         let remember = |text: &str| {
             if let Ok(rule) = Rule::parse(text, &self.root) {
-                self.rules.lock().unwrap().add_allow(rule);
+                self.rules.lock().add_allow(rule);
             }
         };
         match approver.approve(&request).await {

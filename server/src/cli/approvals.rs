@@ -3,10 +3,11 @@
 //! steers the agent.
 
 use crate::agent::SteerHandle;
+use crate::sync::Mutex;
 use crate::tools::approval::{Approval, ApprovalRequest, Approver};
 use async_trait::async_trait;
 use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::oneshot;
 
@@ -31,7 +32,7 @@ pub struct TerminalApprover {
 impl Approver for TerminalApprover {
     async fn approve(&self, request: &ApprovalRequest) -> Approval {
         let (tx, rx) = oneshot::channel();
-        *self.pending.lock().unwrap() = Some(tx);
+        *self.pending.lock() = Some(tx);
         {
             let mut err = std::io::stderr().lock();
             let _ = write!(
@@ -51,7 +52,7 @@ impl Approver for TerminalApprover {
             let _ = err.flush();
         }
         let answer = tokio::time::timeout(self.timeout, rx).await;
-        self.pending.lock().unwrap().take();
+        self.pending.lock().take();
         match answer {
             Ok(Ok(line)) => match line.trim().to_ascii_lowercase().as_str() {
                 "y" | "yes" => Approval::Allow,
@@ -83,7 +84,7 @@ pub fn spawn_stdin(steer: Option<SteerHandle>, timeout_secs: Option<u64>) -> Arc
         while stdin.read_line(&mut line).is_ok_and(|n| n > 0) {
             let text = line.trim().to_string();
             line.clear();
-            if let Some(answer) = pending.lock().unwrap().take() {
+            if let Some(answer) = pending.lock().take() {
                 let _ = answer.send(text);
                 continue;
             }

@@ -61,13 +61,13 @@ fn show(args: &ConfigArgs) -> Result<i32, String> {
         eprintln!("error: {e} (this file is left out below)");
     }
     if args.json {
-        println!(
+        outln!(
             "{}",
             serde_json::to_string_pretty(&entries).map_err(|e| e.to_string())?
         );
     } else {
         let order: Vec<&str> = sources.iter().map(|s| s.name.as_str()).collect();
-        println!(
+        outln!(
             "Settings for {} (later layers win: {})\n",
             root.display(),
             order.join(" < ")
@@ -88,10 +88,10 @@ fn show(args: &ConfigArgs) -> Result<i32, String> {
                     .collect();
                 from.push_str(&format!(" (over {})", over.join(", ")));
             }
-            println!("{line:<width$}  {from}");
+            outln!("{line:<width$}  {from}");
         }
         if !entries.iter().any(|e| e.key == "model.provider") {
-            println!(
+            outln!(
                 "\nmodel.provider is chosen at run time: ANTHROPIC_API_KEY, then OPENAI_API_KEY, then a local server on 127.0.0.1 (11434, 8080)."
             );
         }
@@ -107,7 +107,7 @@ fn show(args: &ConfigArgs) -> Result<i32, String> {
             )
             .collect();
         if !claude.is_empty() {
-            println!(
+            outln!(
                 "\nPermission rules and hooks are also read from: {}",
                 claude.join(", ")
             );

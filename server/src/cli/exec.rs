@@ -80,7 +80,7 @@ pub async fn run_exec(args: ExecArgs) -> i32 {
     if args.background {
         return match start_background(&args) {
             Ok(id) => {
-                println!("{id}");
+                outln!("{id}");
                 0
             }
             Err(message) => {
@@ -335,8 +335,8 @@ impl PreparedRun {
             diff: changes.unified_diff(),
             files: summarize_files(&changes, &self.workspace.runs_code()),
             citations: self.workspace.citations().iter().collect(),
-            commands: ctx.commands.lock().unwrap().clone(),
-            sources: ctx.sources.lock().unwrap().clone(),
+            commands: ctx.commands.lock().clone(),
+            sources: ctx.sources.lock().clone(),
             turns,
             usage,
             cost_usd,
@@ -348,12 +348,12 @@ impl PreparedRun {
         if json {
             let mut value = serde_json::to_value(&report).unwrap();
             value["type"] = "result".into();
-            println!("{value}");
+            outln!("{value}");
         } else {
             // On a terminal the progress already streamed the final message.
             let terminal = std::io::stdout().is_terminal();
             let color = terminal && std::env::var_os("NO_COLOR").is_none();
-            print!("{}", render_report(&report, color, !terminal));
+            out!("{}", render_report(&report, color, !terminal));
         }
         if apply_error.is_some() {
             return 1;

@@ -130,7 +130,7 @@ async fn dispatch(args: TaskArgs) -> Result<i32, String> {
         } => {
             let ids = start(&store, &prompt, &flags.table()?, attempts)?;
             for id in &ids {
-                println!("{id}");
+                outln!("{id}");
             }
             if wait {
                 return wait_and_show(&store, &ids).await;
@@ -140,22 +140,22 @@ async fn dispatch(args: TaskArgs) -> Result<i32, String> {
         TaskCommand::List { json } => {
             let tasks = store.list();
             if json {
-                println!(
+                outln!(
                     "{}",
                     serde_json::to_string_pretty(&tasks).unwrap_or_default()
                 );
             } else if tasks.is_empty() {
-                println!("No tasks in {}", store.root().display());
+                outln!("No tasks in {}", store.root().display());
             } else {
                 for t in &tasks {
-                    println!("{}", list_line(t));
+                    outln!("{}", list_line(t));
                 }
             }
             Ok(0)
         }
         TaskCommand::Show { id, json } => {
             let meta = store.find(&id)?;
-            print!("{}", show(&store, &meta, json)?);
+            out!("{}", show(&store, &meta, json)?);
             Ok(0)
         }
         TaskCommand::Attempts { id } => {
@@ -169,8 +169,8 @@ async fn dispatch(args: TaskArgs) -> Result<i32, String> {
                 .into_iter()
                 .filter(|t| t.group.as_ref() == Some(&group))
             {
-                println!("── attempt {} ({})", t.attempt.unwrap_or(0), list_line(&t));
-                print!(
+                outln!("── attempt {} ({})", t.attempt.unwrap_or(0), list_line(&t));
+                out!(
                     "{}",
                     store
                         .result(&t.id)
@@ -193,11 +193,11 @@ async fn dispatch(args: TaskArgs) -> Result<i32, String> {
                     .map_err(|e| e.to_string())?;
             }
             let again = format!("tandem task apply {}", meta.id);
-            print!("{}", super::apply::render(&applied, Some(&again)));
+            out!("{}", super::apply::render(&applied, Some(&again)));
             if applied.written.is_empty() && !applied.refused.is_empty() {
                 eprintln!("nothing written: open the task in your editor to merge it hunk by hunk");
             }
-            println!("{}", super::apply::ending(&applied));
+            outln!("{}", super::apply::ending(&applied));
             Ok(super::apply::exit_code(&applied))
         }
         TaskCommand::Discard { id } => {
@@ -208,7 +208,7 @@ async fn dispatch(args: TaskArgs) -> Result<i32, String> {
             store
                 .update(&meta.id, |m| m.state = TaskState::Discarded)
                 .map_err(|e| e.to_string())?;
-            println!("Discarded {}", meta.id);
+            outln!("Discarded {}", meta.id);
             Ok(0)
         }
         TaskCommand::FollowUp { id, message, wait } => {
@@ -217,7 +217,7 @@ async fn dispatch(args: TaskArgs) -> Result<i32, String> {
                 return Err("the task is still running; steer it or wait for it".into());
             }
             spawn_worker(&store, &meta.id, "follow-up", Some(&message))?;
-            println!("{}", meta.id);
+            outln!("{}", meta.id);
             if wait {
                 return wait_and_show(&store, &[meta.id]).await;
             }
@@ -229,7 +229,7 @@ async fn dispatch(args: TaskArgs) -> Result<i32, String> {
                 return Err("the task is still running".into());
             }
             spawn_worker(&store, &meta.id, "resume", None)?;
-            println!("{}", meta.id);
+            outln!("{}", meta.id);
             if wait {
                 return wait_and_show(&store, &[meta.id]).await;
             }
@@ -241,7 +241,7 @@ async fn dispatch(args: TaskArgs) -> Result<i32, String> {
                 (true, Some(o)) if owner::is_alive(&o) => {
                     // SAFETY: a signal to a pid we just checked is the owner.
                     unsafe { libc::kill(o.pid as i32, libc::SIGTERM) };
-                    println!("Cancelling {}", meta.id);
+                    outln!("Cancelling {}", meta.id);
                     Ok(0)
                 }
                 _ => Err(format!(
@@ -274,7 +274,7 @@ async fn dispatch(args: TaskArgs) -> Result<i32, String> {
             store
                 .update(&meta.id, |m| m.branch = Some(name.clone()))
                 .map_err(|e| e.to_string())?;
-            println!("Branch {name} at {}", &commit[..commit.len().min(12)]);
+            outln!("Branch {name} at {}", &commit[..commit.len().min(12)]);
             Ok(0)
         }
         TaskCommand::Patch { id, author } => {
@@ -282,7 +282,7 @@ async fn dispatch(args: TaskArgs) -> Result<i32, String> {
             let author = author.or(configured_author(&store));
             let result = store.result(&meta.id).map_err(|e| e.to_string())?;
             let message = git::message(&meta.summary, &meta.prompt);
-            print!(
+            out!(
                 "{}",
                 git::patch(&CommitRequest {
                     root: store.root(),
@@ -291,7 +291,7 @@ async fn dispatch(args: TaskArgs) -> Result<i32, String> {
                     author: author.as_deref(),
                 })?
             );
-            println!();
+            outln!();
             Ok(0)
         }
         TaskCommand::Pr { id } => {
@@ -302,7 +302,7 @@ async fn dispatch(args: TaskArgs) -> Result<i32, String> {
                 .ok_or("make a branch first: `tandem task branch ID`")?;
             let message = git::message(&meta.summary, &meta.prompt);
             let (title, body) = message.split_once("\n\n").unwrap_or((&message, ""));
-            println!("{}", git::pull_request(store.root(), &branch, title, body)?);
+            outln!("{}", git::pull_request(store.root(), &branch, title, body)?);
             Ok(0)
         }
         TaskCommand::Worker { id, step, message } => worker(&store, &id, &step, message).await,
@@ -407,7 +407,7 @@ async fn wait_and_show(store: &Store, ids: &[String]) -> Result<i32, String> {
             .collect::<Result<_, _>>()?;
         if metas.iter().all(|m| !m.state.is_live()) {
             for m in &metas {
-                print!("{}", show(store, m, false)?);
+                out!("{}", show(store, m, false)?);
             }
             let all_done = metas.iter().all(|m| m.state == TaskState::Done);
             return Ok(if all_done { 0 } else { 1 });

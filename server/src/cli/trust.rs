@@ -60,9 +60,9 @@ fn trust_command(args: TrustArgs) -> Result<(), String> {
             } else {
                 "not trusted"
             };
-            println!("{} ({answer})", folder.display());
+            outln!("{} ({answer})", folder.display());
             for line in &entry.commands {
-                println!("  {line}");
+                outln!("  {line}");
             }
         }
         return Ok(());
@@ -71,7 +71,7 @@ fn trust_command(args: TrustArgs) -> Result<(), String> {
     let mut trust = Trust::check(&root);
     if args.revoke {
         let had = store.remove(&trust.folder).map_err(|e| e.to_string())?;
-        println!(
+        outln!(
             "{}: {}",
             trust.folder.display(),
             if had {
@@ -84,13 +84,13 @@ fn trust_command(args: TrustArgs) -> Result<(), String> {
     }
     let again = trust.state == State::Trusted;
     trust.answer(true).map_err(|e| e.to_string())?;
-    println!(
+    outln!(
         "Trusted {}{}",
         trust.folder.display(),
         if again { " (already trusted)" } else { "" }
     );
     for line in trust.inventory.lines() {
-        println!("  {line}");
+        outln!("  {line}");
     }
     Ok(())
 }

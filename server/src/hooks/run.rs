@@ -6,9 +6,10 @@
 //! noisy hook can neither block on a full pipe nor fill memory.
 
 use super::{HookCommand, HookEvent, HookInput, HookOutcome, HookPermission};
+use crate::sync::Mutex;
 use serde::Deserialize;
 use std::process::Stdio;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 
@@ -177,7 +178,7 @@ pub(super) async fn execute(
     for r in readers.iter().flatten() {
         r.abort();
     }
-    let take = |c: &Arc<Mutex<Captured>>| std::mem::take(&mut *c.lock().unwrap());
+    let take = |c: &Arc<Mutex<Captured>>| std::mem::take(&mut *c.lock());
     Finished {
         end,
         stdout: take(&stdout),
@@ -193,7 +194,7 @@ async fn capture(mut pipe: impl AsyncRead + Unpin, into: Arc<Mutex<Captured>>) {
         if n == 0 {
             break;
         }
-        let mut c = into.lock().unwrap();
+        let mut c = into.lock();
         let room = CAP - c.bytes.len();
         c.bytes.extend_from_slice(&buf[..n.min(room)]);
         c.cut |= n > room;

@@ -1,5 +1,5 @@
 //! The server's state and the helpers every handler shares. Locks are
-//! `std::sync::Mutex`es held only for short, synchronous work: never across
+//! `crate::sync::Mutex`es held only for short, synchronous work: never across
 //! an await on the editor, the model or a tool.
 
 use super::documents::{Documents, SharedDocuments, file_path};
@@ -7,10 +7,11 @@ use super::position::Encoding;
 use super::proposal::{self, uri_of};
 use super::runs::RunHandle;
 use crate::changes::FileReview;
+use crate::sync::Mutex;
 use crate::workspace::Workspace;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use tower_lsp_server::Client;
 use tower_lsp_server::ls_types::{MessageType, Uri};
 
@@ -78,26 +79,26 @@ impl Backend {
         let ws = Workspace::new(root)?;
         let root = ws.root().to_path_buf();
         let ws = ws.with_buffers(Arc::new(buffers(root.clone())));
-        let mut state = self.state.lock().unwrap();
+        let mut state = self.state.lock();
         state.root = root.clone();
         state.workspace = Some(Arc::new(ws));
         Ok(root)
     }
 
     pub fn workspace(&self) -> Option<Arc<Workspace>> {
-        self.state.lock().unwrap().workspace.clone()
+        self.state.lock().workspace.clone()
     }
 
     pub fn root(&self) -> PathBuf {
-        self.state.lock().unwrap().root.clone()
+        self.state.lock().root.clone()
     }
 
     pub fn encoding(&self) -> Encoding {
-        self.state.lock().unwrap().encoding
+        self.state.lock().encoding
     }
 
     pub fn caps(&self) -> ClientCaps {
-        self.state.lock().unwrap().caps
+        self.state.lock().caps
     }
 
     /// The workspace-relative path of a document URI inside the workspace.
@@ -123,7 +124,7 @@ impl Backend {
     /// Whether `rel` is part of the proposal (its review must be redrawn
     /// when the user edits it).
     pub fn in_proposal(&self, rel: &str) -> bool {
-        let state = self.state.lock().unwrap();
+        let state = self.state.lock();
         state.published.contains_key(rel)
             || state
                 .workspace
@@ -137,7 +138,7 @@ impl Backend {
     pub async fn publish_review(&self) {
         let reviews = self.reviews();
         let (root, enc, gone, counts) = {
-            let mut state = self.state.lock().unwrap();
+            let mut state = self.state.lock();
             let now: BTreeMap<String, usize> = reviews
                 .iter()
                 .map(|r| (r.path.clone(), r.hunks.len()))
@@ -171,7 +172,7 @@ impl Backend {
     pub async fn publish_review_of(&self, rel: &str) {
         let review = self.workspace().and_then(|ws| ws.review_one(rel));
         let (root, enc, counts) = {
-            let mut state = self.state.lock().unwrap();
+            let mut state = self.state.lock();
             match &review {
                 Some(r) => state.published.insert(rel.to_string(), r.hunks.len()),
                 None => state.published.remove(rel),
@@ -202,12 +203,7 @@ impl Backend {
         if !super::config_check::files(&root).contains(&path) {
             return;
         }
-        let open = self
-            .docs
-            .lock()
-            .unwrap()
-            .get(&path)
-            .map(|d| d.rope.to_string());
+        let open = self.docs.lock().get(&path).map(|d| d.rope.to_string());
         let text = open.or_else(|| std::fs::read_to_string(&path).ok());
         let diagnostics = match text {
             Some(text) => super::config_check::check(&root, &path, &text, self.encoding()),

@@ -114,7 +114,7 @@ fn relative(backend: &Backend, uri: &Uri) -> Result<String> {
 
 /// The text the user has of `uri`: the open document, else the file.
 fn current_text(backend: &Backend, uri: &Uri) -> String {
-    if let Some(doc) = backend.docs.lock().unwrap().by_uri(uri) {
+    if let Some(doc) = backend.docs.lock().by_uri(uri) {
         return doc.rope.to_string();
     }
     file_path(uri)
@@ -243,7 +243,7 @@ pub async fn accept(backend: &Backend, pick: Pick) -> Result<Value> {
         return Ok(json!({ "applied": false, "reason": why, "leftOut": left_out }));
     }
     let edit = {
-        let docs = backend.docs.lock().unwrap();
+        let docs = backend.docs.lock();
         accept_edit(&backend.root(), &docs, &pending, backend.encoding())
     };
     let response = backend.client.apply_edit(edit).await;
@@ -253,7 +253,7 @@ pub async fn accept(backend: &Backend, pick: Pick) -> Result<Value> {
     };
     if applied {
         if let Some(ws) = backend.workspace() {
-            let mut state = backend.state.lock().unwrap();
+            let mut state = backend.state.lock();
             for (review, hunks) in &pending {
                 let hs: Vec<_> = hunks.iter().map(|h| &h.hunk).collect();
                 ws.accept(&review.path, &hs);
@@ -285,7 +285,7 @@ async fn reject(backend: &Backend, pick: Pick) -> Result<Value> {
     let picked = chosen(&reviews, &pick);
     let mut n = 0;
     if let Some(ws) = backend.workspace() {
-        let mut state = backend.state.lock().unwrap();
+        let mut state = backend.state.lock();
         for (review, hunks) in &picked {
             let hs: Vec<_> = hunks.iter().map(|h| &h.hunk).collect();
             ws.reject(&review.path, &hs);
@@ -333,7 +333,7 @@ pub fn proposed_content(backend: &Backend, uri: &Uri) -> Value {
     let review = review.as_ref();
     let current = || {
         file_path(uri)
-            .filter(|p| p.exists() || backend.docs.lock().unwrap().get(p).is_some())
+            .filter(|p| p.exists() || backend.docs.lock().get(p).is_some())
             .map(|_| current_text(backend, uri))
     };
     let text = match review {
@@ -366,7 +366,7 @@ pub fn proposed_content(backend: &Backend, uri: &Uri) -> Value {
 pub fn hunks(backend: &Backend, uri: &Uri) -> Value {
     // The version first: should a change land in between, the client sees
     // an older version than the text and asks again.
-    let version = backend.docs.lock().unwrap().by_uri(uri).map(|d| d.version);
+    let version = backend.docs.lock().by_uri(uri).map(|d| d.version);
     let review = backend.review_of(uri);
     let review = review.as_ref();
     let enc = backend.encoding();

@@ -2,11 +2,12 @@
 //! Open buffers are the truth: the agent reads these, unsaved edits included.
 
 use super::position::{Encoding, to_char};
+use crate::sync::Mutex;
 use crate::workspace::OpenBuffers;
 use ropey::Rope;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use tower_lsp_server::ls_types::{TextDocumentContentChangeEvent, Uri};
 
 pub struct Document {
@@ -87,12 +88,12 @@ impl OpenBuffers for SharedDocuments {
     fn text(&self, rel: &str) -> Option<String> {
         let path = self.root.join(rel);
         // Clone the rope (cheap, shared) so the lock is not held while copying.
-        let rope = self.docs.lock().unwrap().get(&path)?.rope.clone();
+        let rope = self.docs.lock().get(&path)?.rope.clone();
         Some(rope.to_string())
     }
 
     fn paths(&self) -> Vec<String> {
-        let docs = self.docs.lock().unwrap();
+        let docs = self.docs.lock();
         docs.by_path
             .keys()
             .filter_map(|p| p.strip_prefix(&self.root).ok())
@@ -145,7 +146,7 @@ mod tests {
     #[test]
     fn the_agent_reads_the_unsaved_text() {
         let docs = Arc::new(Mutex::new(Documents::default()));
-        docs.lock().unwrap().open(uri(), "unsaved\n", 1);
+        docs.lock().open(uri(), "unsaved\n", 1);
         let shared = SharedDocuments {
             docs,
             root: "/w".into(),

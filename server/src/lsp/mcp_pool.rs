@@ -9,9 +9,10 @@
 use crate::agent::Event;
 use crate::mcp::{self, ServerSpec, Servers, Status};
 use crate::setup::{self, Loaded};
+use crate::sync::Mutex;
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc::UnboundedSender;
 
@@ -50,14 +51,14 @@ fn event(s: &Status) -> Event {
 
 impl Listeners {
     fn report(&self, status: Status) {
-        let mut inner = self.inner.lock().unwrap();
+        let mut inner = self.inner.lock();
         let e = event(&status);
         inner.runs.retain(|_, tx| tx.send(e.clone()).is_ok());
         inner.last.insert(status.server.clone(), status);
     }
 
     fn join(&self, tx: UnboundedSender<Event>) -> u64 {
-        let mut inner = self.inner.lock().unwrap();
+        let mut inner = self.inner.lock();
         for s in inner.last.values() {
             let _ = tx.send(event(s));
         }
@@ -68,7 +69,7 @@ impl Listeners {
     }
 
     fn leave(&self, id: u64) {
-        self.inner.lock().unwrap().runs.remove(&id);
+        self.inner.lock().runs.remove(&id);
     }
 }
 
@@ -103,7 +104,7 @@ impl McpPool {
         for p in problems {
             let _ = events.send(event(&mcp::problem_status(p)));
         }
-        let mut current = self.current.lock().unwrap();
+        let mut current = self.current.lock();
         let reusable = current
             .as_ref()
             .is_some_and(|p| p.specs == specs && !p.servers.any_down());
@@ -132,7 +133,7 @@ impl McpPool {
 
     /// Stop the servers (at the language server's shutdown).
     pub async fn shutdown(&self) {
-        let old = self.current.lock().unwrap().take();
+        let old = self.current.lock().take();
         if let Some(old) = old {
             old.servers.shutdown().await;
         }

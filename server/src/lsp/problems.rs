@@ -4,10 +4,10 @@
 //! the last); the diagnostics of a code action's context fill in for files
 //! no notification covered.
 
+use crate::sync::Mutex;
 use crate::tools::diagnostics::{Problem, Problems};
 use serde::Deserialize;
 use std::collections::BTreeMap;
-use std::sync::Mutex;
 use tower_lsp_server::ls_types::{Diagnostic, DiagnosticSeverity, NumberOrString, Uri};
 
 /// `tandem/diagnostics` parameters: publishDiagnostics' shape.
@@ -27,14 +27,14 @@ impl EditorProblems {
     /// A client's full list for `path`.
     pub fn set(&self, path: String, diagnostics: &[Diagnostic]) {
         let list = convert(diagnostics);
-        self.by_path.lock().unwrap().insert(path, (list, true));
+        self.by_path.lock().insert(path, (list, true));
     }
 
     /// What a code action's context carried (only the problems near the
     /// cursor): kept unless a full list arrived for that file.
     pub fn seen(&self, path: String, diagnostics: &[Diagnostic]) {
         let list = convert(diagnostics);
-        let mut map = self.by_path.lock().unwrap();
+        let mut map = self.by_path.lock();
         match map.get_mut(&path) {
             Some((_, true)) => {}
             Some((old, false)) => {
@@ -54,17 +54,12 @@ impl EditorProblems {
 
 impl Problems for EditorProblems {
     fn problems(&self, path: &str) -> Option<Vec<Problem>> {
-        self.by_path
-            .lock()
-            .unwrap()
-            .get(path)
-            .map(|(l, _)| l.clone())
+        self.by_path.lock().get(path).map(|(l, _)| l.clone())
     }
 
     fn files(&self) -> Vec<String> {
         self.by_path
             .lock()
-            .unwrap()
             .iter()
             .filter(|(_, (l, _))| !l.is_empty())
             .map(|(p, _)| p.clone())

@@ -43,7 +43,7 @@ impl Notification for TandemEvent {
 pub fn start(backend: &Backend, prompt: String) -> u64 {
     let cancel = CancellationToken::new();
     let id = {
-        let mut state = backend.state.lock().unwrap();
+        let mut state = backend.state.lock();
         state.next_run += 1;
         let id = state.next_run;
         let progress = state
@@ -63,7 +63,7 @@ pub fn start(backend: &Backend, prompt: String) -> u64 {
     let backend = backend.clone();
     tokio::spawn(async move {
         let outcome = drive(&backend, id, prompt, cancel).await;
-        backend.state.lock().unwrap().runs.remove(&id);
+        backend.state.lock().runs.remove(&id);
         if let Err(message) = outcome {
             backend
                 .tell(MessageType::ERROR, format!("Tandem: {message}"))
@@ -75,7 +75,7 @@ pub fn start(backend: &Backend, prompt: String) -> u64 {
 
 /// Cancel run `id`, or every run.
 pub fn cancel(backend: &Backend, id: Option<u64>) -> usize {
-    let state = backend.state.lock().unwrap();
+    let state = backend.state.lock();
     let mut n = 0;
     for (run, handle) in &state.runs {
         if id.is_none_or(|id| id == *run) {
@@ -88,7 +88,7 @@ pub fn cancel(backend: &Backend, id: Option<u64>) -> usize {
 
 /// Cancel the run shown by progress `token` (the editor's cancel button).
 pub fn cancel_progress(backend: &Backend, token: &ProgressToken) {
-    let state = backend.state.lock().unwrap();
+    let state = backend.state.lock();
     for handle in state.runs.values() {
         if handle.progress.as_ref() == Some(token) {
             handle.cancel.cancel();
@@ -98,7 +98,7 @@ pub fn cancel_progress(backend: &Backend, token: &ProgressToken) {
 
 /// Send a steering message to run `id`, or the newest run.
 pub fn steer(backend: &Backend, id: Option<u64>, message: String) -> bool {
-    let state = backend.state.lock().unwrap();
+    let state = backend.state.lock();
     let target = match id {
         Some(id) => state.runs.get(&id),
         None => state.runs.values().next_back(),
@@ -119,7 +119,7 @@ async fn drive(
     cancel: CancellationToken,
 ) -> Result<(), String> {
     let (root, editor_settings, workspace, token) = {
-        let state = backend.state.lock().unwrap();
+        let state = backend.state.lock();
         let ws = state
             .workspace
             .clone()
@@ -134,7 +134,6 @@ async fn drive(
         backend
             .state
             .lock()
-            .unwrap()
             .last_good
             .as_ref()
             .and_then(|l| l.settings.agent.approval_timeout_secs)
@@ -143,11 +142,11 @@ async fn drive(
     let trust = super::trust::decide(backend, &root, timeout).await;
     let loaded = match setup::load(&root, vec![Layer::Table(editor_settings)], trust.clone()) {
         Ok(loaded) => {
-            backend.state.lock().unwrap().last_good = Some(loaded.clone());
+            backend.state.lock().last_good = Some(loaded.clone());
             loaded
         }
         Err(e) => {
-            let last = backend.state.lock().unwrap().last_good.clone();
+            let last = backend.state.lock().last_good.clone();
             match last {
                 // Settings loaded while the folder was trusted hold its
                 // commands: not once the trust is gone.
@@ -216,7 +215,7 @@ async fn drive(
     if let Some(log) = log {
         session = session.with_checkpoint(log);
     }
-    if let Some(handle) = backend.state.lock().unwrap().runs.get_mut(&id) {
+    if let Some(handle) = backend.state.lock().runs.get_mut(&id) {
         handle.steer = Some(session.steer_handle());
     }
 

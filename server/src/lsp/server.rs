@@ -56,7 +56,7 @@ impl LanguageServer for Backend {
         let root = workspace_root(&params);
         let mut settings_error = None;
         {
-            let mut state = self.state.lock().unwrap();
+            let mut state = self.state.lock();
             state.encoding = encoding;
             state.caps = client_caps;
             if let Some(options) = &params.initialization_options {
@@ -137,7 +137,6 @@ impl LanguageServer for Backend {
         let doc = params.text_document;
         self.docs
             .lock()
-            .unwrap()
             .open(doc.uri.clone(), &doc.text, doc.version);
         self.redraw_if_proposed(&doc.uri).await;
         self.check_settings_file(&doc.uri).await;
@@ -148,7 +147,6 @@ impl LanguageServer for Backend {
         let doc = params.text_document;
         self.docs
             .lock()
-            .unwrap()
             .change(&doc.uri, doc.version, params.content_changes, enc);
         self.redraw_if_proposed(&doc.uri).await;
         self.check_settings_file(&doc.uri).await;
@@ -156,7 +154,7 @@ impl LanguageServer for Backend {
 
     async fn did_close(&self, params: DidCloseTextDocumentParams) {
         let uri = params.text_document.uri;
-        self.docs.lock().unwrap().close(&uri);
+        self.docs.lock().close(&uri);
         self.redraw_if_proposed(&uri).await;
         self.check_settings_file(&uri).await;
     }
@@ -167,7 +165,7 @@ impl LanguageServer for Backend {
             return;
         }
         match editor_layer(settings) {
-            Ok(table) => self.state.lock().unwrap().editor_settings = table,
+            Ok(table) => self.state.lock().editor_settings = table,
             Err(e) => {
                 self.tell(
                     MessageType::ERROR,
@@ -186,14 +184,7 @@ impl LanguageServer for Backend {
         let Some(review) = self.workspace().and_then(|ws| ws.review_one(&path)) else {
             return Ok(Some(Vec::new()));
         };
-        let reviewed = self
-            .state
-            .lock()
-            .unwrap()
-            .reviewed
-            .get(&path)
-            .copied()
-            .unwrap_or(0);
+        let reviewed = self.state.lock().reviewed.get(&path).copied().unwrap_or(0);
         Ok(Some(code_lenses(&uri, &review, reviewed, self.encoding())))
     }
 
@@ -257,7 +248,7 @@ impl Backend {
     }
 
     fn line_text(&self, uri: &Uri, line: u32) -> Option<String> {
-        let docs = self.docs.lock().unwrap();
+        let docs = self.docs.lock();
         let doc = docs.by_uri(uri)?;
         let line = line as usize;
         (line < doc.rope.len_lines()).then(|| doc.rope.line(line).to_string())

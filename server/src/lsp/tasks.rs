@@ -114,7 +114,7 @@ pub async fn execute(backend: &Backend, command: &str, arg: Value) -> Result<Val
         // Tasks never ask once running: ask now, in the editor, if needed.
         super::trust::decide(backend, store.root(), std::time::Duration::from_secs(120)).await;
         let settings = {
-            let state = backend.state.lock().unwrap();
+            let state = backend.state.lock();
             toml::to_string(&state.editor_settings).unwrap_or_default()
         };
         let metas = store
@@ -160,7 +160,7 @@ pub async fn execute(backend: &Backend, command: &str, arg: Value) -> Result<Val
             Ok(json!({ "task": meta.id }))
         }
         "tandem.task.cancel" => {
-            let token = backend.state.lock().unwrap().tasks.get(&meta.id).cloned();
+            let token = backend.state.lock().tasks.get(&meta.id).cloned();
             if let Some(t) = &token {
                 t.cancel();
             }
@@ -284,7 +284,6 @@ fn spawn(backend: &Backend, store: Store, id: String, step: Step) {
     backend
         .state
         .lock()
-        .unwrap()
         .tasks
         .insert(id.clone(), cancel.clone());
     let (tx, rx) = mpsc::unbounded_channel();
@@ -292,7 +291,7 @@ fn spawn(backend: &Backend, store: Store, id: String, step: Step) {
     let backend = backend.clone();
     tokio::spawn(async move {
         let ran = runner::run(&store, &id, step, cancel, Arc::new(EditorWatch(tx))).await;
-        backend.state.lock().unwrap().tasks.remove(&id);
+        backend.state.lock().tasks.remove(&id);
         if let Err(e) = ran {
             backend
                 .tell(MessageType::ERROR, format!("Tandem: task {id}: {e}"))

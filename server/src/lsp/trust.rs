@@ -5,9 +5,9 @@
 //! dismissed without an answer trusts nothing and asks again next time.
 
 use super::backend::Backend;
+use crate::sync::Mutex;
 use crate::trust::Trust;
 use std::path::Path;
-use std::sync::Mutex;
 use std::time::Duration;
 use tower_lsp_server::ls_types::{MessageActionItem, MessageType};
 
@@ -56,7 +56,7 @@ pub async fn decide(backend: &Backend, root: &Path, timeout: Duration) -> Trust 
     }
     let skipped = trust.skipped();
     let fresh = skipped.as_ref().is_some_and(|s| {
-        let mut told = TOLD.lock().unwrap_or_else(|e| e.into_inner());
+        let mut told = TOLD.lock();
         let fresh = *told != s.commands;
         told.clone_from(&s.commands);
         fresh

@@ -3,6 +3,7 @@
 //! streamable HTTP; the handler that hears `notifications/tools/list_changed`.
 
 use super::config::{ServerSpec, Transport};
+use crate::sync::Mutex;
 use rmcp::model::{ClientCapabilities, ClientConfig, Implementation, ProtocolVersion};
 use rmcp::service::{NotificationContext, RoleClient, RunningService};
 use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
@@ -10,7 +11,7 @@ use rmcp::transport::{StreamableHttpClientTransport, TokioChildProcess};
 use rmcp::{ClientHandler, ServiceExt};
 use std::collections::{HashMap, VecDeque};
 use std::process::Stdio;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::sync::Notify;
 
@@ -56,7 +57,7 @@ pub struct StderrTail(Arc<Mutex<VecDeque<String>>>);
 
 impl StderrTail {
     fn push(&self, line: String) {
-        let mut lines = self.0.lock().unwrap();
+        let mut lines = self.0.lock();
         if lines.len() == STDERR_LINES {
             lines.pop_front();
         }
@@ -65,7 +66,7 @@ impl StderrTail {
 
     /// `"; stderr: …"` to add to an error message, or nothing.
     pub fn suffix(&self) -> String {
-        let lines = self.0.lock().unwrap();
+        let lines = self.0.lock();
         let text: Vec<&str> = lines
             .iter()
             .map(|l| l.trim())

@@ -6,9 +6,10 @@
 use super::config::ServerSpec;
 use super::connection::{Connection, Handler, connect, kill_group};
 use super::tool::{Forget, McpTool};
+use crate::sync::Mutex;
 use crate::tools::{Tool, ToolSource};
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
@@ -38,17 +39,11 @@ struct Shared {
 
 impl ToolSource for Shared {
     fn tools(&self) -> Vec<Arc<dyn Tool>> {
-        self.tools
-            .lock()
-            .unwrap()
-            .values()
-            .flatten()
-            .cloned()
-            .collect()
+        self.tools.lock().values().flatten().cloned().collect()
     }
 
     fn get(&self, name: &str) -> Option<Arc<dyn Tool>> {
-        let tools = self.tools.lock().unwrap();
+        let tools = self.tools.lock();
         tools.values().flatten().find(|t| t.name() == name).cloned()
     }
 }
@@ -102,18 +97,18 @@ impl Servers {
 
     /// Whether a server failed to start or has stopped since.
     pub fn any_down(&self) -> bool {
-        !self.shared.down.lock().unwrap().is_empty()
+        !self.shared.down.lock().is_empty()
     }
 
     /// Stop every server: each is asked to close (stdin closed, then
     /// SIGTERM, then SIGKILL for its process group) and waited for.
     pub async fn shutdown(&self) {
         self.stop.cancel();
-        let tasks = std::mem::take(&mut *self.tasks.lock().unwrap());
+        let tasks = std::mem::take(&mut *self.tasks.lock());
         for task in tasks {
             let _ = task.await;
         }
-        self.shared.tools.lock().unwrap().clear();
+        self.shared.tools.lock().clear();
     }
 }
 
@@ -131,12 +126,8 @@ impl Run {
     }
 
     fn fail(&self, error: String) {
-        self.shared.tools.lock().unwrap().remove(&self.spec.name);
-        self.shared
-            .down
-            .lock()
-            .unwrap()
-            .insert(self.spec.name.clone());
+        self.shared.tools.lock().remove(&self.spec.name);
+        self.shared.down.lock().insert(self.spec.name.clone());
         (self.report)(Status {
             server: self.spec.name.clone(),
             tools: 0,
@@ -239,7 +230,6 @@ impl Run {
             .shared
             .tools
             .lock()
-            .unwrap()
             .insert(self.spec.name.clone(), tools);
         if old.is_some_and(|old| names(&old) == new_names) {
             return;
@@ -263,7 +253,7 @@ async fn list(
         let name = spec.name.clone();
         Arc::new(move || {
             if let Some(shared) = shared.upgrade() {
-                shared.tools.lock().unwrap().remove(&name);
+                shared.tools.lock().remove(&name);
             }
         })
     };

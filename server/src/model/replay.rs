@@ -6,12 +6,12 @@
 //! be re-run offline and its diff really computed.
 
 use super::{Block, ModelDelta, ModelError, ModelRequest, ModelResponse, Provider};
+use crate::sync::Mutex;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use std::fs::File;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use tokio::sync::mpsc::UnboundedSender;
 
@@ -67,7 +67,7 @@ impl<P: Provider> Provider for Recorder<P> {
             response: response.clone(),
         })
         .map_err(|e| ModelError::Config(format!("cannot record response: {e}")))?;
-        let mut file = self.file.lock().unwrap();
+        let mut file = self.file.lock();
         // Flushed per call so a crash keeps every completed call.
         writeln!(file, "{line}")
             .and_then(|_| file.flush())

@@ -89,7 +89,7 @@ impl<P: Provider> Provider for Retrying<P> {
 mod tests {
     use super::*;
     use crate::model::{Message, StopReason, Usage};
-    use std::sync::Mutex;
+    use crate::sync::Mutex;
 
     struct Flaky(Mutex<Vec<ModelError>>);
 
@@ -103,7 +103,7 @@ mod tests {
             _: &ModelRequest,
             _: &UnboundedSender<ModelDelta>,
         ) -> Result<ModelResponse, ModelError> {
-            let mut errs = self.0.lock().unwrap();
+            let mut errs = self.0.lock();
             if errs.is_empty() {
                 Ok(ModelResponse {
                     message: Message::assistant_text("ok"),
@@ -185,7 +185,7 @@ mod tests {
         let p = Retrying::new(Flaky(Mutex::new(vec![http(500, None); 5])), policy);
         let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
         assert!(p.stream(&request(), &tx).await.is_err());
-        assert_eq!(p.inner.0.lock().unwrap().len(), 2, "1 try + 2 retries");
+        assert_eq!(p.inner.0.lock().len(), 2, "1 try + 2 retries");
 
         let p = Retrying::new(
             Flaky(Mutex::new(vec![http(401, None), http(500, None)])),
@@ -193,6 +193,6 @@ mod tests {
         );
         let e = p.stream(&request(), &tx).await.unwrap_err();
         assert!(e.to_string().contains("401"));
-        assert_eq!(p.inner.0.lock().unwrap().len(), 1);
+        assert_eq!(p.inner.0.lock().len(), 1);
     }
 }

@@ -8,12 +8,12 @@
 
 use super::view::{Ignored, desired, fold, put};
 use super::{Launch, Sandbox};
+use crate::sync::Mutex;
 use crate::workspace::Workspace;
 use std::collections::{HashMap, HashSet};
 use std::io;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::Mutex;
 use std::time::SystemTime;
 
 type Stamp = (u64, Option<SystemTime>);
@@ -240,7 +240,7 @@ impl Sandbox for Copy {
             }
         }
         // Undo what an earlier sync put there and nothing wants any more.
-        let mut synced = self.synced.lock().unwrap();
+        let mut synced = self.synced.lock();
         for gone in synced.difference(&now) {
             let from = self.root.join(gone);
             let to = self.tree.join(gone);
@@ -251,7 +251,7 @@ impl Sandbox for Copy {
             }
         }
         *synced = now;
-        *self.snapshot.lock().unwrap() = self.stamps();
+        *self.snapshot.lock() = self.stamps();
         Ok(Launch::shell(
             shell,
             script,
@@ -261,7 +261,7 @@ impl Sandbox for Copy {
     }
 
     fn collect(&self, ws: &Workspace) -> io::Result<Vec<String>> {
-        let before = self.snapshot.lock().unwrap().clone();
+        let before = self.snapshot.lock().clone();
         let after = self.stamps();
         let mut changed = Vec::new();
         for (rel, stamp) in &after {
@@ -277,7 +277,7 @@ impl Sandbox for Copy {
                 changed.push(rel.clone());
             }
         }
-        *self.snapshot.lock().unwrap() = after;
+        *self.snapshot.lock() = after;
         changed.sort();
         Ok(changed)
     }

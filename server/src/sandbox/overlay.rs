@@ -6,13 +6,14 @@
 use super::namespaces::{SUBCOMMAND, Spec};
 use super::view::{Ignored, desired, fold, put};
 use super::{Launch, Sandbox, SandboxSettings};
+use crate::sync::Mutex;
 use crate::workspace::Workspace;
 use std::collections::HashSet;
 use std::io;
 use std::os::unix::fs::FileTypeExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
 
 pub struct Overlay {
     root: PathBuf,
@@ -154,7 +155,7 @@ impl Overlay {
         }
         // What an earlier sync wrote and nothing wants any more (a rejected
         // hunk, a closed buffer) goes, so the lower layer shows through.
-        let mut synced = self.synced.lock().unwrap();
+        let mut synced = self.synced.lock();
         for gone in synced.difference(&now) {
             let _ = std::fs::remove_file(self.upper.join(gone));
         }

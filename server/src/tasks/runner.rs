@@ -171,8 +171,8 @@ impl Saver {
         let result = TaskResult {
             changes: self.ctx.workspace.changes(),
             citations: self.ctx.workspace.citations(),
-            commands: self.ctx.commands.lock().unwrap().clone(),
-            sources: self.ctx.sources.lock().unwrap().clone(),
+            commands: self.ctx.commands.lock().clone(),
+            sources: self.ctx.sources.lock().clone(),
         };
         if let Err(e) = self.store.save_result(&self.id, &result) {
             tracing::error!("task {}: cannot save its result: {e}", self.id);
@@ -219,8 +219,8 @@ async fn execute(
     let sandbox_dir = store.task_dir(&meta.id).join("sandbox");
     let _ = std::fs::remove_dir_all(&sandbox_dir);
     let ctx = setup::tool_context_in(workspace, cancel, settings, &config, &sandbox_dir)?;
-    *ctx.commands.lock().unwrap() = saved.commands;
-    *ctx.sources.lock().unwrap() = saved.sources;
+    *ctx.commands.lock() = saved.commands;
+    *ctx.sources.lock() = saved.sources;
     let ctx = Arc::new(ctx);
     let mut gate = setup::gate(root, loaded, &[], None)?;
     // The task's hooks (the user's own too) run where its commands do.

@@ -6,11 +6,11 @@
 
 use crate::agent::Event;
 use crate::model::Message;
+use crate::sync::Mutex;
 use serde::{Deserialize, Serialize};
 use std::fs::File;
 use std::io::{self, Write};
 use std::path::Path;
-use std::sync::Mutex;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -48,12 +48,12 @@ impl Transcript {
         let mut text = serde_json::to_string(line).map_err(io::Error::other)?;
         text.push('\n');
         // One write per line: O_APPEND keeps lines whole between writers.
-        self.file.lock().unwrap().write_all(text.as_bytes())
+        self.file.lock().write_all(text.as_bytes())
     }
 
     /// Write the part of `messages` that differs from what was written.
     pub fn messages(&self, messages: &[Message]) -> io::Result<()> {
-        let mut written = self.written.lock().unwrap();
+        let mut written = self.written.lock();
         let from = written
             .iter()
             .zip(messages)
@@ -66,7 +66,7 @@ impl Transcript {
             from,
             messages: messages[from..].to_vec(),
         })?;
-        self.file.lock().unwrap().sync_data()?;
+        self.file.lock().sync_data()?;
         written.truncate(from);
         written.extend_from_slice(&messages[from..]);
         Ok(())

@@ -20,11 +20,12 @@ pub mod write;
 
 pub use builtin::builtin_tools;
 
+use crate::sync::Mutex;
 use crate::workspace::Workspace;
 use async_trait::async_trait;
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
@@ -139,7 +140,7 @@ impl ToolContext {
             name: name.into(),
             detail: detail.into(),
         };
-        let mut sources = self.sources.lock().unwrap();
+        let mut sources = self.sources.lock();
         if !sources.contains(&used) {
             sources.push(used);
         }

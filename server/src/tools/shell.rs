@@ -185,7 +185,7 @@ impl Tool for Shell {
             ),
             End::Cancelled => (None, false, "[killed: the user cancelled]".to_string()),
         };
-        ctx.commands.lock().unwrap().push(CommandRecord {
+        ctx.commands.lock().push(CommandRecord {
             command: input.command,
             exit_code,
             output: output.clone(),
@@ -248,7 +248,7 @@ mod tests {
             .await;
         assert!(!out.is_error);
         assert_eq!(out.content, "one\ntwo\nthree\nf.txt\n[exit code 3]");
-        let rec = r.ctx.commands.lock().unwrap()[0].clone();
+        let rec = r.ctx.commands.lock()[0].clone();
         assert_eq!(rec.exit_code, Some(3));
     }
 
@@ -270,7 +270,7 @@ mod tests {
             .unwrap();
         std::thread::sleep(Duration::from_millis(100));
         assert!(!running(pid), "the background sleep survived");
-        assert!(r.ctx.commands.lock().unwrap()[0].timed_out);
+        assert!(r.ctx.commands.lock()[0].timed_out);
     }
 
     /// Whether `pid` is a live process (a killed one may linger as a zombie

@@ -69,7 +69,7 @@ impl Tool for Todo {
             };
             out.push_str(&format!("{mark} {}\n", item.content));
         }
-        *ctx.todos.lock().unwrap() = input.todos;
+        *ctx.todos.lock() = input.todos;
         if out.is_empty() {
             out.push_str("The plan is empty.");
         }
@@ -89,7 +89,7 @@ mod tests {
             .run(json!({"todos": [{"content": "a", "status": "completed"}, {"content": "b", "status": "in_progress"}]}), &r.ctx)
             .await;
         assert_eq!(out.content, "[x] a\n[~] b\n");
-        assert_eq!(r.ctx.todos.lock().unwrap().len(), 2);
+        assert_eq!(r.ctx.todos.lock().len(), 2);
         let bad = Todo
             .run(
                 json!({"todos": [{"content": "a", "status": "done"}]}),
@@ -98,7 +98,7 @@ mod tests {
             .await;
         assert!(bad.is_error && bad.content.contains("unknown status `done`"));
         assert_eq!(
-            r.ctx.todos.lock().unwrap().len(),
+            r.ctx.todos.lock().len(),
             2,
             "a bad plan replaced the good one"
         );

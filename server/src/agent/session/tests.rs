@@ -2,11 +2,11 @@
 
 use super::*;
 use crate::model::{StopReason, ToolSpec};
+use crate::sync::Mutex;
 use crate::tools::{Permission, Tool, ToolOutput};
 use crate::workspace::Workspace;
 use async_trait::async_trait;
 use serde_json::{Value, json};
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
 
@@ -27,7 +27,7 @@ impl FakeProvider {
         })
     }
     fn requests(&self) -> Vec<ModelRequest> {
-        self.requests.lock().unwrap().clone()
+        self.requests.lock().clone()
     }
 }
 
@@ -41,10 +41,10 @@ impl Provider for FakeProvider {
         request: &ModelRequest,
         deltas: &UnboundedSender<ModelDelta>,
     ) -> Result<ModelResponse, ModelError> {
-        self.requests.lock().unwrap().push(request.clone());
+        self.requests.lock().push(request.clone());
         let _ = deltas.send(ModelDelta::Text { text: "…".into() });
         tokio::time::sleep(self.delay).await;
-        let mut r = self.responses.lock().unwrap();
+        let mut r = self.responses.lock();
         if r.is_empty() {
             return Err(ModelError::Config(
                 "fake provider: no more responses".into(),
@@ -113,7 +113,7 @@ impl Tool for Slow {
             _ = tokio::time::sleep(Duration::from_millis(200)) => {}
             _ = ctx.cancel.cancelled() => return ToolOutput::error("cancelled"),
         }
-        self.spans.lock().unwrap().push((start, Instant::now()));
+        self.spans.lock().push((start, Instant::now()));
         if input.get("huge").is_some() {
             return ToolOutput::ok("x".repeat(100_000));
         }
@@ -269,7 +269,7 @@ async fn readers_run_in_parallel_and_writers_alone() {
     let mut h = harness(p, |_| {});
     let started = Instant::now();
     h.session.run("go").await;
-    let spans = h.spans.lock().unwrap().clone();
+    let spans = h.spans.lock().clone();
     assert_eq!(spans.len(), 4);
     let (r1, r2, w1, w2) = (spans[0], spans[1], spans[2], spans[3]);
     assert!(r1.0 < r2.1 && r2.0 < r1.1, "readers did not overlap");

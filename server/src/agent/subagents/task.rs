@@ -17,13 +17,14 @@ use crate::agent::session::{Session, SessionConfig};
 use crate::agent::{instructions, prompt};
 use crate::changes::ChangeSet;
 use crate::model::{ModelTable, Provider, Role, Usage};
+use crate::sync::Mutex;
 use crate::tools::{Permission, Registry, Tool, ToolContext, ToolOutput, parse_input};
 use crate::workspace::Workspace;
 use async_trait::async_trait;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use tokio::sync::mpsc::{self, UnboundedSender};
 
 /// What children used, not yet folded into the parent's totals.
@@ -73,23 +74,23 @@ struct LedgerState {
 
 impl Ledger {
     fn next_number(&self) -> u32 {
-        let mut s = self.state.lock().unwrap();
+        let mut s = self.state.lock();
         s.started += 1;
         s.started
     }
 
     fn finished(&self, usage: &Usage, cost: Option<f64>) {
-        self.state.lock().unwrap().pending.add(usage, cost);
+        self.state.lock().pending.add(usage, cost);
     }
 
     fn record_writer(&self, owner: &str, changes: &[(String, String, String)]) -> Vec<Conflict> {
-        self.state.lock().unwrap().siblings.record(owner, changes)
+        self.state.lock().siblings.record(owner, changes)
     }
 
     /// The parent's turn is over: what its children used since the last
     /// call, and a fresh start for sibling conflicts.
     pub fn end_turn(&self) -> Totals {
-        let mut s = self.state.lock().unwrap();
+        let mut s = self.state.lock();
         s.siblings = Siblings::default();
         std::mem::take(&mut s.pending)
     }
@@ -327,9 +328,9 @@ impl Tool for TaskTool {
         let ((outcome, text, usage, cost), last_error) = tokio::join!(run, forward);
 
         self.ledger.finished(&usage, cost);
-        let commands = std::mem::take(&mut *child_ctx.commands.lock().unwrap());
-        ctx.commands.lock().unwrap().extend(commands);
-        for s in child_ctx.sources.lock().unwrap().iter() {
+        let commands = std::mem::take(&mut *child_ctx.commands.lock());
+        ctx.commands.lock().extend(commands);
+        for s in child_ctx.sources.lock().iter() {
             ctx.used_source(&s.kind, &s.name, &s.detail);
         }
 
