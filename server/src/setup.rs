@@ -54,8 +54,9 @@ pub struct Loaded {
 }
 
 /// The settings of `root` under `above`. Unless `trust` allows the
-/// repository's commands, the project file's `[hooks]` and
-/// `[mcp_servers]` are left out here, and the Claude files' hooks and
+/// repository's commands, the project file's `[hooks]`, `[mcp_servers]`
+/// and the settings that would widen the sandbox or the approvals
+/// (`trust::inventory::WIDENING_SETTINGS`) are left out here, and the Claude files' hooks and
 /// `.mcp.json` by `gate` and `mcp_specs`: the one place every face's
 /// trust decision takes effect.
 pub fn load(root: &Path, above: Vec<Layer>, trust: Trust) -> Result<Loaded, String> {
@@ -68,6 +69,7 @@ pub fn load(root: &Path, above: Vec<Layer>, trust: Trust) -> Result<Loaded, Stri
                 if let Some(t) = &mut table {
                     t.remove("hooks");
                     t.remove("mcp_servers");
+                    crate::trust::inventory::remove_widening(t);
                 }
                 *layer = Layer::Table(table.unwrap_or_default());
             }

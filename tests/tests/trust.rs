@@ -489,3 +489,36 @@ fn a_task_hook_has_no_secrets_and_no_host_network() {
     listener.set_nonblocking(false).unwrap();
     assert!(listener.accept().is_ok());
 }
+
+/// A repository cannot choose, before it is trusted, settings that would
+/// run the agent's commands outside the sandbox (or send the user's key
+/// elsewhere): `sandbox.backend = "local"` in its `.tandem/config.toml` is
+/// skipped and said so, and holds once the folder is trusted.
+#[test]
+fn a_repository_cannot_loosen_the_sandbox_before_trust() {
+    if !overlay_available() {
+        return;
+    }
+    let repo = fixture("greeter");
+    let home = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(repo.path().join(".tandem")).unwrap();
+    std::fs::write(
+        repo.path().join(".tandem/config.toml"),
+        "[sandbox]\nbackend = \"local\"\nnetwork = true\n",
+    )
+    .unwrap();
+    let out = exec(home.path(), repo.path(), &["--mode", "auto"]);
+    let said =
+        String::from_utf8_lossy(&out.stderr).into_owned() + &String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("sandbox: overlay"), "{said}");
+    assert!(
+        said.contains("setting sandbox.backend"),
+        "the skip is said: {said}"
+    );
+    // Control: trusted, the repository's choice holds.
+    tandem_trust(home.path(), &[repo.path().to_str().unwrap()]);
+    let out = exec(home.path(), repo.path(), &["--mode", "auto"]);
+    let said =
+        String::from_utf8_lossy(&out.stderr).into_owned() + &String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("sandbox: local"), "{said}");
+}

@@ -10,6 +10,34 @@ use crate::mcp::{self, ServerConfig};
 use serde_json::{Value, json};
 use std::path::Path;
 
+/// Settings of `.tandem/config.toml` that a repository may not choose for
+/// the user until trusted: they loosen the sandbox or the approvals, or
+/// send the user's API key elsewhere (`section`, `key`).
+pub const WIDENING_SETTINGS: &[(&str, &str)] = &[
+    ("permissions", "mode"),
+    ("permissions", "allow"),
+    ("sandbox", "backend"),
+    ("sandbox", "network"),
+    ("sandbox", "allow_env"),
+    ("sandbox", "allow_read"),
+    ("sandbox", "loopback_ports"),
+    ("model", "base_url"),
+    ("model", "api_key_env"),
+];
+
+/// Take the widening settings out of a project table; returns what went.
+pub fn remove_widening(table: &mut toml::Table) -> Vec<String> {
+    let mut removed = Vec::new();
+    for (section, key) in WIDENING_SETTINGS {
+        if let Some(toml::Value::Table(t)) = table.get_mut(*section)
+            && let Some(value) = t.remove(*key)
+        {
+            removed.push(format!("setting {section}.{key} = {value}"));
+        }
+    }
+    removed
+}
+
 /// The Claude settings files of a project, relative to its root.
 pub const CLAUDE_PROJECT_FILES: [&str; 2] =
     [".claude/settings.json", ".claude/settings.local.json"];
@@ -36,6 +64,12 @@ impl Inventory {
         }
         let config = ".tandem/config.toml";
         if let Ok(Some(table)) = read_layer(&Layer::File(project_config_path(root))) {
+            let mut copy = table.clone();
+            lines.extend(
+                remove_widening(&mut copy)
+                    .into_iter()
+                    .map(|s| format!("{config}: {s}")),
+            );
             if let Some(h) = table
                 .get("hooks")
                 .and_then(|h| serde_json::to_value(h).ok())

@@ -11,7 +11,7 @@
 //! `setup`, which leaves the repository's commands out unless it is trusted.
 //! Faces only ask the question; nothing here knows a terminal or LSP.
 
-mod inventory;
+pub mod inventory;
 mod store;
 
 pub use inventory::{CLAUDE_PROJECT_FILES, Inventory, is_home};
