@@ -96,9 +96,9 @@ fn under(r: &Path, path: &Path) -> PathBuf {
 }
 
 fn private_dev(dev: &Path) -> io::Result<()> {
-    // The host's devtmpfs and everything mounted below it go.
-    // SAFETY: a valid path; detaching a mount of our own namespace.
-    unsafe { libc::umount2(c(dev)?.as_ptr(), libc::MNT_DETACH) };
+    // The host's devtmpfs is covered: mounts inherited from the host's
+    // namespace are locked and cannot be detached (umount gives EINVAL),
+    // and the cover is locked in turn by `lockdown`'s nested namespace.
     tmpfs(dev, "mode=0755")?;
     for name in DEVICES {
         let node = dev.join(name);
@@ -128,11 +128,9 @@ fn private_dev(dev: &Path) -> io::Result<()> {
     Ok(())
 }
 
-/// A /proc of the new PID namespace (this process is its PID 1), in place
-/// of the host's, which is detached rather than covered.
+/// A /proc of the new PID namespace (this process is its PID 1) over the
+/// host's, which stays below it, locked like /dev's (see `private_dev`).
 fn fresh_proc(proc_: &Path) -> io::Result<()> {
-    // SAFETY: a valid path; detaching a mount of our own namespace.
-    unsafe { libc::umount2(c(proc_)?.as_ptr(), libc::MNT_DETACH) };
     mount(
         Some("proc"),
         proc_,
