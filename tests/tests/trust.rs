@@ -411,7 +411,9 @@ fn a_task_hook_has_no_secrets_and_no_host_network() {
     let probe = format!(
         "echo \"plain=$FOO_PLAIN key=$ANTHROPIC_API_KEY token=$FOO_TOKEN\" > hook-env.txt; \
          if python3 -c 'import socket; socket.create_connection((\"127.0.0.1\", {port}), 2)'; \
-         then echo host-port-reached >> hook-env.txt; else echo host-port-closed >> hook-env.txt; fi"
+         then echo host-port-reached >> hook-env.txt; else echo host-port-closed >> hook-env.txt; fi; \
+         python3 -c 'import json, sys; open(json.load(sys.stdin)[\"transcript_path\"]).read(); \
+         print(\"transcript-readable\")' >> hook-env.txt 2>&1"
     );
     std::fs::create_dir_all(home.path().join(".claude")).unwrap();
     let settings = json!({"hooks": hook("SessionStart", None, &probe)});
@@ -465,6 +467,9 @@ fn a_task_hook_has_no_secrets_and_no_host_network() {
     // …without the secrets or the host's port.
     assert!(!diff.contains("secret"), "{diff}");
     assert!(diff.contains("+host-port-closed"), "{diff}");
+    // The task's own transcript stays readable to its hooks, although
+    // Tandem's state folder is hidden in the sandbox.
+    assert!(diff.contains("+transcript-readable"), "{diff}");
     assert!(
         listener.accept().is_err(),
         "the task's hook reached the host"

@@ -112,6 +112,9 @@ pub trait Sandbox: Send + Sync {
     ) -> io::Result<Launch>;
     /// Fold what the command changed into the proposal; returns changed paths.
     fn collect(&self, ws: &Workspace) -> io::Result<Vec<String>>;
+    /// Let commands read `path` although it lies in a hidden place (a
+    /// task's own transcript, which its hooks read, in Tandem's state).
+    fn reveal(&self, _path: &Path) {}
 }
 
 /// The environment for commands: the server's, without secrets.

@@ -77,6 +77,9 @@ pub fn enter_new_root(spec: &Spec) -> io::Result<()> {
     for path in &spec.hide {
         hide(r, path)?;
     }
+    for file in &spec.reveal {
+        reveal(r, file)?;
+    }
 
     let writable = [
         workspace,
@@ -157,8 +160,9 @@ fn bind(source: &Path, target: &Path, extra: libc::c_ulong) -> io::Result<()> {
     mount(Some(source), target, None, libc::MS_BIND | extra, None)
 }
 
-/// Replace a credential folder by an empty read-only one and a file by an
-/// empty one. Links are followed on the host, where they point.
+/// Replace a credential folder by an empty one and a file by an empty one.
+/// Links are followed on the host, where they point. The read-only pass
+/// makes both read-only.
 fn hide(r: &Path, path: &Path) -> io::Result<()> {
     let Ok(real) = std::fs::canonicalize(path) else {
         return Ok(()); // nothing there
@@ -168,16 +172,28 @@ fn hide(r: &Path, path: &Path) -> io::Result<()> {
         return Ok(()); // under a folder the sandbox replaced (/tmp, /run)
     }
     if real.is_dir() {
-        mount(
-            Some("tmpfs"),
-            &target,
-            Some("tmpfs"),
-            libc::MS_RDONLY | libc::MS_NOSUID | libc::MS_NODEV,
-            Some("mode=0755,size=4k"),
-        )
+        tmpfs(&target, "mode=0755,size=64k")
     } else {
         bind(Path::new("/dev/null"), &target, 0)
     }
+}
+
+/// Bind the host's `file` back where the sandbox covered it (a hidden
+/// folder, /tmp). A path missing below `r` can only lie under a cover of
+/// ours (the rest is the host's tree), so what is made here is made there.
+fn reveal(r: &Path, file: &Path) -> io::Result<()> {
+    let Ok(real) = std::fs::canonicalize(file) else {
+        return Ok(()); // not written yet
+    };
+    let inside = under(r, &real);
+    if !real.is_file() || inside.exists() {
+        return Ok(());
+    }
+    if let Some(parent) = inside.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    std::fs::File::create(&inside)?;
+    bind(&real, &inside, 0)
 }
 
 /// Remount every mount below `r` read-only and nosuid, except `keep` (and

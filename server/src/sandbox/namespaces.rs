@@ -29,6 +29,9 @@ pub struct Spec {
     pub new_root: PathBuf,
     /// Credential files and folders shown empty (see `credentials`).
     pub hide: Vec<PathBuf>,
+    /// Files inside hidden folders that commands may read all the same.
+    #[serde(default)]
+    pub reveal: Vec<PathBuf>,
     /// Workspace-relative paths the proposal deletes: removed in the view.
     pub delete: Vec<String>,
     pub network: bool,

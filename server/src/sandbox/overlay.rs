@@ -22,6 +22,7 @@ pub struct Overlay {
     tmp: PathBuf,
     new_root: PathBuf,
     hide: Vec<PathBuf>,
+    reveal: crate::sync::Mutex<Vec<PathBuf>>,
     helper: PathBuf,
     network: bool,
     max_processes: u64,
@@ -61,6 +62,7 @@ fn probe(helper: &Path) -> io::Result<()> {
         tmp: sub("tmp")?,
         new_root: sub("root")?,
         hide: Vec::new(),
+        reveal: Vec::new(),
         delete: Vec::new(),
         network: false,
         cwd: dir.path().join("lower"),
@@ -125,6 +127,7 @@ impl Overlay {
                 &settings.deny_read,
                 &settings.allow_read,
             ),
+            reveal: crate::sync::Mutex::new(Vec::new()),
             helper: helper.to_path_buf(),
             network: settings.network,
             max_processes,
@@ -242,6 +245,7 @@ impl Sandbox for Overlay {
             tmp: self.tmp.clone(),
             new_root: self.new_root.clone(),
             hide: self.hide.clone(),
+            reveal: self.reveal.lock().clone(),
             delete,
             network: self.network,
             cwd: self.root.join(workdir),
@@ -267,6 +271,10 @@ impl Sandbox for Overlay {
         let mut changed = Vec::new();
         self.walk(ws, &self.upper, "", &mut changed)?;
         Ok(changed)
+    }
+
+    fn reveal(&self, path: &Path) {
+        self.reveal.lock().push(path.to_path_buf());
     }
 }
 

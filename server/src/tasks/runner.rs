@@ -223,8 +223,10 @@ async fn execute(
     *ctx.sources.lock() = saved.sources;
     let ctx = Arc::new(ctx);
     let mut gate = setup::gate(root, loaded, &[], None)?;
-    // The task's hooks (the user's own too) run where its commands do.
+    // The task's hooks (the user's own too) run where its commands do,
+    // and may read the task's transcript there (`transcript_path`).
     if let Some(sandbox) = &ctx.sandbox {
+        sandbox.reveal(&store.transcript_path(&meta.id));
         gate.hooks.run_in(Arc::new(setup::InSandbox {
             sandbox: sandbox.clone(),
             workspace: ctx.workspace.clone(),
