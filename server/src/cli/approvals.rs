@@ -32,6 +32,7 @@ pub struct TerminalApprover {
 impl Approver for TerminalApprover {
     async fn approve(&self, request: &ApprovalRequest) -> Approval {
         let (tx, rx) = oneshot::channel();
+        discard_typed_ahead();
         *self.pending.lock() = Some(tx);
         {
             let mut err = std::io::stderr().lock();
@@ -66,6 +67,17 @@ impl Approver for TerminalApprover {
                 self.timeout.as_secs()
             )),
         }
+    }
+}
+
+/// Keys typed before the question was shown are not its answer: the
+/// unfinished line a terminal holds (a steering message half typed) is
+/// dropped. A pipe is left as it is: scripts answer ahead on purpose.
+fn discard_typed_ahead() {
+    use std::io::IsTerminal;
+    if std::io::stdin().is_terminal() {
+        // SAFETY: tcflush on our own standard input.
+        unsafe { libc::tcflush(libc::STDIN_FILENO, libc::TCIFLUSH) };
     }
 }
 
