@@ -29,8 +29,9 @@ pub fn write_atomic_bytes(path: &Path, bytes: &[u8]) -> io::Result<()> {
 /// Tandem's own files it keeps what the user would expect of an in-place
 /// write: the mode of the file it replaces (a script stays executable), or
 /// for a new file `0o666` less the umask. The temporary file is named after
-/// the target (`.NAME.XXXXXX.tandem-tmp`) so one left by a kill is
-/// recognisable; the folder is synced so the rename survives a power cut.
+/// the target (`.NAME.` + 6 random characters + `.tandem-tmp`) so one left
+/// by a kill is recognisable, and the next write of that file removes it;
+/// the folder is synced so the rename survives a power cut.
 pub fn replace_file(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let name = path.file_name().unwrap_or_default().to_string_lossy();
@@ -46,12 +47,64 @@ pub fn replace_file(path: &Path, bytes: &[u8]) -> io::Result<()> {
     tmp.write_all(bytes)?;
     tmp.as_file().sync_all()?;
     tmp.persist(path).map_err(|e| e.error)?;
+    remove_stale_temporaries(dir, &name);
     std::fs::File::open(dir)?.sync_all()
+}
+
+/// A temporary file of `name` that a killed writer left: older than any
+/// write in flight could be, so a concurrent writer's is never taken.
+const STALE: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Remove what killed writers of `name` left in `dir` (best effort).
+fn remove_stale_temporaries(dir: &Path, name: &str) {
+    let prefix = format!(".{name}.");
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file = entry.file_name();
+        let file = file.to_string_lossy();
+        let ours = file.starts_with(&prefix)
+            && file.ends_with(".tandem-tmp")
+            && file.len() == prefix.len() + 6 + ".tandem-tmp".len();
+        let old = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .is_ok_and(|t| t.elapsed().is_ok_and(|age| age > STALE));
+        if ours && old {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_temporary_file_a_killed_writer_left_goes_at_the_next_write() {
+        let d = tempfile::tempdir().unwrap();
+        let target = d.path().join("a.txt");
+        let stale = d.path().join(".a.txt.Xy12Zw.tandem-tmp");
+        let fresh = d.path().join(".a.txt.Qr34St.tandem-tmp");
+        let other = d.path().join(".b.txt.Xy12Zw.tandem-tmp");
+        for f in [&stale, &fresh, &other] {
+            std::fs::write(f, "half").unwrap();
+        }
+        let long_ago = std::time::SystemTime::now() - STALE * 2;
+        for f in [&stale, &other] {
+            std::fs::File::options()
+                .write(true)
+                .open(f)
+                .unwrap()
+                .set_modified(long_ago)
+                .unwrap();
+        }
+        replace_file(&target, b"new\n").unwrap();
+        assert!(!stale.exists(), "the stale one of a.txt goes");
+        assert!(fresh.exists(), "one that may be in flight stays");
+        assert!(other.exists(), "another file's is not ours to remove");
+    }
 
     #[test]
     fn replacing_keeps_the_mode_and_leaves_no_temporary_file() {
