@@ -5,4 +5,5 @@ pub mod lsp_client;
 pub mod mcp_servers;
 pub mod scripted;
 pub mod tandem;
+pub mod terminal;
 pub mod wire;

@@ -9,6 +9,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::process::Stdio;
 use tandem_tests::scripted::{Script, ScriptedServer, Turn};
 use tandem_tests::tandem::{describe, fixture, tandem_command};
+use tandem_tests::terminal::on_terminal;
 use tandem_tests::wire::tool_results;
 
 fn script(call: Turn) -> Script {
@@ -125,31 +126,6 @@ fn prompt_approvals_on_the_terminal_and_saving_the_rule() {
     assert!(saved.contains("Bash(printf 'ran%s' -p)"), "{saved}");
 }
 
-/// A pseudo-terminal: types `argv[1]` at once (before any question), and
-/// `argv[2]` once the approval question is on the screen; then runs argv[3:].
-const PTY: &str = r#"
-import os, pty, sys
-early, late = sys.argv[1].encode(), sys.argv[2].encode()
-pid, fd = pty.fork()
-if pid == 0:
-    os.execv(sys.argv[3], sys.argv[3:])
-os.write(fd, early)
-seen, answered = b"", False
-while True:
-    try:
-        data = os.read(fd, 4096)
-    except OSError:
-        break
-    if not data:
-        break
-    seen += data
-    if not answered and b"[N] deny: " in seen:
-        os.write(fd, late)
-        answered = True
-sys.stdout.buffer.write(seen)
-sys.exit(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
-"#;
-
 /// On a terminal, keys typed before the question appeared do not answer
 /// it: "y" typed ahead, then Enter once asked, denies. Control: "y" typed
 /// once asked allows.
@@ -159,18 +135,12 @@ fn keys_typed_before_the_question_do_not_answer_it() {
         let repo = fixture("greeter");
         let model = ScriptedServer::start(script(shell("printf 'ran%s' -p")));
         let home = tempfile::tempdir().unwrap();
-        let isolated = tandem_command(home.path());
-        let out = std::process::Command::new("python3")
-            .args(["-c", PTY, early, late])
-            .arg(isolated.get_program())
-            .args(["exec", "go", "--provider", "anthropic", "--model", "m"])
+        let mut exec = tandem_command(home.path());
+        exec.args(["exec", "go", "--provider", "anthropic", "--model", "m"])
             .args(["--base-url", &model.url(), "-c", "model.api_key=\"k\""])
             .arg("-C")
-            .arg(repo.path())
-            .env_clear()
-            .envs(isolated.get_envs().filter_map(|(k, v)| Some((k, v?))))
-            .output()
-            .unwrap();
+            .arg(repo.path());
+        let out = on_terminal(&exec, early, "[N] deny: ", late);
         assert!(out.status.success(), "{}", describe(&out));
         tool_results(&model.requests()[1]).join("\n")
     };

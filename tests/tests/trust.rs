@@ -11,7 +11,8 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 use tandem_tests::lsp_client::{Answer, Enc, LspClient, scripted_options};
 use tandem_tests::scripted::{Script, ScriptedServer, Turn};
-use tandem_tests::tandem::{describe, fixture, overlay_available, tandem_bin, tandem_command};
+use tandem_tests::tandem::{describe, fixture, overlay_available, tandem_command};
+use tandem_tests::terminal::on_terminal;
 
 /// One read (PreToolUse hooks on `Read` run), then done.
 fn one_read() -> ScriptedServer {
@@ -208,48 +209,16 @@ fn repository_commands_run_only_in_a_trusted_folder() {
     assert!(!tandem_trust(home.path(), &["--list"]).contains(&canonical.display().to_string()));
 }
 
-/// A pseudo-terminal that answers `argv[1]` once the y/N question is asked,
-/// then runs the rest of argv.
-const PTY: &str = r#"
-import os, pty, sys
-answer = sys.argv[1].encode() + b"\n"
-pid, fd = pty.fork()
-if pid == 0:
-    os.execv(sys.argv[2], sys.argv[2:])
-seen, answered = b"", False
-while True:
-    try:
-        data = os.read(fd, 4096)
-    except OSError:
-        break
-    if not data:
-        break
-    seen += data
-    if not answered and b"[y/N]" in seen:
-        os.write(fd, answer)
-        answered = True
-sys.stdout.buffer.write(seen)
-sys.exit(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
-"#;
-
 /// `tandem exec` on a terminal, answering `answer` if asked; what the
 /// terminal showed.
 fn exec_on_terminal(home: &Path, repo: &Path, answer: &str) -> String {
     let model = one_read();
-    // The isolated environment `tandem_command` gives, for the terminal's child.
-    let isolated = tandem_command(home);
-    let env = isolated.get_envs().filter_map(|(k, v)| Some((k, v?)));
-    let out = std::process::Command::new("python3")
-        .args(["-c", PTY, answer])
-        .arg(tandem_bin())
-        .args(["exec", "look"])
+    let mut exec = tandem_command(home);
+    exec.args(["exec", "look"])
         .args(model_args(&model))
         .arg("-C")
-        .arg(repo)
-        .env_clear()
-        .envs(env)
-        .output()
-        .unwrap();
+        .arg(repo);
+    let out = on_terminal(&exec, "", "[y/N]", &format!("{answer}\n"));
     assert!(out.status.success(), "{}", describe(&out));
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
