@@ -38,16 +38,11 @@ impl Approver for TerminalApprover {
             let mut err = std::io::stderr().lock();
             let _ = write!(
                 err,
-                "\nTandem wants to run ({}, approval {}): {}\n  in {}{}\n  asks because of {}\n  [y] allow once  [a] always (this session)  [p] always in this project  [N] deny: ",
+                "\nTandem wants to run ({}, approval {}): {}\n  {}\n  asks because of {}\n  [y] allow once  [a] always (this session)  [p] always in this project  [N] deny: ",
                 request.tool,
                 request.id,
                 request.summary,
-                request.cwd.display(),
-                request
-                    .sandbox
-                    .as_deref()
-                    .map(|s| format!(", sandbox {s}"))
-                    .unwrap_or_default(),
+                request.place(),
                 request.reason
             );
             let _ = err.flush();

@@ -142,15 +142,10 @@ impl EditorApprover {
             })
             .collect();
         let message = format!(
-            "Tandem wants to run ({}): {}\nin {}{}\nIt asks because of {}.",
+            "Tandem wants to run ({}): {}\n{}\nIt asks because of {}.",
             request.tool,
             request.summary,
-            request.cwd.display(),
-            request
-                .sandbox
-                .as_deref()
-                .map(|s| format!(", sandbox {s}"))
-                .unwrap_or_default(),
+            request.place(),
             request.reason
         );
         let item = self

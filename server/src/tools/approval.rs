@@ -26,6 +26,16 @@ pub struct ApprovalRequest {
     pub reason: String,
 }
 
+impl ApprovalRequest {
+    /// Where the call works, for a question's text: `in FOLDER, sandbox …`.
+    pub fn place(&self) -> String {
+        match &self.sandbox {
+            Some(s) => format!("in {}, sandbox {s}", self.cwd.display()),
+            None => format!("in {}", self.cwd.display()),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Approval {
     /// This once.
