@@ -1,0 +1,17 @@
+//! Tandem's own settings, layered: built-in defaults < user
+//! (`~/.config/tandem/config.toml`) < project (`.tandem/config.toml`) <
+//! command-line flags. Each file is checked on its own first so an error
+//! names the file, line and column; the layers are then merged table by table.
+
+pub mod claude;
+mod load;
+pub mod setup;
+pub mod sources;
+pub mod trust;
+
+pub use load::{
+    ConfigError, Layer, check_file, load_settings, merge, project_config_path, read_layer,
+    user_config_path,
+};
+// The shape of the settings is the core's; this crate reads the files.
+pub use tandem_core::settings::{AgentSettings, PermissionSettings, Settings, TaskSettings};

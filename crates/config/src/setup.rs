@@ -1,0 +1,112 @@
+//! Reading everything a session is configured with from files: the
+//! settings layers, Claude Code's settings files (rules, hooks), `.mcp.json`
+//! and the folder's trust, into the core's plain `Setup`. Every face loads
+//! through here, so a run is configured the same way wherever it starts.
+
+use crate::trust::Trust;
+use crate::{
+    Layer, Settings, claude, load_settings, project_config_path, read_layer, user_config_path,
+};
+use std::path::Path;
+use std::sync::Arc;
+use tandem_core::hooks::Hooks;
+use tandem_core::model::ModelTable;
+use tandem_core::session::{Setup, Untrusted};
+
+/// The config layers of a workspace, lowest first: the user's file, the
+/// project's file, then `above` (editor options, flags) in order.
+pub fn layers(root: &Path, above: Vec<Layer>) -> Vec<Layer> {
+    let mut layers = Vec::new();
+    if let Some(user) = user_config_path() {
+        layers.push(Layer::File(user));
+    }
+    layers.push(Layer::File(project_config_path(root)));
+    layers.extend(above);
+    layers
+}
+
+#[derive(Clone)]
+pub struct Loaded {
+    /// What the session is configured with.
+    pub setup: Setup,
+    /// Whether the repository's own hooks and MCP servers are in: the
+    /// setup's hooks and servers follow it.
+    pub trust: Trust,
+}
+
+impl Loaded {
+    pub fn settings(&self) -> &Settings {
+        &self.setup.settings
+    }
+}
+
+/// The settings of `root` under `above`. Unless `trust` allows the
+/// repository's commands, the project file's `[hooks]`, `[mcp_servers]`
+/// and the settings that would widen the sandbox or the approvals
+/// (`trust::inventory::WIDENING_SETTINGS`), the Claude files' project hooks
+/// and `.mcp.json` are left out here: the one place every face's trust
+/// decision takes effect.
+pub fn load(root: &Path, above: Vec<Layer>, trust: Trust) -> Result<Loaded, String> {
+    let mut layers = layers(root, above);
+    let trusted = trust.allows_repo_commands();
+    if !trusted {
+        let project = project_config_path(root);
+        for layer in &mut layers {
+            if matches!(layer, Layer::File(p) if *p == project) {
+                let mut table = read_layer(layer).map_err(|e| e.to_string())?;
+                if let Some(t) = &mut table {
+                    t.remove("hooks");
+                    t.remove("mcp_servers");
+                    crate::trust::inventory::remove_widening(t);
+                }
+                *layer = Layer::Table(table.unwrap_or_default());
+            }
+        }
+    }
+    let settings = load_settings(&layers).map_err(|e| e.to_string())?;
+    let table = ModelTable::with_overrides(&settings.models).map_err(|e| e.to_string())?;
+
+    let home = dirs::home_dir();
+    let (file_rules, mut hooks) = claude::load(root, home.as_deref(), trusted)?;
+    if !settings.hooks.is_empty() {
+        let table = serde_json::to_value(&settings.hooks).map_err(|e| format!("hooks: {e}"))?;
+        let ours = Hooks::from_claude_settings(&serde_json::json!({ "hooks": table }))
+            .map_err(|e| format!("hooks: {e}"))?;
+        hooks.extend(ours);
+    }
+    let (mcp_servers, mcp_problems) =
+        tandem_core::mcp::specs(root, trusted, &settings.mcp_servers, &settings.mcp);
+    let save_root = root.to_path_buf();
+    let untrusted = trust.skipped().map(|s| Untrusted {
+        folder: s.folder,
+        reason: s.reason,
+        commands: s.commands,
+    });
+    Ok(Loaded {
+        setup: Setup {
+            root: root.to_path_buf(),
+            settings,
+            table,
+            file_rules,
+            hooks,
+            mcp_servers,
+            mcp_problems,
+            untrusted,
+            save_rule: Some(Arc::new(move |rule: &str| {
+                claude::save_allow_rule(&save_root, rule)
+            })),
+        },
+        trust,
+    })
+}
+
+/// A background task's settings (`tasks::runner::LoadSetup`): its
+/// workspace's files under the layer it was started with, as the folder's
+/// stored trust allows (a task never asks; what is skipped, its transcript
+/// says).
+pub fn load_task(root: &Path, saved: &str) -> Result<Setup, String> {
+    let table: toml::Table = toml::from_str(saved)
+        .map_err(|e| format!("the task's saved settings are unreadable: {e}"))?;
+    let trust = Trust::check(root);
+    Ok(load(root, vec![Layer::Table(table)], trust)?.setup)
+}

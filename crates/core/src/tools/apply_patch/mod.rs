@@ -1,0 +1,118 @@
+//! `apply_patch`: multi-file edits in the `*** Begin Patch` format.
+
+mod apply;
+use tandem_patch::{parser, seek};
+
+pub use apply::{Applied, apply};
+pub use parser::{Chunk, FileOp, ParseError, Patch, parse};
+
+use super::{Permission, Tool, ToolContext, ToolOutput};
+use async_trait::async_trait;
+use serde_json::{Value, json};
+
+pub struct ApplyPatch;
+
+#[async_trait]
+impl Tool for ApplyPatch {
+    fn name(&self) -> &str {
+        "apply_patch"
+    }
+
+    fn description(&self) -> &str {
+        "Edit, add, delete or move files with a patch. All of it applies or none of it does. Format:\n\
+*** Begin Patch\n\
+*** Update File: src/app.py\n\
+@@ def greet():\n\
+-    print(\"Hi\")\n\
++    print(\"Hello\")\n\
+*** Add File: src/new.py\n\
++text of the new file\n\
+*** Delete File: src/old.py\n\
+*** End Patch\n\
+In an Update, lines start with ' ' (context, about 3 lines around each change), '-' (remove) or '+' (add); `@@ line` finds that line first (e.g. a function header) to say where a change is; `*** Move to: path` right after the Update line moves the file; `*** End of File` after a chunk anchors it at the end."
+    }
+
+    fn schema(&self) -> Value {
+        json!({
+            "type": "object",
+            "properties": {
+                "patch": {"type": "string", "description": "The whole patch, from *** Begin Patch to *** End Patch"}
+            },
+            "required": ["patch"]
+        })
+    }
+
+    fn permission(&self) -> Permission {
+        Permission::Edit
+    }
+
+    async fn run(&self, input: Value, ctx: &ToolContext) -> ToolOutput {
+        let Some(text) = input
+            .get("patch")
+            .or_else(|| input.get("input"))
+            .and_then(Value::as_str)
+        else {
+            return ToolOutput::error(
+                "invalid arguments for apply_patch: give the patch text as `patch`",
+            );
+        };
+        let patch = match parse(text) {
+            Ok(p) => p,
+            Err(e) => {
+                return ToolOutput::error(format!(
+                    "the patch is not valid: {e}. Nothing was changed."
+                ));
+            }
+        };
+        match apply(&patch, &ctx.workspace) {
+            Ok(done) => {
+                let mut out = String::from("Patch applied to the proposal:\n");
+                for a in done {
+                    let from = a.from.map(|f| format!("{f} -> ")).unwrap_or_default();
+                    out.push_str(&format!(
+                        "{} {from}{} (+{} -{})\n",
+                        a.mark, a.path, a.added, a.removed
+                    ));
+                }
+                ToolOutput::ok(out)
+            }
+            Err(e) => ToolOutput::error(format!("{e}\nNothing was changed.")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tools::walk::fixture::repo;
+
+    #[tokio::test]
+    async fn through_the_tool_interface() {
+        let r = repo(&[("a.py", "x = 1\n")]);
+        let out = ApplyPatch
+            .run(json!({"patch": "*** Begin Patch\n*** Update File: a.py\n-x = 1\n+x = 2\n*** Add File: b.py\n+y\n*** End Patch"}), &r.ctx)
+            .await;
+        assert!(!out.is_error, "{}", out.content);
+        assert_eq!(
+            out.content,
+            "Patch applied to the proposal:\nM a.py (+1 -1)\nA b.py (+1 -0)\n"
+        );
+        assert_eq!(r.proposed("a.py").as_deref(), Some("x = 2\n"));
+        assert_eq!(r.disk("a.py").as_deref(), Some("x = 1\n"));
+        assert!(r.disk("b.py").is_none());
+
+        let bad = ApplyPatch
+            .run(
+                json!({"patch": "*** Begin Patch\n*** Update File: a.py\n?? x\n*** End Patch"}),
+                &r.ctx,
+            )
+            .await;
+        assert!(
+            bad.is_error && bad.content.contains("patch line 3"),
+            "{}",
+            bad.content
+        );
+        let missing = ApplyPatch.run(json!({"diff": "x"}), &r.ctx).await;
+        assert!(missing.is_error && missing.content.contains("`patch`"));
+    }
+}

@@ -1,0 +1,303 @@
+//! Runs started from the editor: each is a session working on the shared
+//! interactive workspace, spawned off the request that started it (the
+//! editor never waits on the model), with work-done progress, streamed
+//! `tandem/event` notifications, steering and cancellation.
+
+use super::approval::EditorApprover;
+use super::backend::Backend;
+use serde::Serialize;
+use std::sync::Arc;
+use tandem_config::{Layer, setup};
+use tandem_core::agent::{Event, Outcome, SteerHandle};
+use tandem_core::session::{self, Record, SessionBuilder};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+use tower_lsp_server::ls_types::notification::Notification;
+use tower_lsp_server::ls_types::{MessageType, NumberOrString, ProgressToken};
+
+pub struct RunHandle {
+    pub cancel: CancellationToken,
+    pub steer: Option<SteerHandle>,
+    pub progress: Option<ProgressToken>,
+}
+
+/// `tandem/event`: one agent event of run `run`.
+pub enum TandemEvent {}
+
+#[derive(Debug, Serialize, serde::Deserialize)]
+pub struct TandemEventParams {
+    pub run: u64,
+    pub event: Event,
+}
+
+impl Notification for TandemEvent {
+    type Params = TandemEventParams;
+    const METHOD: &'static str = "tandem/event";
+}
+
+/// Start a run; returns its id at once.
+pub fn start(backend: &Backend, prompt: String) -> u64 {
+    let cancel = CancellationToken::new();
+    let id = {
+        let mut state = backend.state.lock();
+        state.next_run += 1;
+        let id = state.next_run;
+        let progress = state
+            .caps
+            .work_done_progress
+            .then(|| NumberOrString::String(format!("tandem-run-{id}")));
+        state.runs.insert(
+            id,
+            RunHandle {
+                cancel: cancel.clone(),
+                steer: None,
+                progress,
+            },
+        );
+        id
+    };
+    let backend = backend.clone();
+    tokio::spawn(async move {
+        let outcome = drive(&backend, id, prompt, cancel).await;
+        backend.state.lock().runs.remove(&id);
+        if let Err(message) = outcome {
+            backend
+                .tell(MessageType::ERROR, format!("Tandem: {message}"))
+                .await;
+        }
+    });
+    id
+}
+
+/// Cancel run `id`, or every run.
+pub fn cancel(backend: &Backend, id: Option<u64>) -> usize {
+    let state = backend.state.lock();
+    let mut n = 0;
+    for (run, handle) in &state.runs {
+        if id.is_none_or(|id| id == *run) {
+            handle.cancel.cancel();
+            n += 1;
+        }
+    }
+    n
+}
+
+/// Cancel the run shown by progress `token` (the editor's cancel button).
+pub fn cancel_progress(backend: &Backend, token: &ProgressToken) {
+    let state = backend.state.lock();
+    for handle in state.runs.values() {
+        if handle.progress.as_ref() == Some(token) {
+            handle.cancel.cancel();
+        }
+    }
+}
+
+/// Send a steering message to run `id`, or the newest run.
+pub fn steer(backend: &Backend, id: Option<u64>, message: String) -> bool {
+    let state = backend.state.lock();
+    let target = match id {
+        Some(id) => state.runs.get(&id),
+        None => state.runs.values().next_back(),
+    };
+    match target.and_then(|h| h.steer.as_ref()) {
+        Some(steer) => {
+            steer.send(message);
+            true
+        }
+        None => false,
+    }
+}
+
+async fn drive(
+    backend: &Backend,
+    id: u64,
+    prompt: String,
+    cancel: CancellationToken,
+) -> Result<(), String> {
+    let (root, editor_settings, workspace, token) = {
+        let state = backend.state.lock();
+        let ws = state
+            .workspace
+            .clone()
+            .ok_or("the server has no workspace yet")?;
+        let token = state.runs.get(&id).and_then(|h| h.progress.clone());
+        (state.root.clone(), state.editor_settings.clone(), ws, token)
+    };
+    // A broken settings file (shown as diagnostics in it) does not stop
+    // work: the last settings that loaded are used until it is fixed.
+    // The timeout of approvals: a trust question is one too.
+    let timeout = std::time::Duration::from_secs(
+        backend
+            .state
+            .lock()
+            .last_good
+            .as_ref()
+            .and_then(|l| l.settings().agent.approval_timeout_secs)
+            .unwrap_or(120),
+    );
+    let trust = super::trust::decide(backend, &root, timeout).await;
+    let loaded = match setup::load(&root, vec![Layer::Table(editor_settings)], trust.clone()) {
+        Ok(loaded) => {
+            backend.state.lock().last_good = Some(loaded.clone());
+            loaded
+        }
+        Err(e) => {
+            let last = backend.state.lock().last_good.clone();
+            match last {
+                // Settings loaded while the folder was trusted hold its
+                // commands: not once the trust is gone.
+                Some(last)
+                    if last.trust.allows_repo_commands() && !trust.allows_repo_commands() =>
+                {
+                    return Err(e);
+                }
+                Some(last) => {
+                    backend
+                        .tell(
+                            MessageType::WARNING,
+                            format!("Tandem: {e}; using the last settings that loaded"),
+                        )
+                        .await;
+                    last
+                }
+                None => return Err(e),
+            }
+        }
+    };
+    let setup = &loaded.setup;
+    let chosen = session::choose_provider(&setup.settings).await?;
+    let (tx, rx) = mpsc::unbounded_channel();
+    let approver = EditorApprover::new(backend.clone(), setup.settings.agent.approval_timeout_secs);
+    let builder = SessionBuilder::new(setup, workspace, chosen, cancel.clone(), tx.clone());
+    let mcp = backend.mcp.acquire(setup, tx);
+    let built = builder
+        .approver(Box::new(move |_| Some(Arc::new(approver) as _)))
+        .problems(backend.problems.clone())
+        .tools_from(mcp.source())
+        .record(Record::SessionLog {
+            prompt: prompt.clone(),
+        })
+        .build()?;
+    let prompt = built.prompt(&prompt);
+    let mut session = built.session;
+    if let Some(handle) = backend.state.lock().runs.get_mut(&id) {
+        handle.steer = Some(session.steer_handle());
+    }
+
+    let progress = match token {
+        Some(token)
+            if backend
+                .client
+                .create_work_done_progress(token.clone())
+                .await
+                .is_ok() =>
+        {
+            let title = first_line(&prompt);
+            Some(
+                backend
+                    .client
+                    .progress(token, "Tandem")
+                    .with_message(title)
+                    .with_cancel_button()
+                    .begin()
+                    .await,
+            )
+        }
+        _ => None,
+    };
+    let forward = tokio::spawn(forward_events(backend.clone(), id, rx, progress));
+    session::mcp::wait_started(&mcp, setup, &cancel).await;
+    let outcome = session.run(&prompt).await;
+    session.end("run finished").await;
+    drop(mcp); // the servers stay for the next run
+    drop(session); // closes the event channel
+    let error = forward.await.ok().flatten();
+    match (outcome, error) {
+        (Outcome::ModelError, Some(e)) => Err(e),
+        (Outcome::ModelError, None) => Err("the model call failed".into()),
+        _ => Ok(()),
+    }
+}
+
+type Ongoing =
+    tower_lsp_server::OngoingProgress<tower_lsp_server::Unbounded, tower_lsp_server::Cancellable>;
+
+/// Relay a run's events: progress messages, `tandem/event`, and a redraw of
+/// the review whenever the proposal changes. Returns the run's error, if any.
+async fn forward_events(
+    backend: Backend,
+    id: u64,
+    mut rx: mpsc::UnboundedReceiver<Event>,
+    progress: Option<Ongoing>,
+) -> Option<String> {
+    let events = backend.caps().events;
+    let mut error = None;
+    let mut end = String::from("Done");
+    while let Some(event) = rx.recv().await {
+        let step = match &event {
+            Event::TurnStarted { turn } => Some(format!("thinking (turn {turn})")),
+            Event::ToolCallStarted { name, input, .. } => Some(step_message(name, input)),
+            Event::Retrying { reason, .. } => Some(format!("retrying: {reason}")),
+            Event::SubagentStarted { description, .. } => Some(format!("sub-agent: {description}")),
+            _ => None,
+        };
+        if let (Some(p), Some(step)) = (&progress, step) {
+            p.report_with_message(step, None).await;
+        }
+        match &event {
+            Event::ProposalChanged { .. } => backend.publish_review().await,
+            // A writer sub-agent's edits show while it works.
+            Event::Subagent { event, .. } if matches!(**event, Event::ProposalChanged { .. }) => {
+                backend.publish_review().await
+            }
+            Event::Error { message } => error = Some(message.clone()),
+            Event::Warning { message } => {
+                backend
+                    .tell(MessageType::WARNING, format!("Tandem: {message}"))
+                    .await
+            }
+            Event::Finished { outcome } => end = outcome_message(*outcome),
+            _ => {}
+        }
+        if events {
+            backend
+                .client
+                .send_notification::<TandemEvent>(TandemEventParams { run: id, event })
+                .await;
+        }
+    }
+    if let Some(p) = progress {
+        p.finish_with_message(end).await;
+    }
+    error
+}
+
+fn outcome_message(outcome: Outcome) -> String {
+    match outcome {
+        Outcome::Done => "Done",
+        Outcome::TurnLimit => "Stopped at the turn limit",
+        Outcome::Cancelled => "Cancelled",
+        Outcome::ModelError => "The model call failed",
+    }
+    .to_string()
+}
+
+fn step_message(tool: &str, input: &serde_json::Value) -> String {
+    let arg = ["path", "command", "pattern", "file_path"]
+        .iter()
+        .find_map(|k| input.get(*k).and_then(|v| v.as_str()));
+    match arg {
+        Some(a) => format!("{tool} {}", first_line(a)),
+        None => tool.to_string(),
+    }
+}
+
+fn first_line(text: &str) -> String {
+    let line = text.lines().next().unwrap_or_default();
+    let short: String = line.chars().take(80).collect();
+    if short.len() < line.len() {
+        format!("{short}…")
+    } else {
+        short
+    }
+}

@@ -1,0 +1,361 @@
+//! Background tasks from the editor: `tandem.task.*` commands and the
+//! `tandem/tasks` request. Tasks run in this process (each in its own
+//! workspace view and sandbox, persisted by `tandem_core::tasks`), with a
+//! `tandem/taskChanged` notification on every state change and work-done
+//! progress while one runs. A result is reviewed by opening it into the
+//! editor's proposal: the same per-hunk review as interactive runs.
+
+use super::backend::Backend;
+use super::commands::{Pick, accept, args};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use std::sync::Arc;
+use tandem_core::agent::Event;
+use tandem_core::tasks::runner::{self, Step, Watch};
+use tandem_core::tasks::{Store, TaskMeta, TaskState};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+use tower_lsp_server::jsonrpc::{Error, Result};
+use tower_lsp_server::ls_types::notification::Notification;
+use tower_lsp_server::ls_types::{MessageType, NumberOrString};
+
+pub const COMMANDS: &[&str] = &[
+    "tandem.task.start",
+    "tandem.task.list",
+    "tandem.task.show",
+    "tandem.task.apply",
+    "tandem.task.discard",
+    "tandem.task.followUp",
+    "tandem.task.resume",
+    "tandem.task.cancel",
+    "tandem.task.attempts",
+];
+
+/// A task as the editor lists it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TaskInfo {
+    pub id: String,
+    pub prompt: String,
+    pub state: TaskState,
+    pub files: Vec<String>,
+    pub cost_usd: Option<f64>,
+    pub summary: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attempt: Option<u32>,
+}
+
+impl From<&TaskMeta> for TaskInfo {
+    fn from(m: &TaskMeta) -> Self {
+        TaskInfo {
+            id: m.id.clone(),
+            prompt: m.prompt.clone(),
+            state: m.state,
+            files: m.files.clone(),
+            cost_usd: m.cost_usd,
+            summary: m.summary.clone(),
+            error: m.error.clone(),
+            group: m.group.clone(),
+            attempt: m.attempt,
+        }
+    }
+}
+
+/// `tandem/taskChanged`: a task's new state.
+pub enum TaskChanged {}
+
+impl Notification for TaskChanged {
+    type Params = TaskInfo;
+    const METHOD: &'static str = "tandem/taskChanged";
+}
+
+#[derive(Deserialize)]
+struct StartArgs {
+    prompt: String,
+    #[serde(default)]
+    attempts: Option<u32>,
+}
+
+#[derive(Deserialize)]
+struct TaskRef {
+    id: String,
+    #[serde(default)]
+    message: Option<String>,
+}
+
+fn store(backend: &Backend) -> Result<Store> {
+    Store::open(&backend.root())
+        .map_err(|e| Error::invalid_params(format!("cannot open the task store: {e}")))
+}
+
+fn find(store: &Store, id: &str) -> Result<TaskMeta> {
+    store.find(id).map_err(Error::invalid_params)
+}
+
+/// The `tandem/tasks` request.
+pub fn list(backend: &Backend) -> Result<Value> {
+    let tasks: Vec<TaskInfo> = store(backend)?.list().iter().map(TaskInfo::from).collect();
+    Ok(json!({ "tasks": tasks }))
+}
+
+pub async fn execute(backend: &Backend, command: &str, arg: Value) -> Result<Value> {
+    if command == "tandem.task.list" {
+        return list(backend);
+    }
+    if command == "tandem.task.start" {
+        let a: StartArgs = args(command, arg)?;
+        if a.prompt.trim().is_empty() {
+            return Err(Error::invalid_params("tandem.task.start needs a `prompt`"));
+        }
+        let store = store(backend)?;
+        // Tasks never ask once running: ask now, in the editor, if needed.
+        super::trust::decide(backend, store.root(), std::time::Duration::from_secs(120)).await;
+        let settings = {
+            let state = backend.state.lock();
+            toml::to_string(&state.editor_settings).unwrap_or_default()
+        };
+        let metas = store
+            .create_attempts(&a.prompt, &settings, a.attempts.unwrap_or(1))
+            .map_err(|e| Error::invalid_params(e.to_string()))?;
+        let ids: Vec<String> = metas.iter().map(|m| m.id.clone()).collect();
+        for id in &ids {
+            spawn(backend, store.clone(), id.clone(), Step::Start);
+        }
+        return Ok(json!({ "task": ids[0], "tasks": ids }));
+    }
+    let r: TaskRef = args(command, arg)?;
+    let store = store(backend)?;
+    let meta = find(&store, &r.id)?;
+    match command {
+        "tandem.task.show" => show(backend, &store, &meta).await,
+        "tandem.task.apply" => apply(backend, &store, &meta).await,
+        "tandem.task.discard" => {
+            if meta.state.is_live() {
+                return Err(Error::invalid_params(
+                    "the task is still running; cancel it first",
+                ));
+            }
+            let meta = store
+                .update(&meta.id, |m| m.state = TaskState::Discarded)
+                .map_err(|e| Error::invalid_params(e.to_string()))?;
+            notify(backend, &meta).await;
+            Ok(json!({ "discarded": true }))
+        }
+        "tandem.task.followUp" | "tandem.task.resume" => {
+            if meta.state.is_live() {
+                return Err(Error::invalid_params("the task is still running"));
+            }
+            let step = if command == "tandem.task.resume" {
+                Step::Resume
+            } else {
+                let message = r.message.filter(|m| !m.trim().is_empty()).ok_or_else(|| {
+                    Error::invalid_params("tandem.task.followUp needs a `message`")
+                })?;
+                Step::FollowUp(message)
+            };
+            spawn(backend, store, meta.id.clone(), step);
+            Ok(json!({ "task": meta.id }))
+        }
+        "tandem.task.cancel" => {
+            let token = backend.state.lock().tasks.get(&meta.id).cloned();
+            if let Some(t) = &token {
+                t.cancel();
+            }
+            Ok(json!({ "cancelled": token.is_some() }))
+        }
+        "tandem.task.attempts" => {
+            let group = meta
+                .group
+                .clone()
+                .ok_or_else(|| Error::invalid_params("this task is not one of several attempts"))?;
+            let attempts: Vec<Value> = store
+                .list()
+                .iter()
+                .filter(|t| t.group.as_ref() == Some(&group))
+                .map(|t| {
+                    let diff = store
+                        .result(&t.id)
+                        .map(|r| r.changes.unified_diff())
+                        .unwrap_or_default();
+                    json!({ "task": TaskInfo::from(t), "diff": diff })
+                })
+                .collect();
+            Ok(json!({ "attempts": attempts }))
+        }
+        other => Err(Error::invalid_params(format!("unknown command {other}"))),
+    }
+}
+
+/// Open the task's result in the editor's review (its hunks get lenses).
+async fn show(backend: &Backend, store: &Store, meta: &TaskMeta) -> Result<Value> {
+    let result = store
+        .result(&meta.id)
+        .map_err(|e| Error::invalid_params(e.to_string()))?;
+    let ws = backend
+        .workspace()
+        .ok_or_else(|| Error::invalid_params("the server has no workspace yet"))?;
+    if let Err(clash) = ws.adopt(&result.changes) {
+        return Err(Error::invalid_params(format!(
+            "{} already in the proposal under review; accept or reject it first",
+            clash.join(", ")
+        )));
+    }
+    backend.publish_review().await;
+    Ok(json!({
+        "task": TaskInfo::from(meta),
+        "diff": result.changes.unified_diff(),
+        "citations": result.citations.iter().collect::<Vec<_>>(),
+        "commands": result.commands,
+    }))
+}
+
+/// Apply = open for review, then accept every hunk of the task's files
+/// through the editor (so open buffers change with the files). Like
+/// "Accept all", files that run code on the user's machine stay in the
+/// review, to be accepted one by one.
+async fn apply(backend: &Backend, store: &Store, meta: &TaskMeta) -> Result<Value> {
+    show(backend, store, meta).await?;
+    let runs_code = backend
+        .workspace()
+        .map(|ws| ws.runs_code())
+        .unwrap_or_default();
+    let mut applied = true;
+    let mut left_out = Vec::new();
+    for path in store
+        .result(&meta.id)
+        .map_err(|e| Error::invalid_params(e.to_string()))?
+        .changes
+        .files()
+        .map(|(p, _)| p.clone())
+    {
+        if runs_code.path(&path) {
+            left_out.push(path);
+            applied = false;
+            continue;
+        }
+        let answer = accept(backend, Pick::File(path)).await?;
+        applied &= answer["applied"].as_bool().unwrap_or(false);
+    }
+    if applied {
+        let meta = store
+            .update(&meta.id, |m| m.state = TaskState::Applied)
+            .map_err(|e| Error::invalid_params(e.to_string()))?;
+        notify(backend, &meta).await;
+    }
+    Ok(json!({ "applied": applied, "leftOut": left_out }))
+}
+
+async fn notify(backend: &Backend, meta: &TaskMeta) {
+    backend
+        .client
+        .send_notification::<TaskChanged>(TaskInfo::from(meta))
+        .await;
+}
+
+enum Update {
+    State(Box<TaskMeta>),
+    Step(String),
+}
+
+/// Hands the runner's callbacks to an async forwarder, in order.
+struct EditorWatch(mpsc::UnboundedSender<Update>);
+
+impl Watch for EditorWatch {
+    fn state(&self, meta: &TaskMeta) {
+        let _ = self.0.send(Update::State(Box::new(meta.clone())));
+    }
+
+    fn event(&self, _id: &str, event: &Event) {
+        let step = match event {
+            Event::TurnStarted { turn } => format!("thinking (turn {turn})"),
+            Event::ToolCallStarted { name, .. } => name.clone(),
+            _ => return,
+        };
+        let _ = self.0.send(Update::Step(step));
+    }
+}
+
+/// Run a step of task `id` in this process.
+fn spawn(backend: &Backend, store: Store, id: String, step: Step) {
+    let cancel = CancellationToken::new();
+    backend
+        .state
+        .lock()
+        .tasks
+        .insert(id.clone(), cancel.clone());
+    let (tx, rx) = mpsc::unbounded_channel();
+    tokio::spawn(forward(backend.clone(), id.clone(), rx));
+    let backend = backend.clone();
+    tokio::spawn(async move {
+        let ran = runner::run(
+            &store,
+            &id,
+            step,
+            cancel,
+            Arc::new(EditorWatch(tx)),
+            &tandem_config::setup::load_task,
+        )
+        .await;
+        backend.state.lock().tasks.remove(&id);
+        if let Err(e) = ran {
+            backend
+                .tell(MessageType::ERROR, format!("Tandem: task {id}: {e}"))
+                .await;
+        }
+    });
+}
+
+type Ongoing =
+    tower_lsp_server::OngoingProgress<tower_lsp_server::Unbounded, tower_lsp_server::Cancellable>;
+
+/// Notifications and progress for one task, in the order they happened.
+async fn forward(backend: Backend, id: String, mut rx: mpsc::UnboundedReceiver<Update>) {
+    let use_progress = backend.caps().work_done_progress;
+    let mut progress: Option<Ongoing> = None;
+    while let Some(update) = rx.recv().await {
+        match update {
+            Update::State(meta) => {
+                notify(&backend, &meta).await;
+                if meta.state == TaskState::Running && use_progress && progress.is_none() {
+                    let token = NumberOrString::String(format!("tandem-task-{id}"));
+                    if backend
+                        .client
+                        .create_work_done_progress(token.clone())
+                        .await
+                        .is_ok()
+                    {
+                        let title: String = meta
+                            .prompt
+                            .lines()
+                            .next()
+                            .unwrap_or("")
+                            .chars()
+                            .take(60)
+                            .collect();
+                        progress = Some(
+                            backend
+                                .client
+                                .progress(token, format!("Tandem task: {title}"))
+                                .with_cancel_button()
+                                .begin()
+                                .await,
+                        );
+                    }
+                }
+                if !meta.state.is_live()
+                    && let Some(p) = progress.take()
+                {
+                    p.finish_with_message(meta.state.as_str().to_string()).await;
+                }
+            }
+            Update::Step(step) => {
+                if let Some(p) = &progress {
+                    p.report_with_message(step, None).await;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,447 @@
+//! OpenAI Responses API, streaming: messages, function calls, and reasoning
+//! items (kept with their encrypted content and sent back, since requests are
+//! not stored server-side).
+
+use super::http::{self, Endpoint, StreamParser};
+use super::sse::SseEvent;
+use super::{
+    Block, Message, ModelDelta, ModelError, ModelRequest, ModelResponse, Provider, Role,
+    StopReason, Usage,
+};
+use async_trait::async_trait;
+use serde::Serialize;
+use serde_json::{Value, json};
+use std::time::Duration;
+use tokio::sync::mpsc::UnboundedSender;
+
+pub const DEFAULT_BASE_URL: &str = "https://api.openai.com/v1";
+const NAME: &str = "openai";
+
+pub struct OpenAiResponses(Endpoint);
+
+impl OpenAiResponses {
+    pub fn new(base_url: impl Into<String>, api_key: Option<String>, idle: Duration) -> Self {
+        OpenAiResponses(Endpoint::new(base_url, api_key, idle))
+    }
+}
+
+#[async_trait]
+impl Provider for OpenAiResponses {
+    fn name(&self) -> &str {
+        NAME
+    }
+
+    async fn stream(
+        &self,
+        request: &ModelRequest,
+        deltas: &UnboundedSender<ModelDelta>,
+    ) -> Result<ModelResponse, ModelError> {
+        let headers = self.0.bearer();
+        self.0
+            .call(
+                NAME,
+                "/responses",
+                &headers,
+                body(request),
+                Parser::default(),
+                deltas,
+            )
+            .await
+    }
+}
+
+/// Models that reason: their reasoning items must be requested encrypted
+/// and sent back on the following calls.
+fn reasons(model: &str) -> bool {
+    let m = model.rsplit('/').next().unwrap_or(model);
+    m.starts_with("gpt-5")
+        || m.starts_with("o1")
+        || m.starts_with("o3")
+        || m.starts_with("o4")
+        || m.starts_with("codex")
+}
+
+#[derive(Serialize)]
+struct Body<'a> {
+    model: &'a str,
+    instructions: &'a str,
+    stream: bool,
+    store: bool,
+    max_output_tokens: u32,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    tools: Vec<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reasoning: Option<Value>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    include: Vec<&'static str>,
+    input: Vec<Value>,
+}
+
+pub fn body(req: &ModelRequest) -> String {
+    let reasoning = reasons(&req.model) || req.thinking_budget.is_some();
+    let effort = match req.thinking_budget {
+        Some(b) if b >= 16_000 => "high",
+        Some(b) if b < 4_000 => "low",
+        _ => "medium",
+    };
+    let body = Body {
+        model: &req.model,
+        instructions: &req.system,
+        stream: true,
+        store: false,
+        max_output_tokens: req.max_tokens,
+        tools: req
+            .tools
+            .iter()
+            .map(|t| json!({"type": "function", "name": t.name, "description": t.description, "parameters": t.input_schema, "strict": false}))
+            .collect(),
+        reasoning: reasoning.then(|| json!({"effort": effort, "summary": "auto"})),
+        include: if reasoning { vec!["reasoning.encrypted_content"] } else { vec![] },
+        input: req.messages.iter().flat_map(items).collect(),
+    };
+    serde_json::to_string(&body).expect("request body serializes")
+}
+
+fn items(m: &Message) -> Vec<Value> {
+    let mut out = Vec::new();
+    let mut texts: Vec<Value> = Vec::new();
+    let text_type = match m.role {
+        Role::User => "input_text",
+        Role::Assistant => "output_text",
+    };
+    let flush = |texts: &mut Vec<Value>, out: &mut Vec<Value>| {
+        if !texts.is_empty() {
+            let role = if text_type == "input_text" {
+                "user"
+            } else {
+                "assistant"
+            };
+            out.push(json!({"type": "message", "role": role, "content": std::mem::take(texts)}));
+        }
+    };
+    for b in &m.content {
+        match b {
+            Block::Text { text } if text.is_empty() => {}
+            Block::Text { text } => texts.push(json!({"type": text_type, "text": text})),
+            Block::Thinking {
+                text,
+                signature,
+                id: Some(id),
+                ..
+            } => {
+                flush(&mut texts, &mut out);
+                let summary: Vec<Value> = if text.is_empty() {
+                    vec![]
+                } else {
+                    vec![json!({"type": "summary_text", "text": text})]
+                };
+                let mut item = json!({"type": "reasoning", "id": id, "summary": summary});
+                if let Some(sig) = signature {
+                    item["encrypted_content"] = json!(sig);
+                }
+                out.push(item);
+            }
+            // Reasoning from another provider has no id and cannot be sent.
+            Block::Thinking { .. } => {}
+            Block::ToolUse { id, name, input } => {
+                flush(&mut texts, &mut out);
+                let arguments = match input {
+                    Value::String(raw) => raw.clone(),
+                    other => other.to_string(),
+                };
+                out.push(json!({"type": "function_call", "call_id": id, "name": name, "arguments": arguments}));
+            }
+            Block::ToolResult {
+                tool_use_id,
+                content,
+                ..
+            } => {
+                flush(&mut texts, &mut out);
+                out.push(json!({"type": "function_call_output", "call_id": tool_use_id, "output": content}));
+            }
+        }
+    }
+    flush(&mut texts, &mut out);
+    out
+}
+
+#[derive(Default)]
+pub struct Parser {
+    blocks: Vec<(u64, Block)>,
+    usage: Usage,
+    incomplete: bool,
+}
+
+fn api_error(error: &Value) -> ModelError {
+    ModelError::Api {
+        provider: NAME.into(),
+        kind: error["code"]
+            .as_str()
+            .or(error["type"].as_str())
+            .unwrap_or("error")
+            .into(),
+        message: error["message"].as_str().unwrap_or("").into(),
+    }
+}
+
+impl StreamParser for Parser {
+    fn event(
+        &mut self,
+        event: &SseEvent,
+        deltas: &UnboundedSender<ModelDelta>,
+    ) -> Result<bool, ModelError> {
+        let j = http::json(NAME, event)?;
+        let kind = j["type"].as_str().or(event.event.as_deref()).unwrap_or("");
+        let s = |v: &Value| v.as_str().unwrap_or_default().to_string();
+        match kind {
+            "response.output_text.delta" => {
+                let _ = deltas.send(ModelDelta::Text {
+                    text: s(&j["delta"]),
+                });
+            }
+            "response.reasoning_summary_text.delta" | "response.reasoning_text.delta" => {
+                let _ = deltas.send(ModelDelta::Thinking {
+                    text: s(&j["delta"]),
+                });
+            }
+            "response.output_item.added" if j["item"]["type"] == "function_call" => {
+                let _ = deltas.send(ModelDelta::ToolCallStarted {
+                    id: s(&j["item"]["call_id"]),
+                    name: s(&j["item"]["name"]),
+                });
+            }
+            "response.output_item.done" => {
+                let item = &j["item"];
+                let index = j["output_index"]
+                    .as_u64()
+                    .unwrap_or(self.blocks.len() as u64);
+                match item["type"].as_str() {
+                    Some("message") => {
+                        let text: String = item["content"]
+                            .as_array()
+                            .into_iter()
+                            .flatten()
+                            .filter_map(|c| c["text"].as_str().or(c["refusal"].as_str()))
+                            .collect();
+                        self.blocks.push((index, Block::Text { text }));
+                    }
+                    Some("function_call") => self.blocks.push((
+                        index,
+                        Block::ToolUse {
+                            id: s(&item["call_id"]),
+                            name: s(&item["name"]),
+                            input: http::tool_input(item["arguments"].as_str().unwrap_or("")),
+                        },
+                    )),
+                    Some("reasoning") => {
+                        let text: Vec<&str> = item["summary"]
+                            .as_array()
+                            .into_iter()
+                            .flatten()
+                            .filter_map(|p| p["text"].as_str())
+                            .collect();
+                        self.blocks.push((
+                            index,
+                            Block::Thinking {
+                                text: text.join("\n\n"),
+                                signature: item["encrypted_content"].as_str().map(str::to_owned),
+                                redacted: None,
+                                id: item["id"].as_str().map(str::to_owned),
+                            },
+                        ));
+                    }
+                    _ => {}
+                }
+            }
+            "response.completed" | "response.incomplete" => {
+                let u = &j["response"]["usage"];
+                let input = u["input_tokens"].as_u64().unwrap_or(0);
+                let cached = u["input_tokens_details"]["cached_tokens"]
+                    .as_u64()
+                    .unwrap_or(0);
+                self.usage = Usage {
+                    input_tokens: input.saturating_sub(cached),
+                    output_tokens: u["output_tokens"].as_u64().unwrap_or(0),
+                    cache_read_tokens: cached,
+                    cache_write_tokens: 0,
+                };
+                self.incomplete = kind == "response.incomplete";
+                return Ok(true);
+            }
+            "response.failed" => return Err(api_error(&j["response"]["error"])),
+            "error" => return Err(api_error(&j)),
+            _ => {}
+        }
+        Ok(false)
+    }
+
+    fn finish(self) -> Result<ModelResponse, ModelError> {
+        let mut blocks = self.blocks;
+        blocks.sort_by_key(|(i, _)| *i);
+        let content: Vec<Block> = blocks.into_iter().map(|(_, b)| b).collect();
+        let has_calls = content.iter().any(|b| matches!(b, Block::ToolUse { .. }));
+        let stop_reason = if has_calls {
+            StopReason::ToolUse
+        } else if self.incomplete {
+            StopReason::MaxTokens
+        } else {
+            StopReason::EndTurn
+        };
+        Ok(ModelResponse {
+            message: Message {
+                role: Role::Assistant,
+                content,
+            },
+            usage: self.usage,
+            stop_reason,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http::testing::parse;
+
+    fn ev(kind: &str, data: Value) -> String {
+        let mut d = data;
+        d["type"] = json!(kind);
+        format!("event: {kind}\ndata: {d}\n\n")
+    }
+
+    fn stream() -> String {
+        [
+            ev("response.created", json!({"response": {"id": "r1", "status": "in_progress"}})),
+            ev("response.output_item.added", json!({"output_index": 0, "item": {"type": "reasoning", "id": "rs_1"}})),
+            ev("response.reasoning_summary_text.delta", json!({"output_index": 0, "delta": "Plan: "})),
+            ev("response.output_item.done", json!({"output_index": 0, "item": {"type": "reasoning", "id": "rs_1", "summary": [{"type": "summary_text", "text": "Plan: read"}], "encrypted_content": "ENC"}})),
+            ev("response.output_item.added", json!({"output_index": 1, "item": {"type": "message", "role": "assistant", "content": []}})),
+            ev("response.output_text.delta", json!({"output_index": 1, "delta": "Hi "})),
+            ev("response.output_text.delta", json!({"output_index": 1, "delta": "ünï"})),
+            ev("response.output_item.done", json!({"output_index": 1, "item": {"type": "message", "role": "assistant", "content": [{"type": "output_text", "text": "Hi ünï"}]}})),
+            ev("response.output_item.added", json!({"output_index": 2, "item": {"type": "function_call", "call_id": "call_1", "name": "grep", "arguments": ""}})),
+            ev("response.function_call_arguments.delta", json!({"output_index": 2, "delta": "{\"pattern\":"})),
+            ev("response.function_call_arguments.delta", json!({"output_index": 2, "delta": "\"x\"}"})),
+            ev("response.output_item.done", json!({"output_index": 2, "item": {"type": "function_call", "call_id": "call_1", "name": "grep", "arguments": "{\"pattern\":\"x\"}"}})),
+            ev("response.completed", json!({"response": {"status": "completed", "usage": {"input_tokens": 120, "input_tokens_details": {"cached_tokens": 100}, "output_tokens": 9}}})),
+        ]
+        .concat()
+    }
+
+    #[tokio::test]
+    async fn assembles_reasoning_text_and_calls() {
+        let s = stream();
+        for size in [1, 5, 33, 10_000] {
+            let (r, deltas) = parse(Parser::default(), &s, size).await;
+            let r = r.unwrap();
+            assert_eq!(r.stop_reason, StopReason::ToolUse);
+            assert_eq!(
+                r.usage,
+                Usage {
+                    input_tokens: 20,
+                    output_tokens: 9,
+                    cache_read_tokens: 100,
+                    cache_write_tokens: 0
+                }
+            );
+            assert_eq!(
+                r.message.content,
+                vec![
+                    Block::Thinking {
+                        text: "Plan: read".into(),
+                        signature: Some("ENC".into()),
+                        redacted: None,
+                        id: Some("rs_1".into())
+                    },
+                    Block::Text {
+                        text: "Hi ünï".into()
+                    },
+                    Block::ToolUse {
+                        id: "call_1".into(),
+                        name: "grep".into(),
+                        input: json!({"pattern": "x"})
+                    },
+                ]
+            );
+            assert_eq!(deltas.len(), 4, "{deltas:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn failures() {
+        let s = stream();
+        let cut = &s[..s.find("event: response.completed").unwrap()];
+        let (r, _) = parse(Parser::default(), cut, 40).await;
+        assert!(matches!(r, Err(ModelError::StreamCut { .. })));
+        let failed = ev(
+            "response.failed",
+            json!({"response": {"error": {"code": "server_error", "message": "boom"}}}),
+        );
+        let (r, _) = parse(Parser::default(), &failed, 40).await;
+        let e = r.unwrap_err();
+        assert!(e.is_retryable() && e.to_string().contains("boom"));
+    }
+
+    #[test]
+    fn body_maps_items_and_sends_reasoning_back() {
+        let req = ModelRequest {
+            model: "gpt-5".into(),
+            system: "sys".into(),
+            messages: vec![
+                Message::user_text("hi"),
+                Message {
+                    role: Role::Assistant,
+                    content: vec![
+                        Block::Thinking {
+                            text: "t".into(),
+                            signature: Some("ENC".into()),
+                            redacted: None,
+                            id: Some("rs_1".into()),
+                        },
+                        Block::ToolUse {
+                            id: "call_1".into(),
+                            name: "grep".into(),
+                            input: json!({"pattern": "x"}),
+                        },
+                    ],
+                },
+                Message {
+                    role: Role::User,
+                    content: vec![
+                        Block::ToolResult {
+                            tool_use_id: "call_1".into(),
+                            content: "found".into(),
+                            is_error: false,
+                        },
+                        Block::Text {
+                            text: "steer".into(),
+                        },
+                    ],
+                },
+            ],
+            tools: vec![],
+            max_tokens: 500,
+            thinking_budget: None,
+        };
+        let j: Value = serde_json::from_str(&body(&req)).unwrap();
+        assert_eq!(j["store"], false);
+        assert_eq!(j["include"][0], "reasoning.encrypted_content");
+        assert_eq!(j["instructions"], "sys");
+        let input = j["input"].as_array().unwrap();
+        let types: Vec<&str> = input.iter().map(|i| i["type"].as_str().unwrap()).collect();
+        assert_eq!(
+            types,
+            [
+                "message",
+                "reasoning",
+                "function_call",
+                "function_call_output",
+                "message"
+            ]
+        );
+        assert_eq!(input[1]["encrypted_content"], "ENC");
+        assert_eq!(input[2]["arguments"], "{\"pattern\":\"x\"}");
+        assert_eq!(input[3]["output"], "found");
+        assert_eq!(input[4]["content"][0]["type"], "input_text");
+    }
+}
