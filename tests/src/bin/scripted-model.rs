@@ -22,12 +22,12 @@ struct Args {
     requests_log: Option<PathBuf>,
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = Args::parse();
     let text = std::fs::read_to_string(&args.script)
-        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", args.script.display()))?;
+        .map_err(|e| format!("cannot read {}: {e}", args.script.display()))?;
     let script =
-        Script::from_json(&text).map_err(|e| anyhow::anyhow!("{}: {e}", args.script.display()))?;
+        Script::from_json(&text).map_err(|e| format!("{}: {e}", args.script.display()))?;
     let log: Option<RequestLog> = match &args.requests_log {
         Some(path) => {
             let mut file = std::fs::OpenOptions::new()
@@ -52,7 +52,7 @@ fn main() -> anyhow::Result<()> {
             _ = tokio::signal::ctrl_c() => {}
             _ = term.recv() => {}
         }
-        anyhow::Ok(())
+        Ok::<(), std::io::Error>(())
     })?;
     drop(server);
     Ok(())

@@ -79,7 +79,7 @@ impl Extras {
     pub fn expand_prompt(&self, prompt: &str, ctx: &ToolContext) -> String {
         match self.skills.expand_prompt(prompt) {
             Some((text, name)) => {
-                self.skills.note_use(&name, ctx);
+                crate::tools::skill::note_use(&self.skills, &name, ctx);
                 text
             }
             None => prompt.to_string(),

@@ -107,10 +107,9 @@ impl Skills {
     /// The skill's folder as the model should name it to `read`: relative
     /// to the project root for project skills, absolute otherwise.
     /// Note that the run used skill `name` (the report's sources).
-    pub fn note_use(&self, name: &str, ctx: &crate::tools::ToolContext) {
-        if let Some(skill) = self.get(name) {
-            ctx.used_source("skill", name, &self.display_dir(skill));
-        }
+    /// Where skill `name` came from, as the run's sources show it.
+    pub fn source_of(&self, name: &str) -> Option<String> {
+        self.get(name).map(|skill| self.display_dir(skill))
     }
 
     pub fn display_dir(&self, skill: &Skill) -> String {

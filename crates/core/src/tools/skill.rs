@@ -61,10 +61,17 @@ impl Tool for SkillTool {
         let name = input.name.trim();
         match self.skills.invoke(name, input.arguments.trim()) {
             Ok(text) => {
-                self.skills.note_use(name, ctx);
+                note_use(&self.skills, name, ctx);
                 ToolOutput::ok(text)
             }
             Err(e) => ToolOutput::error(e),
         }
+    }
+}
+
+/// Note skill `name` as a source of the run (kept once).
+pub fn note_use(skills: &Skills, name: &str, ctx: &ToolContext) {
+    if let Some(dir) = skills.source_of(name) {
+        ctx.used_source("skill", name, &dir);
     }
 }
