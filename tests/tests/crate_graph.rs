@@ -28,7 +28,9 @@ fn names(cell: &str) -> BTreeSet<String> {
 /// The rows of the first table after `heading` whose first cell names a
 /// crate: first cell → names in the second.
 fn table_after(doc: &str, heading: &str) -> Graph {
-    let at = doc.find(heading).unwrap_or_else(|| panic!("no {heading:?} in the doc"));
+    let at = doc
+        .find(heading)
+        .unwrap_or_else(|| panic!("no {heading:?} in the doc"));
     let mut rows = Graph::new();
     let mut seen = false;
     for line in doc[at + heading.len()..].lines() {
@@ -52,11 +54,21 @@ fn table_after(doc: &str, heading: &str) -> Graph {
 fn metadata() -> (BTreeSet<String>, Graph) {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let out = Command::new(cargo)
-        .args(["metadata", "--format-version", "1", "--no-deps", "--offline"])
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--no-deps",
+            "--offline",
+        ])
         .current_dir(root())
         .output()
         .expect("cargo metadata runs");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let meta: Value = serde_json::from_slice(&out.stdout).unwrap();
     let packages = meta["packages"].as_array().unwrap();
     let members: BTreeSet<String> = packages
@@ -83,19 +95,27 @@ fn differences(documented: &Graph, members: &BTreeSet<String>, deps: &Graph) -> 
     let mut out = Vec::new();
     for name in members {
         let Some(allowed) = documented.get(name) else {
-            out.push(format!("{name} is a workspace crate the Crates table does not list"));
+            out.push(format!(
+                "{name} is a workspace crate the Crates table does not list"
+            ));
             continue;
         };
         let real: BTreeSet<String> = deps[name].intersection(members).cloned().collect();
         for dep in real.difference(allowed) {
-            out.push(format!("{name} → {dep}: an edge ARCHITECTURE.md does not allow"));
+            out.push(format!(
+                "{name} → {dep}: an edge ARCHITECTURE.md does not allow"
+            ));
         }
         for dep in allowed.difference(&real) {
-            out.push(format!("{name} → {dep}: listed in ARCHITECTURE.md but not in the code"));
+            out.push(format!(
+                "{name} → {dep}: listed in ARCHITECTURE.md but not in the code"
+            ));
         }
     }
     for name in documented.keys().filter(|n| !members.contains(*n)) {
-        out.push(format!("{name} is listed in ARCHITECTURE.md but is not a workspace crate"));
+        out.push(format!(
+            "{name} is listed in ARCHITECTURE.md but is not a workspace crate"
+        ));
     }
     out
 }
@@ -106,7 +126,9 @@ fn misplaced(confined: &Graph, deps: &Graph) -> Vec<String> {
     for (outside, only_in) in confined {
         for (name, used) in deps {
             if used.contains(outside) && !only_in.contains(name) {
-                out.push(format!("{name} depends on {outside}, which belongs to {only_in:?}"));
+                out.push(format!(
+                    "{name} depends on {outside}, which belongs to {only_in:?}"
+                ));
             }
         }
     }
@@ -122,7 +144,10 @@ fn the_workspace_graph_is_the_documented_one() {
     let doc = doc();
     let documented = table_after(&doc, "| crate | depends on |");
     let (members, deps) = metadata();
-    assert!(members.len() >= 10, "the workspace has its crates: {members:?}");
+    assert!(
+        members.len() >= 10,
+        "the workspace has its crates: {members:?}"
+    );
     let wrong = differences(&documented, &members, &deps);
     assert!(wrong.is_empty(), "crate graph:\n{}", wrong.join("\n"));
 }

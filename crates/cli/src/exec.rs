@@ -230,6 +230,10 @@ impl PreparedRun {
                 match &mut human {
                     Some(h) => h.event(&event),
                     None => {
+                        // Warnings also reach a person watching stderr.
+                        if let Event::Warning { message } = &event {
+                            eprintln!("warning: {message}");
+                        }
                         let mut out = stdout.lock();
                         let _ = writeln!(out, "{}", serde_json::to_string(&event).unwrap());
                         let _ = out.flush();

@@ -26,8 +26,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = Args::parse();
     let text = std::fs::read_to_string(&args.script)
         .map_err(|e| format!("cannot read {}: {e}", args.script.display()))?;
-    let script =
-        Script::from_json(&text).map_err(|e| format!("{}: {e}", args.script.display()))?;
+    let script = Script::from_json(&text).map_err(|e| format!("{}: {e}", args.script.display()))?;
     let log: Option<RequestLog> = match &args.requests_log {
         Some(path) => {
             let mut file = std::fs::OpenOptions::new()
