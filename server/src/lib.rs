@@ -15,6 +15,7 @@ pub mod mcp;
 pub mod memory;
 pub mod model;
 pub mod policy;
+pub mod protocol;
 pub mod sandbox;
 pub mod setup;
 pub mod skills;

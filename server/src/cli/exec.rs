@@ -291,7 +291,7 @@ impl PreparedRun {
                     Some(h) => h.event(&event),
                     None => {
                         let mut out = stdout.lock();
-                        let _ = writeln!(out, "{}", serde_json::to_string(&event).unwrap());
+                        let _ = writeln!(out, "{}", crate::protocol::to_line(&event).unwrap());
                         let _ = out.flush();
                     }
                 }

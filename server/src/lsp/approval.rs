@@ -8,6 +8,7 @@
 //! choices approves: anything else, or no answer in time, is a denial.
 
 use super::backend::Backend;
+use crate::protocol::methods;
 use crate::tools::approval::{Approval, ApprovalRequest, Approver};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
@@ -61,7 +62,7 @@ pub struct ApproveResult {
 impl Request for Approve {
     type Params = ApproveParams;
     type Result = Value;
-    const METHOD: &'static str = "tandem/approve";
+    const METHOD: &'static str = methods::APPROVE;
 }
 
 /// `tandem/approvalClosed` {id, reason}: the server stopped waiting (no
@@ -70,7 +71,7 @@ pub enum ApprovalClosed {}
 
 impl Notification for ApprovalClosed {
     type Params = Value;
-    const METHOD: &'static str = "tandem/approvalClosed";
+    const METHOD: &'static str = methods::APPROVAL_CLOSED;
 }
 
 /// The property of `showMessageRequest` actions that names the approval: a

@@ -9,6 +9,7 @@ use crate::agent::subagents::Catalog;
 use crate::agent::{Event, Outcome, Session, SteerHandle};
 use crate::config::Layer;
 use crate::model::Usage;
+use crate::protocol::{PROTOCOL_VERSION, methods};
 use crate::setup;
 use crate::tools::builtin_tools;
 use crate::tools::diagnostics::Diagnostics;
@@ -30,13 +31,16 @@ pub enum TandemEvent {}
 
 #[derive(Debug, Serialize, serde::Deserialize)]
 pub struct TandemEventParams {
+    /// The protocol version (`PROTOCOL_VERSION`); 0 from a server before versions.
+    #[serde(default)]
+    pub v: u32,
     pub run: u64,
     pub event: Event,
 }
 
 impl Notification for TandemEvent {
     type Params = TandemEventParams;
-    const METHOD: &'static str = "tandem/event";
+    const METHOD: &'static str = methods::EVENT;
 }
 
 /// Start a run; returns its id at once.
@@ -300,7 +304,11 @@ async fn forward_events(
         if events {
             backend
                 .client
-                .send_notification::<TandemEvent>(TandemEventParams { run: id, event })
+                .send_notification::<TandemEvent>(TandemEventParams {
+                    v: PROTOCOL_VERSION,
+                    run: id,
+                    event,
+                })
                 .await;
         }
     }
