@@ -235,7 +235,7 @@ impl PreparedRun {
                             eprintln!("warning: {message}");
                         }
                         let mut out = stdout.lock();
-                        let _ = writeln!(out, "{}", serde_json::to_string(&event).unwrap());
+                        let _ = writeln!(out, "{}", tandem_protocol::to_line(&event).unwrap());
                         let _ = out.flush();
                     }
                 }

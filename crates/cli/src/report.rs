@@ -20,7 +20,10 @@ pub struct FileSummary {
     pub runs_code: bool,
 }
 
+/// Serialized with the protocol version beside its fields (`"v": 1`): the
+/// `--json` result line and a task's `result.json` (see `impl Serialize`).
 #[derive(Debug, Clone, Serialize)]
+#[serde(remote = "Self")]
 pub struct RunReport {
     pub outcome: Outcome,
     /// The model's final message, if it ended with one.
@@ -46,6 +49,26 @@ pub struct RunReport {
     /// Why the run failed, when it did.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+}
+
+impl Serialize for RunReport {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        /// The derived field-by-field form (`remote = "Self"`), flattened.
+        fn fields<S: serde::Serializer>(report: &&RunReport, s: S) -> Result<S::Ok, S::Error> {
+            RunReport::serialize(report, s)
+        }
+        #[derive(Serialize)]
+        struct Wire<'a> {
+            v: u32,
+            #[serde(flatten, serialize_with = "fields")]
+            report: &'a RunReport,
+        }
+        Wire {
+            v: tandem_protocol::PROTOCOL_VERSION,
+            report: self,
+        }
+        .serialize(serializer)
+    }
 }
 
 /// `runs_code`: which files run code (`Workspace::runs_code`, or
@@ -76,5 +99,38 @@ pub fn exit_code(outcome: Outcome) -> i32 {
         Outcome::ModelError => 3,
         Outcome::TurnLimit => 4,
         Outcome::Cancelled => 130,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_result_line_carries_the_protocol_version_beside_its_fields() {
+        let report = RunReport {
+            outcome: Outcome::Done,
+            message: "done".into(),
+            diff: String::new(),
+            files: Vec::new(),
+            citations: Vec::new(),
+            commands: Vec::new(),
+            sources: Vec::new(),
+            turns: 1,
+            usage: Usage::default(),
+            cost_usd: None,
+            applied: false,
+            apply: None,
+            next: Some("not on the wire".into()),
+            error: None,
+        };
+        let value = serde_json::to_value(&report).unwrap();
+        assert_eq!(value["v"], tandem_protocol::PROTOCOL_VERSION);
+        assert_eq!(value["outcome"], "done");
+        assert_eq!(value["message"], "done");
+        assert_eq!(value["turns"], 1);
+        assert_eq!(value["usage"]["input_tokens"], 0);
+        // The derived attributes still hold: skipped fields stay off.
+        assert!(value.get("next").is_none() && value.get("sources").is_none());
     }
 }

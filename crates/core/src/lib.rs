@@ -21,6 +21,7 @@ pub mod tools;
 pub use tandem_changes as changes;
 pub use tandem_changes::{apply, workspace};
 pub use tandem_model as model;
+pub use tandem_protocol as protocol;
 pub use tandem_sandbox as sandbox;
 pub use tandem_state_files as state_files;
 pub use tandem_sync as sync;

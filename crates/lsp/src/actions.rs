@@ -9,6 +9,7 @@ use super::proposal::{SOURCE, hunk_range, rope_of};
 use serde_json::{Value, json};
 use tandem_core::changes::protected::RUNS_CODE;
 use tandem_core::changes::{FileReview, HunkState};
+use tandem_protocol::commands;
 use tower_lsp_server::ls_types::{
     CodeAction, CodeActionKind, CodeActionOrCommand, Command, Diagnostic, Range, Uri,
 };
@@ -49,7 +50,7 @@ pub fn run_actions(
         let mut a = action(
             format!("Fix with Tandem: {short}"),
             CodeActionKind::QUICKFIX,
-            "tandem.run",
+            commands::RUN,
             json!({ "uri": uri, "range": d.range, "diagnostic": d }),
         );
         a.diagnostics = Some(vec![d.clone()]);
@@ -59,7 +60,7 @@ pub fn run_actions(
         out.push(action(
             "Ask Tandem…".into(),
             CodeActionKind::REFACTOR_REWRITE,
-            "tandem.ask",
+            commands::ASK,
             json!({ "uri": uri, "range": range }),
         ));
     }
@@ -67,7 +68,7 @@ pub fn run_actions(
         out.push(action(
             format!("Write tests for `{name}` with Tandem"),
             CodeActionKind::SOURCE,
-            "tandem.run",
+            commands::RUN,
             json!({ "uri": uri, "range": range, "function": name }),
         ));
     }
@@ -116,21 +117,21 @@ pub fn review_actions(
             out.push(action(
                 warn("Accept hunk"),
                 CodeActionKind::QUICKFIX,
-                "tandem.acceptHunk",
+                commands::ACCEPT_HUNK,
                 args.clone(),
             ));
         } else {
             out.push(action(
                 "Re-run this change".into(),
                 CodeActionKind::QUICKFIX,
-                "tandem.rerun",
+                commands::RERUN,
                 args.clone(),
             ));
         }
         out.push(action(
             "Reject hunk".into(),
             CodeActionKind::QUICKFIX,
-            "tandem.rejectHunk",
+            commands::REJECT_HUNK,
             args,
         ));
     }
@@ -141,7 +142,7 @@ pub fn review_actions(
     out.push(action(
         warn("Accept file"),
         CodeActionKind::SOURCE,
-        "tandem.acceptFile",
+        commands::ACCEPT_FILE,
         file,
     ));
     let n = files_in_proposal - runs_code.len().min(files_in_proposal);
@@ -154,13 +155,13 @@ pub fn review_actions(
     out.push(action(
         format!("Accept all ({n} {files}{left_out})"),
         CodeActionKind::SOURCE,
-        "tandem.acceptAll",
+        commands::ACCEPT_ALL,
         json!({}),
     ));
     out.push(action(
         "Reject all".into(),
         CodeActionKind::SOURCE,
-        "tandem.rejectAll",
+        commands::REJECT_ALL,
         json!({}),
     ));
     out

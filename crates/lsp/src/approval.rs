@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 use std::path::PathBuf;
 use std::time::Duration;
 use tandem_core::tools::approval::{Approval, ApprovalRequest, Approver};
+use tandem_protocol::methods;
 use tower_lsp_server::ls_types::notification::Notification;
 use tower_lsp_server::ls_types::request::Request;
 use tower_lsp_server::ls_types::{MessageActionItem, MessageActionItemProperty, MessageType};
@@ -61,7 +62,7 @@ pub struct ApproveResult {
 impl Request for Approve {
     type Params = ApproveParams;
     type Result = Value;
-    const METHOD: &'static str = "tandem/approve";
+    const METHOD: &'static str = methods::APPROVE;
 }
 
 /// `tandem/approvalClosed` {id, reason}: the server stopped waiting (no
@@ -70,7 +71,7 @@ pub enum ApprovalClosed {}
 
 impl Notification for ApprovalClosed {
     type Params = Value;
-    const METHOD: &'static str = "tandem/approvalClosed";
+    const METHOD: &'static str = methods::APPROVAL_CLOSED;
 }
 
 /// The property of `showMessageRequest` actions that names the approval: a

@@ -11,23 +11,12 @@ use serde_json::{Value, json};
 use tandem_core::changes::merge::{TextReview, merged_text};
 use tandem_core::changes::protected::RUNS_CODE;
 use tandem_core::changes::{ChangeKind, FileReview, HunkState, ReviewHunk};
+use tandem_protocol::commands;
 use tower_lsp_server::jsonrpc::{Error, Result};
 use tower_lsp_server::ls_types::{MessageType, Uri};
 
-pub const COMMANDS: &[&str] = &[
-    "tandem.run",
-    "tandem.ask",
-    "tandem.steer",
-    "tandem.cancel",
-    "tandem.acceptHunk",
-    "tandem.rejectHunk",
-    "tandem.acceptFile",
-    "tandem.rejectFile",
-    "tandem.acceptAll",
-    "tandem.rejectAll",
-    "tandem.rerun",
-    "tandem.diff",
-];
+/// The commands handled here, as the server advertises them.
+pub const COMMANDS: &[&str] = commands::RUNS;
 
 #[derive(Debug, Deserialize)]
 struct HunkArgs {
@@ -56,11 +45,11 @@ pub(super) fn args<T: for<'de> Deserialize<'de>>(command: &str, arg: Value) -> R
 pub async fn execute(backend: &Backend, command: &str, arguments: Vec<Value>) -> Result<Value> {
     let arg = arguments.into_iter().next().unwrap_or_else(|| json!({}));
     match command {
-        "tandem.run" | "tandem.ask" => {
+        commands::RUN | commands::ASK => {
             let prompt = run_prompt(backend, command, args(command, arg)?)?;
             Ok(json!({ "run": runs::start(backend, prompt) }))
         }
-        "tandem.steer" => {
+        commands::STEER => {
             let r: RunRef = args(command, arg)?;
             let message = r
                 .message
@@ -74,11 +63,14 @@ pub async fn execute(backend: &Backend, command: &str, arguments: Vec<Value>) ->
             }
             Ok(json!({ "sent": sent }))
         }
-        "tandem.cancel" => {
+        commands::CANCEL => {
             let r: RunRef = args(command, arg)?;
             Ok(json!({ "cancelled": runs::cancel(backend, r.run) }))
         }
-        "tandem.acceptHunk" | "tandem.rejectHunk" | "tandem.acceptFile" | "tandem.rejectFile" => {
+        commands::ACCEPT_HUNK
+        | commands::REJECT_HUNK
+        | commands::ACCEPT_FILE
+        | commands::REJECT_FILE => {
             let a: HunkArgs = args(command, arg)?;
             let path = relative(backend, &a.uri)?;
             let pick = match (command.ends_with("Hunk"), a.hunk) {
@@ -88,20 +80,22 @@ pub async fn execute(backend: &Backend, command: &str, arguments: Vec<Value>) ->
                 }
                 (false, _) => Pick::File(path),
             };
-            if command.starts_with("tandem.accept") {
+            if command.starts_with(commands::ACCEPT_PREFIX) {
                 accept(backend, pick).await
             } else {
                 reject(backend, pick).await
             }
         }
-        "tandem.acceptAll" => accept(backend, Pick::All).await,
-        "tandem.rejectAll" => reject(backend, Pick::All).await,
-        "tandem.rerun" => rerun(backend, args(command, arg)?).await,
-        "tandem.diff" => {
+        commands::ACCEPT_ALL => accept(backend, Pick::All).await,
+        commands::REJECT_ALL => reject(backend, Pick::All).await,
+        commands::RERUN => rerun(backend, args(command, arg)?).await,
+        commands::DIFF => {
             let a: HunkArgs = args(command, arg)?;
             Ok(proposed_content(backend, &a.uri))
         }
-        task if task.starts_with("tandem.task.") => super::tasks::execute(backend, task, arg).await,
+        task if task.starts_with(commands::TASK_PREFIX) => {
+            super::tasks::execute(backend, task, arg).await
+        }
         other => Err(Error::invalid_params(format!("unknown command {other}"))),
     }
 }
@@ -147,7 +141,7 @@ fn run_prompt(backend: &Backend, command: &str, a: RunArgs) -> Result<String> {
             format!("{p}\n\n(The user is looking at {path}.)")
         }
         (None, _, _, Some(p), _) => p,
-        _ if command == "tandem.ask" => {
+        _ if command == commands::ASK => {
             return Err(Error::invalid_params(
                 "tandem.ask needs a `prompt`: the editor asks the user for one",
             ));

@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use tandem_core::changes::protected::RUNS_CODE;
 use tandem_core::changes::{ChangeKind, FileReview, HunkState, ReviewHunk};
+use tandem_protocol::commands;
 use tower_lsp_server::ls_types::{
     CodeLens, Command, CreateFile, CreateFileOptions, DeleteFile, DeleteFileOptions, Diagnostic,
     DiagnosticRelatedInformation, DiagnosticSeverity, DocumentChangeOperation, DocumentChanges,
@@ -110,10 +111,13 @@ pub fn code_lenses(
         "Accept file".to_string()
     };
     let mut out = vec![
-        lens(top, command(accept_file, "tandem.acceptFile", file.clone())),
         lens(
             top,
-            command("Reject file", "tandem.rejectFile", file.clone()),
+            command(accept_file, commands::ACCEPT_FILE, file.clone()),
+        ),
+        lens(
+            top,
+            command("Reject file", commands::REJECT_FILE, file.clone()),
         ),
         lens(
             top,
@@ -132,17 +136,17 @@ pub fn code_lenses(
             HunkState::Pending => {
                 out.push(lens(
                     at,
-                    command("Accept", "tandem.acceptHunk", args.clone()),
+                    command("Accept", commands::ACCEPT_HUNK, args.clone()),
                 ));
                 out.push(lens(
                     at,
-                    command("Reject", "tandem.rejectHunk", args.clone()),
+                    command("Reject", commands::REJECT_HUNK, args.clone()),
                 ));
-                out.push(lens(at, command("Diff", "tandem.diff", file.clone())));
+                out.push(lens(at, command("Diff", commands::DIFF, file.clone())));
             }
             HunkState::Conflicted => {
-                out.push(lens(at, command("Re-run", "tandem.rerun", args.clone())));
-                out.push(lens(at, command("Reject", "tandem.rejectHunk", args)));
+                out.push(lens(at, command("Re-run", commands::RERUN, args.clone())));
+                out.push(lens(at, command("Reject", commands::REJECT_HUNK, args)));
             }
         }
     }

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use tandem_config::{Layer, setup};
 use tandem_core::agent::{Event, Outcome, SteerHandle};
 use tandem_core::session::{self, Record, SessionBuilder};
+use tandem_protocol::{PROTOCOL_VERSION, methods};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tower_lsp_server::ls_types::notification::Notification;
@@ -26,13 +27,16 @@ pub enum TandemEvent {}
 
 #[derive(Debug, Serialize, serde::Deserialize)]
 pub struct TandemEventParams {
+    /// The protocol version (`PROTOCOL_VERSION`); 0 from a server before versions.
+    #[serde(default)]
+    pub v: u32,
     pub run: u64,
     pub event: Event,
 }
 
 impl Notification for TandemEvent {
     type Params = TandemEventParams;
-    const METHOD: &'static str = "tandem/event";
+    const METHOD: &'static str = methods::EVENT;
 }
 
 /// Start a run; returns its id at once.
@@ -262,7 +266,11 @@ async fn forward_events(
         if events {
             backend
                 .client
-                .send_notification::<TandemEvent>(TandemEventParams { run: id, event })
+                .send_notification::<TandemEvent>(TandemEventParams {
+                    v: PROTOCOL_VERSION,
+                    run: id,
+                    event,
+                })
                 .await;
         }
     }

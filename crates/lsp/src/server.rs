@@ -16,6 +16,7 @@ use super::settings::editor_layer;
 use serde::Deserialize;
 use serde_json::Value;
 use std::path::PathBuf;
+use tandem_protocol::methods;
 use tower_lsp_server::jsonrpc::Result;
 use tower_lsp_server::ls_types::*;
 use tower_lsp_server::{LanguageServer, LspService, Server};
@@ -310,14 +311,14 @@ fn workspace_root(params: &InitializeParams) -> PathBuf {
 /// Serve LSP over stdin and stdout until the client exits.
 pub async fn serve_stdio() {
     let builder = LspService::build(Backend::new)
-        .custom_method("tandem/proposedContent", Backend::proposed_content)
-        .custom_method("tandem/tasks", Backend::tasks)
-        .custom_method("tandem/diagnostics", Backend::editor_diagnostics)
-        .custom_method("tandem/hunks", Backend::hunks)
+        .custom_method(methods::PROPOSED_CONTENT, Backend::proposed_content)
+        .custom_method(methods::TASKS, Backend::tasks)
+        .custom_method(methods::DIAGNOSTICS, Backend::editor_diagnostics)
+        .custom_method(methods::HUNKS, Backend::hunks)
         .custom_method("window/workDoneProgress/cancel", Backend::progress_cancel)
         .custom_method(framing::MALFORMED, Backend::malformed);
     #[cfg(debug_assertions)]
-    let builder = builder.custom_method("tandem/debug/panic", super::catch_panic::debug_panic);
+    let builder = builder.custom_method(methods::DEBUG_PANIC, super::catch_panic::debug_panic);
     let (service, socket) = builder.finish();
     let client = service.inner().client.clone();
     let (guarded, input) = tokio::io::duplex(64 * 1024);

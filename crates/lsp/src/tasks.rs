@@ -13,23 +13,15 @@ use std::sync::Arc;
 use tandem_core::agent::Event;
 use tandem_core::tasks::runner::{self, Step, Watch};
 use tandem_core::tasks::{Store, TaskMeta, TaskState};
+use tandem_protocol::{commands, methods};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tower_lsp_server::jsonrpc::{Error, Result};
 use tower_lsp_server::ls_types::notification::Notification;
 use tower_lsp_server::ls_types::{MessageType, NumberOrString};
 
-pub const COMMANDS: &[&str] = &[
-    "tandem.task.start",
-    "tandem.task.list",
-    "tandem.task.show",
-    "tandem.task.apply",
-    "tandem.task.discard",
-    "tandem.task.followUp",
-    "tandem.task.resume",
-    "tandem.task.cancel",
-    "tandem.task.attempts",
-];
+/// The commands handled here, as the server advertises them.
+pub const COMMANDS: &[&str] = commands::TASKS;
 
 /// A task as the editor lists it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -69,7 +61,7 @@ pub enum TaskChanged {}
 
 impl Notification for TaskChanged {
     type Params = TaskInfo;
-    const METHOD: &'static str = "tandem/taskChanged";
+    const METHOD: &'static str = methods::TASK_CHANGED;
 }
 
 #[derive(Deserialize)]
@@ -102,10 +94,10 @@ pub fn list(backend: &Backend) -> Result<Value> {
 }
 
 pub async fn execute(backend: &Backend, command: &str, arg: Value) -> Result<Value> {
-    if command == "tandem.task.list" {
+    if command == commands::TASK_LIST {
         return list(backend);
     }
-    if command == "tandem.task.start" {
+    if command == commands::TASK_START {
         let a: StartArgs = args(command, arg)?;
         if a.prompt.trim().is_empty() {
             return Err(Error::invalid_params("tandem.task.start needs a `prompt`"));
@@ -130,9 +122,9 @@ pub async fn execute(backend: &Backend, command: &str, arg: Value) -> Result<Val
     let store = store(backend)?;
     let meta = find(&store, &r.id)?;
     match command {
-        "tandem.task.show" => show(backend, &store, &meta).await,
-        "tandem.task.apply" => apply(backend, &store, &meta).await,
-        "tandem.task.discard" => {
+        commands::TASK_SHOW => show(backend, &store, &meta).await,
+        commands::TASK_APPLY => apply(backend, &store, &meta).await,
+        commands::TASK_DISCARD => {
             if meta.state.is_live() {
                 return Err(Error::invalid_params(
                     "the task is still running; cancel it first",
@@ -144,11 +136,11 @@ pub async fn execute(backend: &Backend, command: &str, arg: Value) -> Result<Val
             notify(backend, &meta).await;
             Ok(json!({ "discarded": true }))
         }
-        "tandem.task.followUp" | "tandem.task.resume" => {
+        commands::TASK_FOLLOW_UP | commands::TASK_RESUME => {
             if meta.state.is_live() {
                 return Err(Error::invalid_params("the task is still running"));
             }
-            let step = if command == "tandem.task.resume" {
+            let step = if command == commands::TASK_RESUME {
                 Step::Resume
             } else {
                 let message = r.message.filter(|m| !m.trim().is_empty()).ok_or_else(|| {
@@ -159,14 +151,14 @@ pub async fn execute(backend: &Backend, command: &str, arg: Value) -> Result<Val
             spawn(backend, store, meta.id.clone(), step);
             Ok(json!({ "task": meta.id }))
         }
-        "tandem.task.cancel" => {
+        commands::TASK_CANCEL => {
             let token = backend.state.lock().tasks.get(&meta.id).cloned();
             if let Some(t) = &token {
                 t.cancel();
             }
             Ok(json!({ "cancelled": token.is_some() }))
         }
-        "tandem.task.attempts" => {
+        commands::TASK_ATTEMPTS => {
             let group = meta
                 .group
                 .clone()

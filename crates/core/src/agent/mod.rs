@@ -3,13 +3,14 @@
 
 mod compaction;
 mod dispatch;
-mod events;
 pub mod gate;
 pub mod instructions;
 mod prompt;
 mod session;
 pub mod subagents;
 
-pub use events::{Event, Outcome};
+/// `crate::agent::events::…` paths keep working: the events live in the protocol.
+use crate::protocol::events;
+pub use crate::protocol::events::{Event, Outcome};
 pub use gate::{Gate, SaveRule};
 pub use session::{Checkpoint, CostFn, Session, SessionConfig, SteerHandle};

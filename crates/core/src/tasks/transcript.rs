@@ -1,11 +1,15 @@
 //! A task's transcript: append-only JSON lines. `messages` lines carry the
 //! conversation (from index `from` on, replacing what was there: compaction
 //! and joined user text rewrite the tail), `event` lines what the user saw,
-//! `request` lines each prompt and follow-up. A torn last line (a crash
-//! mid-write) is ignored when reading.
+//! `request` lines each prompt and follow-up. Every line carries the
+//! protocol version (`"v": 1`; lines from before versions have none and read
+//! as they always did). A line that cannot be read (torn by a crash
+//! mid-write, an event type this version does not know, a newer version's
+//! shape) is skipped with a warning: the rest of the transcript still reads.
 
 use crate::agent::Event;
 use crate::model::Message;
+use crate::protocol::{Unreadable, read_line};
 use crate::sync::Mutex;
 use serde::{Deserialize, Serialize};
 use std::fs::File;
@@ -45,7 +49,7 @@ impl Transcript {
     }
 
     pub fn append(&self, line: &Line) -> io::Result<()> {
-        let mut text = serde_json::to_string(line).map_err(io::Error::other)?;
+        let mut text = crate::protocol::to_line(line).map_err(io::Error::other)?;
         text.push('\n');
         // One write per line: O_APPEND keeps lines whole between writers.
         self.file.lock().write_all(text.as_bytes())
@@ -85,17 +89,42 @@ fn last_byte(path: &Path) -> io::Result<Option<u8>> {
     Ok(Some(b[0]))
 }
 
-/// Every readable line of a transcript.
+/// Every readable line of a transcript; the others are logged and skipped.
 pub fn read(path: &Path) -> io::Result<Vec<Line>> {
+    let (lines, skipped) = read_all(path)?;
+    for s in &skipped {
+        tracing::warn!("{}:{}: line skipped: {}", path.display(), s.line, s.why);
+    }
+    Ok(lines)
+}
+
+/// A line `read` left out: its 1-based number and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Skipped {
+    pub line: usize,
+    pub why: Unreadable,
+}
+
+/// The readable lines of a transcript, and the ones that were not.
+pub fn read_all(path: &Path) -> io::Result<(Vec<Line>, Vec<Skipped>)> {
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Default::default()),
         Err(e) => return Err(e),
     };
-    Ok(text
+    let mut lines = Vec::new();
+    let mut skipped = Vec::new();
+    for (i, l) in text
         .lines()
-        .filter_map(|l| serde_json::from_str(l).ok())
-        .collect())
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
+        match read_line(l) {
+            Ok(line) => lines.push(line),
+            Err(why) => skipped.push(Skipped { line: i + 1, why }),
+        }
+    }
+    Ok((lines, skipped))
 }
 
 /// The conversation a transcript holds.
@@ -109,6 +138,9 @@ pub fn conversation(lines: &[Line]) -> Vec<Message> {
     }
     messages
 }
+
+#[cfg(test)]
+mod versions;
 
 #[cfg(test)]
 mod tests {

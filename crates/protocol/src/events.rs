@@ -1,7 +1,9 @@
 //! The one stream of typed events the core emits. The CLI and the language
-//! server are two consumers of it; nothing here knows about either.
+//! server are two consumers of it; nothing here knows about either. The
+//! `type` names are the wire names every client and saved transcript reads:
+//! `names::EVENT_TYPES` lists them and a test holds each variant to it.
 
-use crate::model::Usage;
+use super::Usage;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
