@@ -11,7 +11,6 @@ use super::documents::file_path;
 use super::framing;
 use super::position::Encoding;
 use super::proposal::code_lenses;
-use super::runs;
 use super::settings::editor_layer;
 use serde::Deserialize;
 use serde_json::Value;
@@ -55,15 +54,11 @@ impl LanguageServer for Backend {
         };
         let root = workspace_root(&params);
         let mut settings_error = None;
-        {
-            let mut state = self.state.lock();
-            state.encoding = encoding;
-            state.caps = client_caps;
-            if let Some(options) = &params.initialization_options {
-                match editor_layer(options) {
-                    Ok(table) => state.editor_settings = table,
-                    Err(e) => settings_error = Some(e),
-                }
+        self.negotiated(encoding, client_caps);
+        if let Some(options) = &params.initialization_options {
+            match editor_layer(options) {
+                Ok(table) => self.settings().set_editor(table),
+                Err(e) => settings_error = Some(e),
             }
         }
         if let Err(e) = self.open_workspace(&root) {
@@ -128,16 +123,14 @@ impl LanguageServer for Backend {
     }
 
     async fn shutdown(&self) -> Result<()> {
-        runs::cancel(self, None);
+        self.runs().cancel(None);
         self.mcp.shutdown().await;
         Ok(())
     }
 
     async fn did_open(&self, params: DidOpenTextDocumentParams) {
         let doc = params.text_document;
-        self.docs
-            .lock()
-            .open(doc.uri.clone(), &doc.text, doc.version);
+        self.docs.open(doc.uri.clone(), &doc.text, doc.version);
         self.redraw_if_proposed(&doc.uri).await;
         self.check_settings_file(&doc.uri).await;
     }
@@ -146,7 +139,6 @@ impl LanguageServer for Backend {
         let enc = self.encoding();
         let doc = params.text_document;
         self.docs
-            .lock()
             .change(&doc.uri, doc.version, params.content_changes, enc);
         self.redraw_if_proposed(&doc.uri).await;
         self.check_settings_file(&doc.uri).await;
@@ -154,7 +146,7 @@ impl LanguageServer for Backend {
 
     async fn did_close(&self, params: DidCloseTextDocumentParams) {
         let uri = params.text_document.uri;
-        self.docs.lock().close(&uri);
+        self.docs.close(&uri);
         self.redraw_if_proposed(&uri).await;
         self.check_settings_file(&uri).await;
     }
@@ -165,7 +157,7 @@ impl LanguageServer for Backend {
             return;
         }
         match editor_layer(settings) {
-            Ok(table) => self.state.lock().editor_settings = table,
+            Ok(table) => self.settings().set_editor(table),
             Err(e) => {
                 self.tell(
                     MessageType::ERROR,
@@ -184,7 +176,7 @@ impl LanguageServer for Backend {
         let Some(review) = self.workspace().and_then(|ws| ws.review_one(&path)) else {
             return Ok(Some(Vec::new()));
         };
-        let reviewed = self.state.lock().reviewed.get(&path).copied().unwrap_or(0);
+        let reviewed = self.marks().reviewed(&path);
         Ok(Some(code_lenses(&uri, &review, reviewed, self.encoding())))
     }
 
@@ -196,7 +188,7 @@ impl LanguageServer for Backend {
         if let Some(path) = &path {
             self.problems.seen(path.clone(), &diagnostics);
         }
-        let line_text = self.line_text(&uri, range.start.line);
+        let line_text = self.docs.line(&uri, range.start.line);
         let mut out = Vec::new();
         if let Some(path) = path
             && let Some(ws) = self.workspace()
@@ -247,13 +239,6 @@ impl Backend {
         }
     }
 
-    fn line_text(&self, uri: &Uri, line: u32) -> Option<String> {
-        let docs = self.docs.lock();
-        let doc = docs.by_uri(uri)?;
-        let line = line as usize;
-        (line < doc.rope.len_lines()).then(|| doc.rope.line(line).to_string())
-    }
-
     /// `tandem/proposedContent`: the full proposed text of a file.
     async fn proposed_content(&self, params: UriParams) -> Result<Value> {
         Ok(commands::proposed_content(self, &params.uri))
@@ -288,7 +273,7 @@ impl Backend {
 
     /// `window/workDoneProgress/cancel`: the cancel button of a run.
     async fn progress_cancel(&self, params: WorkDoneProgressCancelParams) {
-        runs::cancel_progress(self, &params.token);
+        self.runs().cancel_progress(&params.token);
     }
 }
 
