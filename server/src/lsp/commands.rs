@@ -8,9 +8,8 @@ use super::documents::file_path;
 use super::pick::Pick;
 use super::prompts::{self, RunArgs};
 use super::proposal::{hunk_range, rope_of, summary};
+use super::proposed_text::proposed_text;
 use super::runs;
-use crate::changes::merge::{TextReview, merged_text};
-use crate::changes::{ChangeKind, HunkState};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use tower_lsp_server::jsonrpc::{Error, Result};
@@ -119,32 +118,7 @@ fn run_prompt(backend: &Backend, command: &str, a: RunArgs) -> Result<String> {
             .unwrap_or_else(|| uri.as_str().to_string());
         (path, current_text(backend, uri))
     });
-    let prompt = a.prompt.filter(|p| !p.trim().is_empty());
-    let text = match (&place, a.diagnostic, a.function, prompt, a.range) {
-        (Some((path, text)), Some(d), _, extra, _) => {
-            let base = prompts::fix(path, text, &d);
-            extra.map_or(base.clone(), |e| format!("{base}\n\n{e}"))
-        }
-        (Some((path, _)), None, Some(name), extra, range) => {
-            let line = range.map_or(0, |r| r.start.line);
-            let base = prompts::tests(path, &name, line);
-            extra.map_or(base.clone(), |e| format!("{base}\n\n{e}"))
-        }
-        (Some((path, text)), None, None, Some(p), Some(range)) if range.start != range.end => {
-            prompts::ask(&p, path, text, &range)
-        }
-        (Some((path, _)), None, None, Some(p), _) => {
-            format!("{p}\n\n(The user is looking at {path}.)")
-        }
-        (None, _, _, Some(p), _) => p,
-        _ if command == "tandem.ask" => {
-            return Err(Error::invalid_params(
-                "tandem.ask needs a `prompt`: the editor asks the user for one",
-            ));
-        }
-        _ => return Err(Error::invalid_params("tandem.run needs a `prompt`")),
-    };
-    Ok(text)
+    prompts::for_run(a, place, command == "tandem.ask").map_err(Error::invalid_params)
 }
 
 /// Drop a conflicted hunk and ask the agent to redo it on the current text.
@@ -186,21 +160,7 @@ pub fn proposed_content(backend: &Backend, uri: &Uri) -> Value {
             .filter(|p| p.exists() || backend.docs.is_open(p))
             .map(|_| current_text(backend, uri))
     };
-    let text = match review {
-        None => current(),
-        Some(r) if r.kind == ChangeKind::Modified => {
-            let review = TextReview {
-                hunks: r.hunks.clone(),
-                settled: Vec::new(),
-            };
-            r.current.as_deref().map(|c| merged_text(c, &review))
-        }
-        Some(r) => match r.hunks.first() {
-            Some(h) if h.state == HunkState::Pending && r.kind == ChangeKind::Deleted => None,
-            Some(h) if h.state == HunkState::Pending => Some(h.hunk.new_text.clone()),
-            _ => r.current.clone(),
-        },
-    };
+    let text = proposed_text(review, current);
     json!({
         "uri": uri,
         "exists": text.is_some(),

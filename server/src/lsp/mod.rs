@@ -18,6 +18,7 @@ pub mod position;
 pub mod problems;
 pub mod prompts;
 pub mod proposal;
+pub mod proposed_text;
 pub mod review_marks;
 pub mod run_registry;
 pub mod runs;
