@@ -1,5 +1,7 @@
 //! `workspace/executeCommand`: starting, steering and cancelling runs, and
-//! answering the proposal hunk by hunk, file by file or all at once.
+//! answering the proposal hunk by hunk, file by file or all at once. Each
+//! arm decodes the arguments, calls the state, `answers` or `prompts`, and
+//! encodes the answer; `tandem.task.*` goes to `tasks`.
 
 use super::answers::{accept, reject};
 use super::arguments::args;

@@ -27,31 +27,7 @@ impl LanguageServer for Backend {
                 .as_ref()
                 .and_then(|g| g.position_encodings.as_deref()),
         );
-        let client_caps = ClientCaps {
-            work_done_progress: caps
-                .window
-                .as_ref()
-                .and_then(|w| w.work_done_progress)
-                .unwrap_or(false),
-            code_lens_refresh: caps
-                .workspace
-                .as_ref()
-                .and_then(|w| w.code_lens.as_ref())
-                .and_then(|c| c.refresh_support)
-                .unwrap_or(false),
-            events: caps
-                .experimental
-                .as_ref()
-                .and_then(|e| e.pointer("/tandem/events"))
-                .and_then(Value::as_bool)
-                .unwrap_or(false),
-            approvals: caps
-                .experimental
-                .as_ref()
-                .and_then(|e| e.pointer("/tandem/approvals"))
-                .and_then(Value::as_bool)
-                .unwrap_or(false),
-        };
+        let client_caps = client_caps(caps);
         let root = workspace_root(&params);
         let mut settings_error = None;
         self.negotiated(encoding, client_caps);
@@ -277,6 +253,35 @@ impl Backend {
     }
 }
 
+/// What the client can do, from its `initialize` capabilities.
+fn client_caps(caps: &ClientCapabilities) -> ClientCaps {
+    ClientCaps {
+        work_done_progress: caps
+            .window
+            .as_ref()
+            .and_then(|w| w.work_done_progress)
+            .unwrap_or(false),
+        code_lens_refresh: caps
+            .workspace
+            .as_ref()
+            .and_then(|w| w.code_lens.as_ref())
+            .and_then(|c| c.refresh_support)
+            .unwrap_or(false),
+        events: caps
+            .experimental
+            .as_ref()
+            .and_then(|e| e.pointer("/tandem/events"))
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
+        approvals: caps
+            .experimental
+            .as_ref()
+            .and_then(|e| e.pointer("/tandem/approvals"))
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
+    }
+}
+
 /// The workspace folder, else the root URI, else the current folder.
 fn workspace_root(params: &InitializeParams) -> PathBuf {
     let folder = params
@@ -310,4 +315,23 @@ pub async fn serve_stdio() {
     Server::new(input, tokio::io::stdout(), socket)
         .serve(CatchPanic::new(service, client))
         .await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tandems_own_requests_are_used_only_when_announced() {
+        let none = client_caps(&ClientCapabilities::default());
+        assert!(!none.events && !none.approvals && !none.work_done_progress);
+        let caps: ClientCapabilities = serde_json::from_value(serde_json::json!({
+            "window": { "workDoneProgress": true },
+            "experimental": { "tandem": { "approvals": true } }
+        }))
+        .unwrap();
+        let caps = client_caps(&caps);
+        assert!(caps.approvals && caps.work_done_progress);
+        assert!(!caps.events && !caps.code_lens_refresh);
+    }
 }
