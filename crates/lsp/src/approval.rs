@@ -7,7 +7,6 @@
 //! Either way only an answer that names this approval and one of its
 //! choices approves: anything else, or no answer in time, is a denial.
 
-use super::backend::Backend;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -15,6 +14,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 use tandem_core::tools::approval::{Approval, ApprovalRequest, Approver};
 use tandem_protocol::methods;
+use tower_lsp_server::Client;
 use tower_lsp_server::ls_types::notification::Notification;
 use tower_lsp_server::ls_types::request::Request;
 use tower_lsp_server::ls_types::{MessageActionItem, MessageActionItemProperty, MessageType};
@@ -78,15 +78,19 @@ impl Notification for ApprovalClosed {
 /// client that sends the item back whole proves which question it answers.
 const ID_PROPERTY: &str = "tandemApproval";
 
+/// Asks the editor through `client`; holds nothing else of the server.
 pub struct EditorApprover {
-    backend: Backend,
+    client: Client,
+    /// The client shows `tandem/approve` (`experimental.tandem.approvals`).
+    structured: bool,
     timeout: Duration,
 }
 
 impl EditorApprover {
-    pub fn new(backend: Backend, timeout_secs: Option<u64>) -> Self {
+    pub fn new(client: Client, structured: bool, timeout_secs: Option<u64>) -> Self {
         EditorApprover {
-            backend,
+            client,
+            structured,
             timeout: Duration::from_secs(timeout_secs.unwrap_or(120)),
         }
     }
@@ -109,7 +113,6 @@ impl EditorApprover {
                 .collect(),
         };
         let value = self
-            .backend
             .client
             .send_request::<Approve>(params)
             .await
@@ -150,7 +153,6 @@ impl EditorApprover {
             request.reason
         );
         let item = self
-            .backend
             .client
             .show_message_request(MessageType::WARNING, message, Some(actions))
             .await
@@ -175,7 +177,7 @@ impl EditorApprover {
 impl Approver for EditorApprover {
     async fn approve(&self, request: &ApprovalRequest) -> Approval {
         let ask = async {
-            if self.backend.caps().approvals {
+            if self.structured {
                 self.ask_structured(request).await
             } else {
                 self.ask_message(request).await
@@ -185,8 +187,7 @@ impl Approver for EditorApprover {
             Ok(answer) => answer,
             Err(_) => {
                 let reason = format!("no answer within {} seconds", self.timeout.as_secs());
-                self.backend
-                    .client
+                self.client
                     .send_notification::<ApprovalClosed>(
                         json!({ "id": request.id, "reason": reason }),
                     )

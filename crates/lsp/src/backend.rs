@@ -1,58 +1,29 @@
-//! The server's state and the helpers every handler shares. Locks are
-//! `tandem_core::sync::Mutex`es held only for short, synchronous work: never across
-//! an await on the editor, the model or a tool.
+//! The handle every handler and run shares: the client, the open
+//! documents and the typed state (`state.rs`), and the helpers that redraw
+//! the review and check settings files. It holds no lock of its own: the
+//! state's parts lock inside their methods, never across an await.
 
-use super::documents::{Documents, SharedDocuments, file_path};
+use super::documents::{OpenDocuments, file_path};
 use super::position::Encoding;
 use super::proposal::{self, uri_of};
-use super::runs::RunHandle;
-use std::collections::{BTreeMap, HashMap};
+use super::review_marks::ReviewMarks;
+use super::run_registry::Runs;
+use super::settings_state::Settings;
+use super::state::{State, TaskTokens};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tandem_core::changes::FileReview;
-use tandem_core::sync::Mutex;
 use tandem_core::workspace::Workspace;
 use tower_lsp_server::Client;
 use tower_lsp_server::ls_types::{MessageType, Uri};
 
-/// What the client said it can do at `initialize`.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct ClientCaps {
-    pub work_done_progress: bool,
-    pub code_lens_refresh: bool,
-    /// `tandem/event` notifications (`experimental.tandem.events`).
-    pub events: bool,
-    /// `tandem/approve` requests (`experimental.tandem.approvals`).
-    pub approvals: bool,
-}
-
-#[derive(Default)]
-pub struct State {
-    pub root: PathBuf,
-    pub encoding: Encoding,
-    pub caps: ClientCaps,
-    /// Settings from the editor (initialization options, configuration
-    /// changes), in config-file shape.
-    pub editor_settings: toml::Table,
-    pub workspace: Option<Arc<Workspace>>,
-    pub runs: BTreeMap<u64, RunHandle>,
-    pub next_run: u64,
-    /// Hunks accepted or rejected per file, for the `k of n hunks` lens.
-    pub reviewed: HashMap<String, usize>,
-    /// Files that have tandem diagnostics published (to clear them later),
-    /// with their hunk counts (named in the other files' diagnostics).
-    pub published: BTreeMap<String, usize>,
-    /// Background tasks running in this process, by id.
-    pub tasks: HashMap<String, tokio_util::sync::CancellationToken>,
-    /// The last settings that loaded, used while a settings file is broken.
-    pub last_good: Option<tandem_config::setup::Loaded>,
-}
+pub use super::state::ClientCaps;
 
 #[derive(Clone)]
 pub struct Backend {
     pub client: Client,
-    pub docs: Arc<Mutex<Documents>>,
-    pub state: Arc<Mutex<State>>,
+    pub docs: OpenDocuments,
+    state: Arc<State>,
     /// Other language servers' diagnostics, for the `diagnostics` tool.
     pub problems: Arc<super::problems::EditorProblems>,
     /// The workspace's MCP servers, shared by its runs.
@@ -63,8 +34,8 @@ impl Backend {
     pub fn new(client: Client) -> Self {
         Backend {
             client,
-            docs: Arc::new(Mutex::new(Documents::default())),
-            state: Arc::new(Mutex::new(State::default())),
+            docs: OpenDocuments::default(),
+            state: Arc::default(),
             problems: Arc::default(),
             mcp: Arc::default(),
         }
@@ -72,33 +43,54 @@ impl Backend {
 
     /// Set up the workspace at `root` (at `initialize`).
     pub fn open_workspace(&self, root: &Path) -> std::io::Result<PathBuf> {
-        let buffers = |root: PathBuf| SharedDocuments {
-            docs: self.docs.clone(),
-            root,
-        };
         let ws = Workspace::new(root)?;
         let root = ws.root().to_path_buf();
-        let ws = ws.with_buffers(Arc::new(buffers(root.clone())));
-        let mut state = self.state.lock();
-        state.root = root.clone();
-        state.workspace = Some(Arc::new(ws));
+        let ws = ws.with_buffers(Arc::new(self.docs.buffers(root.clone())));
+        self.state.folder().open(ws);
         Ok(root)
     }
 
+    /// What the client negotiated at `initialize`.
+    pub fn negotiated(&self, encoding: Encoding, caps: ClientCaps) {
+        self.state.negotiated().set(encoding, caps);
+    }
+
     pub fn workspace(&self) -> Option<Arc<Workspace>> {
-        self.state.lock().workspace.clone()
+        self.state.folder().workspace()
     }
 
     pub fn root(&self) -> PathBuf {
-        self.state.lock().root.clone()
+        self.state.folder().root()
     }
 
     pub fn encoding(&self) -> Encoding {
-        self.state.lock().encoding
+        self.state.negotiated().encoding()
     }
 
     pub fn caps(&self) -> ClientCaps {
-        self.state.lock().caps
+        self.state.negotiated().caps()
+    }
+
+    pub fn settings(&self) -> &Settings {
+        self.state.settings()
+    }
+
+    pub fn runs(&self) -> &Runs {
+        self.state.runs()
+    }
+
+    pub fn marks(&self) -> &ReviewMarks {
+        self.state.marks()
+    }
+
+    pub fn task_tokens(&self) -> &TaskTokens {
+        self.state.tasks()
+    }
+
+    /// `tandem/debug/panic`: panic while holding a lock of the state.
+    #[cfg(debug_assertions)]
+    pub fn panic_while_locked(&self) -> ! {
+        self.state.folder().panic_while_locked()
     }
 
     /// The workspace-relative path of a document URI inside the workspace.
@@ -124,12 +116,7 @@ impl Backend {
     /// Whether `rel` is part of the proposal (its review must be redrawn
     /// when the user edits it).
     pub fn in_proposal(&self, rel: &str) -> bool {
-        let state = self.state.lock();
-        state.published.contains_key(rel)
-            || state
-                .workspace
-                .as_ref()
-                .is_some_and(|ws| ws.has_change(rel))
+        self.marks().is_published(rel) || self.workspace().is_some_and(|ws| ws.has_change(rel))
     }
 
     /// Redraw the review: hunk diagnostics for every file of the proposal
@@ -137,21 +124,8 @@ impl Backend {
     /// refresh code lenses.
     pub async fn publish_review(&self) {
         let reviews = self.reviews();
-        let (root, enc, gone, counts) = {
-            let mut state = self.state.lock();
-            let now: BTreeMap<String, usize> = reviews
-                .iter()
-                .map(|r| (r.path.clone(), r.hunks.len()))
-                .collect();
-            let gone: Vec<String> = state
-                .published
-                .keys()
-                .filter(|p| !now.contains_key(*p))
-                .cloned()
-                .collect();
-            state.published = now.clone();
-            (state.root.clone(), state.encoding, gone, now)
-        };
+        let (gone, counts) = self.marks().publish_all(&reviews);
+        let (root, enc) = (self.root(), self.encoding());
         for path in gone {
             self.client
                 .publish_diagnostics(uri_of(&root, &path), Vec::new(), None)
@@ -171,14 +145,10 @@ impl Backend {
     /// files, so a keystroke re-diffs this one only.
     pub async fn publish_review_of(&self, rel: &str) {
         let review = self.workspace().and_then(|ws| ws.review_one(rel));
-        let (root, enc, counts) = {
-            let mut state = self.state.lock();
-            match &review {
-                Some(r) => state.published.insert(rel.to_string(), r.hunks.len()),
-                None => state.published.remove(rel),
-            };
-            (state.root.clone(), state.encoding, state.published.clone())
-        };
+        let counts = self
+            .marks()
+            .publish_one(rel, review.as_ref().map(|r| r.hunks.len()));
+        let (root, enc) = (self.root(), self.encoding());
         let diagnostics = review
             .as_ref()
             .map(|r| proposal::diagnostics(&root, r, &counts, enc))
@@ -203,8 +173,10 @@ impl Backend {
         if !super::config_check::files(&root).contains(&path) {
             return;
         }
-        let open = self.docs.lock().get(&path).map(|d| d.rope.to_string());
-        let text = open.or_else(|| std::fs::read_to_string(&path).ok());
+        let text = self
+            .docs
+            .text(&path)
+            .or_else(|| std::fs::read_to_string(&path).ok());
         let diagnostics = match text {
             Some(text) => super::config_check::check(&root, &path, &text, self.encoding()),
             None => Vec::new(),

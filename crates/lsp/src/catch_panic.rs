@@ -93,6 +93,5 @@ pub async fn debug_panic(
     backend: &super::backend::Backend,
     _: serde_json::Value,
 ) -> tower_lsp_server::jsonrpc::Result<serde_json::Value> {
-    let _state = backend.state.lock();
-    panic!("tandem/debug/panic was called");
+    backend.panic_while_locked()
 }

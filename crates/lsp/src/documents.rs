@@ -78,6 +78,74 @@ pub fn file_path(uri: &Uri) -> Option<PathBuf> {
     uri.to_file_path().map(|p| p.into_owned())
 }
 
+/// The open documents, shared by the handlers and the agent's workspace.
+/// The lock is taken only inside these methods.
+#[derive(Clone, Default)]
+pub struct OpenDocuments(Arc<Mutex<Documents>>);
+
+impl OpenDocuments {
+    pub fn open(&self, uri: Uri, text: &str, version: i32) {
+        self.0.lock().open(uri, text, version);
+    }
+
+    pub fn close(&self, uri: &Uri) {
+        self.0.lock().close(uri);
+    }
+
+    /// See `Documents::change`.
+    pub fn change(
+        &self,
+        uri: &Uri,
+        version: i32,
+        changes: Vec<TextDocumentContentChangeEvent>,
+        enc: Encoding,
+    ) -> bool {
+        self.0.lock().change(uri, version, changes, enc)
+    }
+
+    /// The text of the open document at `path`.
+    pub fn text(&self, path: &Path) -> Option<String> {
+        // Clone the rope (cheap, shared) so the lock is not held while copying.
+        let rope = self.0.lock().get(path)?.rope.clone();
+        Some(rope.to_string())
+    }
+
+    /// The text of the open document `uri`.
+    pub fn text_of(&self, uri: &Uri) -> Option<String> {
+        self.text(&file_path(uri)?)
+    }
+
+    pub fn is_open(&self, path: &Path) -> bool {
+        self.0.lock().get(path).is_some()
+    }
+
+    /// The version of the open document `uri`.
+    pub fn version_of(&self, uri: &Uri) -> Option<i32> {
+        self.0.lock().by_uri(uri).map(|d| d.version)
+    }
+
+    /// Line `line` of the open document `uri`, with its line ending.
+    pub fn line(&self, uri: &Uri, line: u32) -> Option<String> {
+        let docs = self.0.lock();
+        let doc = docs.by_uri(uri)?;
+        let line = line as usize;
+        (line < doc.rope.len_lines()).then(|| doc.rope.line(line).to_string())
+    }
+
+    /// Work on every open document at once (building an edit across files).
+    pub fn with<R>(&self, f: impl FnOnce(&Documents) -> R) -> R {
+        f(&self.0.lock())
+    }
+
+    /// The documents as the agent's workspace at `root` sees them.
+    pub fn buffers(&self, root: PathBuf) -> SharedDocuments {
+        SharedDocuments {
+            docs: self.0.clone(),
+            root,
+        }
+    }
+}
+
 /// The open documents as the agent's workspace sees them.
 pub struct SharedDocuments {
     pub docs: Arc<Mutex<Documents>>,

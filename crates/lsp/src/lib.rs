@@ -3,7 +3,9 @@
 //! lenses, code actions, diagnostics and `workspace/applyEdit`.
 
 pub mod actions;
+pub mod answers;
 pub mod approval;
+pub mod arguments;
 pub mod backend;
 pub mod catch_panic;
 pub mod commands;
@@ -11,13 +13,19 @@ pub mod config_check;
 pub mod documents;
 pub mod framing;
 pub mod mcp_pool;
+pub mod pick;
 pub mod position;
 pub mod problems;
 pub mod prompts;
 pub mod proposal;
+pub mod proposed_text;
+pub mod review_marks;
+pub mod run_registry;
 pub mod runs;
 pub mod server;
 pub mod settings;
+pub mod settings_state;
+pub mod state;
 pub mod tasks;
 pub mod trust;
 

@@ -98,9 +98,86 @@ pub struct RunArgs {
     pub function: Option<String>,
 }
 
+/// The prompt of `tandem.run`, or of `tandem.ask` (`ask`): from what the
+/// action sent, and `place`, the file the user is at (its workspace path
+/// and text). Without a prompt where one is needed, why not.
+pub fn for_run(
+    a: RunArgs,
+    place: Option<(String, String)>,
+    ask: bool,
+) -> Result<String, &'static str> {
+    let prompt = a.prompt.filter(|p| !p.trim().is_empty());
+    let text = match (&place, a.diagnostic, a.function, prompt, a.range) {
+        (Some((path, text)), Some(d), _, extra, _) => {
+            let base = fix(path, text, &d);
+            extra.map_or(base.clone(), |e| format!("{base}\n\n{e}"))
+        }
+        (Some((path, _)), None, Some(name), extra, range) => {
+            let line = range.map_or(0, |r| r.start.line);
+            let base = tests(path, &name, line);
+            extra.map_or(base.clone(), |e| format!("{base}\n\n{e}"))
+        }
+        (Some((path, text)), None, None, Some(p), Some(range)) if range.start != range.end => {
+            self::ask(&p, path, text, &range)
+        }
+        (Some((path, _)), None, None, Some(p), _) => {
+            format!("{p}\n\n(The user is looking at {path}.)")
+        }
+        (None, _, _, Some(p), _) => p,
+        _ if ask => return Err("tandem.ask needs a `prompt`: the editor asks the user for one"),
+        _ => return Err("tandem.run needs a `prompt`"),
+    };
+    Ok(text)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn run_args(prompt: Option<&str>) -> RunArgs {
+        RunArgs {
+            prompt: prompt.map(str::to_string),
+            uri: None,
+            range: None,
+            diagnostic: None,
+            function: None,
+        }
+    }
+
+    fn at_a_rs() -> Option<(String, String)> {
+        Some(("src/a.rs".into(), "fn total() {}\n".into()))
+    }
+
+    #[test]
+    fn a_run_needs_a_prompt_and_says_so() {
+        assert_eq!(
+            for_run(run_args(Some("  ")), at_a_rs(), false),
+            Err("tandem.run needs a `prompt`")
+        );
+        let ask = for_run(run_args(None), None, true).unwrap_err();
+        assert!(ask.starts_with("tandem.ask needs a `prompt`"));
+    }
+
+    #[test]
+    fn a_prompt_names_the_file_the_user_is_looking_at() {
+        assert_eq!(
+            for_run(run_args(Some("tidy")), None, false).unwrap(),
+            "tidy"
+        );
+        assert_eq!(
+            for_run(run_args(Some("tidy")), at_a_rs(), false).unwrap(),
+            "tidy\n\n(The user is looking at src/a.rs.)"
+        );
+    }
+
+    #[test]
+    fn writing_tests_adds_what_the_user_typed() {
+        let mut a = run_args(Some("use proptest"));
+        a.function = Some("total".into());
+        let prompt = for_run(a, at_a_rs(), false).unwrap();
+        assert!(prompt.starts_with("Write tests for `total` (src/a.rs, line 1)."));
+        assert!(prompt.ends_with("\n\nuse proptest"));
+    }
 
     #[test]
     fn finds_functions_in_common_languages() {

@@ -5,22 +5,18 @@
 
 use super::approval::EditorApprover;
 use super::backend::Backend;
+use super::settings_state::Settled;
 use serde::Serialize;
 use std::sync::Arc;
 use tandem_config::{Layer, setup};
-use tandem_core::agent::{Event, Outcome, SteerHandle};
+use tandem_core::agent::{Event, Outcome};
 use tandem_core::session::{self, Record, SessionBuilder};
-use tandem_protocol::{PROTOCOL_VERSION, methods};
+use tandem_protocol::PROTOCOL_VERSION;
+use tandem_protocol::methods;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
+use tower_lsp_server::ls_types::MessageType;
 use tower_lsp_server::ls_types::notification::Notification;
-use tower_lsp_server::ls_types::{MessageType, NumberOrString, ProgressToken};
-
-pub struct RunHandle {
-    pub cancel: CancellationToken,
-    pub steer: Option<SteerHandle>,
-    pub progress: Option<ProgressToken>,
-}
 
 /// `tandem/event`: one agent event of run `run`.
 pub enum TandemEvent {}
@@ -41,29 +37,11 @@ impl Notification for TandemEvent {
 
 /// Start a run; returns its id at once.
 pub fn start(backend: &Backend, prompt: String) -> u64 {
-    let cancel = CancellationToken::new();
-    let id = {
-        let mut state = backend.state.lock();
-        state.next_run += 1;
-        let id = state.next_run;
-        let progress = state
-            .caps
-            .work_done_progress
-            .then(|| NumberOrString::String(format!("tandem-run-{id}")));
-        state.runs.insert(
-            id,
-            RunHandle {
-                cancel: cancel.clone(),
-                steer: None,
-                progress,
-            },
-        );
-        id
-    };
+    let (id, cancel) = backend.runs().start(backend.caps().work_done_progress);
     let backend = backend.clone();
     tokio::spawn(async move {
         let outcome = drive(&backend, id, prompt, cancel).await;
-        backend.state.lock().runs.remove(&id);
+        backend.runs().finish(id);
         if let Err(message) = outcome {
             backend
                 .tell(MessageType::ERROR, format!("Tandem: {message}"))
@@ -73,105 +51,46 @@ pub fn start(backend: &Backend, prompt: String) -> u64 {
     id
 }
 
-/// Cancel run `id`, or every run.
-pub fn cancel(backend: &Backend, id: Option<u64>) -> usize {
-    let state = backend.state.lock();
-    let mut n = 0;
-    for (run, handle) in &state.runs {
-        if id.is_none_or(|id| id == *run) {
-            handle.cancel.cancel();
-            n += 1;
-        }
-    }
-    n
-}
-
-/// Cancel the run shown by progress `token` (the editor's cancel button).
-pub fn cancel_progress(backend: &Backend, token: &ProgressToken) {
-    let state = backend.state.lock();
-    for handle in state.runs.values() {
-        if handle.progress.as_ref() == Some(token) {
-            handle.cancel.cancel();
-        }
-    }
-}
-
-/// Send a steering message to run `id`, or the newest run.
-pub fn steer(backend: &Backend, id: Option<u64>, message: String) -> bool {
-    let state = backend.state.lock();
-    let target = match id {
-        Some(id) => state.runs.get(&id),
-        None => state.runs.values().next_back(),
-    };
-    match target.and_then(|h| h.steer.as_ref()) {
-        Some(steer) => {
-            steer.send(message);
-            true
-        }
-        None => false,
-    }
-}
-
 async fn drive(
     backend: &Backend,
     id: u64,
     prompt: String,
     cancel: CancellationToken,
 ) -> Result<(), String> {
-    let (root, editor_settings, workspace, token) = {
-        let state = backend.state.lock();
-        let ws = state
-            .workspace
-            .clone()
-            .ok_or("the server has no workspace yet")?;
-        let token = state.runs.get(&id).and_then(|h| h.progress.clone());
-        (state.root.clone(), state.editor_settings.clone(), ws, token)
-    };
+    let workspace = backend
+        .workspace()
+        .ok_or("the server has no workspace yet")?;
+    let root = backend.root();
+    let editor_settings = backend.settings().editor();
+    let token = backend.runs().progress(id);
     // A broken settings file (shown as diagnostics in it) does not stop
     // work: the last settings that loaded are used until it is fixed.
     // The timeout of approvals: a trust question is one too.
-    let timeout = std::time::Duration::from_secs(
-        backend
-            .state
-            .lock()
-            .last_good
-            .as_ref()
-            .and_then(|l| l.settings().agent.approval_timeout_secs)
-            .unwrap_or(120),
-    );
+    let timeout = backend.settings().approval_timeout();
     let trust = super::trust::decide(backend, &root, timeout).await;
-    let loaded = match setup::load(&root, vec![Layer::Table(editor_settings)], trust.clone()) {
-        Ok(loaded) => {
-            backend.state.lock().last_good = Some(loaded.clone());
-            loaded
-        }
-        Err(e) => {
-            let last = backend.state.lock().last_good.clone();
-            match last {
-                // Settings loaded while the folder was trusted hold its
-                // commands: not once the trust is gone.
-                Some(last)
-                    if last.trust.allows_repo_commands() && !trust.allows_repo_commands() =>
-                {
-                    return Err(e);
-                }
-                Some(last) => {
-                    backend
-                        .tell(
-                            MessageType::WARNING,
-                            format!("Tandem: {e}; using the last settings that loaded"),
-                        )
-                        .await;
-                    last
-                }
-                None => return Err(e),
-            }
+    let load = setup::load(&root, vec![Layer::Table(editor_settings)], trust.clone());
+    // Settings loaded while the folder was trusted hold its commands: not
+    // once the trust is gone (`settings_state::choose`).
+    let loaded = match backend.settings().settle(load, &trust)? {
+        Settled::Fresh(loaded) => loaded,
+        Settled::LastGood { last, error } => {
+            backend
+                .tell(
+                    MessageType::WARNING,
+                    format!("Tandem: {error}; using the last settings that loaded"),
+                )
+                .await;
+            last
         }
     };
     let setup = &loaded.setup;
     let chosen = session::choose_provider(&setup.settings).await?;
     let (tx, rx) = mpsc::unbounded_channel();
-    let approver = EditorApprover::new(backend.clone(), setup.settings.agent.approval_timeout_secs);
+    let approver = EditorApprover::new(
+        backend.client.clone(),
+        backend.caps().approvals,
+        setup.settings.agent.approval_timeout_secs,
+    );
     let builder = SessionBuilder::new(setup, workspace, chosen, cancel.clone(), tx.clone());
     let mcp = backend.mcp.acquire(setup, tx);
     let built = builder
@@ -184,9 +103,7 @@ async fn drive(
         .build()?;
     let prompt = built.prompt(&prompt);
     let mut session = built.session;
-    if let Some(handle) = backend.state.lock().runs.get_mut(&id) {
-        handle.steer = Some(session.steer_handle());
-    }
+    backend.runs().set_steer(id, session.steer_handle());
 
     let progress = match token {
         Some(token)

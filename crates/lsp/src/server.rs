@@ -11,7 +11,6 @@ use super::documents::file_path;
 use super::framing;
 use super::position::Encoding;
 use super::proposal::code_lenses;
-use super::runs;
 use super::settings::editor_layer;
 use serde::Deserialize;
 use serde_json::Value;
@@ -29,42 +28,14 @@ impl LanguageServer for Backend {
                 .as_ref()
                 .and_then(|g| g.position_encodings.as_deref()),
         );
-        let client_caps = ClientCaps {
-            work_done_progress: caps
-                .window
-                .as_ref()
-                .and_then(|w| w.work_done_progress)
-                .unwrap_or(false),
-            code_lens_refresh: caps
-                .workspace
-                .as_ref()
-                .and_then(|w| w.code_lens.as_ref())
-                .and_then(|c| c.refresh_support)
-                .unwrap_or(false),
-            events: caps
-                .experimental
-                .as_ref()
-                .and_then(|e| e.pointer("/tandem/events"))
-                .and_then(Value::as_bool)
-                .unwrap_or(false),
-            approvals: caps
-                .experimental
-                .as_ref()
-                .and_then(|e| e.pointer("/tandem/approvals"))
-                .and_then(Value::as_bool)
-                .unwrap_or(false),
-        };
+        let client_caps = client_caps(caps);
         let root = workspace_root(&params);
         let mut settings_error = None;
-        {
-            let mut state = self.state.lock();
-            state.encoding = encoding;
-            state.caps = client_caps;
-            if let Some(options) = &params.initialization_options {
-                match editor_layer(options) {
-                    Ok(table) => state.editor_settings = table,
-                    Err(e) => settings_error = Some(e),
-                }
+        self.negotiated(encoding, client_caps);
+        if let Some(options) = &params.initialization_options {
+            match editor_layer(options) {
+                Ok(table) => self.settings().set_editor(table),
+                Err(e) => settings_error = Some(e),
             }
         }
         if let Err(e) = self.open_workspace(&root) {
@@ -129,16 +100,14 @@ impl LanguageServer for Backend {
     }
 
     async fn shutdown(&self) -> Result<()> {
-        runs::cancel(self, None);
+        self.runs().cancel(None);
         self.mcp.shutdown().await;
         Ok(())
     }
 
     async fn did_open(&self, params: DidOpenTextDocumentParams) {
         let doc = params.text_document;
-        self.docs
-            .lock()
-            .open(doc.uri.clone(), &doc.text, doc.version);
+        self.docs.open(doc.uri.clone(), &doc.text, doc.version);
         self.redraw_if_proposed(&doc.uri).await;
         self.check_settings_file(&doc.uri).await;
     }
@@ -147,7 +116,6 @@ impl LanguageServer for Backend {
         let enc = self.encoding();
         let doc = params.text_document;
         self.docs
-            .lock()
             .change(&doc.uri, doc.version, params.content_changes, enc);
         self.redraw_if_proposed(&doc.uri).await;
         self.check_settings_file(&doc.uri).await;
@@ -155,7 +123,7 @@ impl LanguageServer for Backend {
 
     async fn did_close(&self, params: DidCloseTextDocumentParams) {
         let uri = params.text_document.uri;
-        self.docs.lock().close(&uri);
+        self.docs.close(&uri);
         self.redraw_if_proposed(&uri).await;
         self.check_settings_file(&uri).await;
     }
@@ -166,7 +134,7 @@ impl LanguageServer for Backend {
             return;
         }
         match editor_layer(settings) {
-            Ok(table) => self.state.lock().editor_settings = table,
+            Ok(table) => self.settings().set_editor(table),
             Err(e) => {
                 self.tell(
                     MessageType::ERROR,
@@ -185,7 +153,7 @@ impl LanguageServer for Backend {
         let Some(review) = self.workspace().and_then(|ws| ws.review_one(&path)) else {
             return Ok(Some(Vec::new()));
         };
-        let reviewed = self.state.lock().reviewed.get(&path).copied().unwrap_or(0);
+        let reviewed = self.marks().reviewed(&path);
         Ok(Some(code_lenses(&uri, &review, reviewed, self.encoding())))
     }
 
@@ -197,7 +165,7 @@ impl LanguageServer for Backend {
         if let Some(path) = &path {
             self.problems.seen(path.clone(), &diagnostics);
         }
-        let line_text = self.line_text(&uri, range.start.line);
+        let line_text = self.docs.line(&uri, range.start.line);
         let mut out = Vec::new();
         if let Some(path) = path
             && let Some(ws) = self.workspace()
@@ -248,13 +216,6 @@ impl Backend {
         }
     }
 
-    fn line_text(&self, uri: &Uri, line: u32) -> Option<String> {
-        let docs = self.docs.lock();
-        let doc = docs.by_uri(uri)?;
-        let line = line as usize;
-        (line < doc.rope.len_lines()).then(|| doc.rope.line(line).to_string())
-    }
-
     /// `tandem/proposedContent`: the full proposed text of a file.
     async fn proposed_content(&self, params: UriParams) -> Result<Value> {
         Ok(commands::proposed_content(self, &params.uri))
@@ -289,7 +250,36 @@ impl Backend {
 
     /// `window/workDoneProgress/cancel`: the cancel button of a run.
     async fn progress_cancel(&self, params: WorkDoneProgressCancelParams) {
-        runs::cancel_progress(self, &params.token);
+        self.runs().cancel_progress(&params.token);
+    }
+}
+
+/// What the client can do, from its `initialize` capabilities.
+fn client_caps(caps: &ClientCapabilities) -> ClientCaps {
+    ClientCaps {
+        work_done_progress: caps
+            .window
+            .as_ref()
+            .and_then(|w| w.work_done_progress)
+            .unwrap_or(false),
+        code_lens_refresh: caps
+            .workspace
+            .as_ref()
+            .and_then(|w| w.code_lens.as_ref())
+            .and_then(|c| c.refresh_support)
+            .unwrap_or(false),
+        events: caps
+            .experimental
+            .as_ref()
+            .and_then(|e| e.pointer("/tandem/events"))
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
+        approvals: caps
+            .experimental
+            .as_ref()
+            .and_then(|e| e.pointer("/tandem/approvals"))
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
     }
 }
 
@@ -326,4 +316,23 @@ pub async fn serve_stdio() {
     Server::new(input, tokio::io::stdout(), socket)
         .serve(CatchPanic::new(service, client))
         .await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tandems_own_requests_are_used_only_when_announced() {
+        let none = client_caps(&ClientCapabilities::default());
+        assert!(!none.events && !none.approvals && !none.work_done_progress);
+        let caps: ClientCapabilities = serde_json::from_value(serde_json::json!({
+            "window": { "workDoneProgress": true },
+            "experimental": { "tandem": { "approvals": true } }
+        }))
+        .unwrap();
+        let caps = client_caps(&caps);
+        assert!(caps.approvals && caps.work_done_progress);
+        assert!(!caps.events && !caps.code_lens_refresh);
+    }
 }

@@ -5,8 +5,10 @@
 //! progress while one runs. A result is reviewed by opening it into the
 //! editor's proposal: the same per-hunk review as interactive runs.
 
+use super::answers::accept;
+use super::arguments::args;
 use super::backend::Backend;
-use super::commands::{Pick, accept, args};
+use super::pick::Pick;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -15,7 +17,6 @@ use tandem_core::tasks::runner::{self, Step, Watch};
 use tandem_core::tasks::{Store, TaskMeta, TaskState};
 use tandem_protocol::{commands, methods};
 use tokio::sync::mpsc;
-use tokio_util::sync::CancellationToken;
 use tower_lsp_server::jsonrpc::{Error, Result};
 use tower_lsp_server::ls_types::notification::Notification;
 use tower_lsp_server::ls_types::{MessageType, NumberOrString};
@@ -105,10 +106,7 @@ pub async fn execute(backend: &Backend, command: &str, arg: Value) -> Result<Val
         let store = store(backend)?;
         // Tasks never ask once running: ask now, in the editor, if needed.
         super::trust::decide(backend, store.root(), std::time::Duration::from_secs(120)).await;
-        let settings = {
-            let state = backend.state.lock();
-            toml::to_string(&state.editor_settings).unwrap_or_default()
-        };
+        let settings = backend.settings().editor_toml();
         let metas = store
             .create_attempts(&a.prompt, &settings, a.attempts.unwrap_or(1))
             .map_err(|e| Error::invalid_params(e.to_string()))?;
@@ -151,13 +149,7 @@ pub async fn execute(backend: &Backend, command: &str, arg: Value) -> Result<Val
             spawn(backend, store, meta.id.clone(), step);
             Ok(json!({ "task": meta.id }))
         }
-        commands::TASK_CANCEL => {
-            let token = backend.state.lock().tasks.get(&meta.id).cloned();
-            if let Some(t) = &token {
-                t.cancel();
-            }
-            Ok(json!({ "cancelled": token.is_some() }))
-        }
+        commands::TASK_CANCEL => Ok(json!({ "cancelled": backend.task_tokens().cancel(&meta.id) })),
         commands::TASK_ATTEMPTS => {
             let group = meta
                 .group
@@ -272,12 +264,7 @@ impl Watch for EditorWatch {
 
 /// Run a step of task `id` in this process.
 fn spawn(backend: &Backend, store: Store, id: String, step: Step) {
-    let cancel = CancellationToken::new();
-    backend
-        .state
-        .lock()
-        .tasks
-        .insert(id.clone(), cancel.clone());
+    let cancel = backend.task_tokens().start(&id);
     let (tx, rx) = mpsc::unbounded_channel();
     tokio::spawn(forward(backend.clone(), id.clone(), rx));
     let backend = backend.clone();
@@ -291,7 +278,7 @@ fn spawn(backend: &Backend, store: Store, id: String, step: Step) {
             &tandem_config::setup::load_task,
         )
         .await;
-        backend.state.lock().tasks.remove(&id);
+        backend.task_tokens().finish(&id);
         if let Err(e) = ran {
             backend
                 .tell(MessageType::ERROR, format!("Tandem: task {id}: {e}"))
