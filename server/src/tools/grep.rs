@@ -2,7 +2,7 @@
 //! `grep-searcher`): .gitignore respected, hidden and binary files skipped,
 //! files in the proposal searched in their proposed text.
 
-use super::{Permission, Tool, ToolContext, ToolOutput, parse_input, walk};
+use super::{Access, Acts, Permission, Tool, ToolContext, ToolOutput, Touch, parse_input, walk};
 use async_trait::async_trait;
 use grep_regex::RegexMatcherBuilder;
 use grep_searcher::{BinaryDetection, Searcher, SearcherBuilder, Sink, SinkContext, SinkMatch};
@@ -62,6 +62,28 @@ impl Tool for Grep {
 
     fn permission(&self) -> Permission {
         Permission::ReadOnly
+    }
+
+    fn answers_to(&self) -> &'static [&'static str] {
+        &["Grep"]
+    }
+
+    fn acts_on(&self) -> Acts {
+        Acts::Files
+    }
+
+    fn touches(&self, input: &Value) -> Vec<Touch> {
+        vec![Touch::new(
+            input.get("path").and_then(Value::as_str).unwrap_or("."),
+            Access::Search,
+        )]
+    }
+
+    fn subject(&self, input: &Value) -> Option<String> {
+        input
+            .get("pattern")
+            .and_then(Value::as_str)
+            .map(str::to_string)
     }
 
     async fn run(&self, input: Value, ctx: &ToolContext) -> ToolOutput {

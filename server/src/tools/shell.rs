@@ -2,7 +2,7 @@
 //! group so a timeout or a cancel kills it with everything it started, and
 //! stdout and stderr share one pipe so their lines keep their order.
 
-use super::{CommandRecord, Permission, Tool, ToolContext, ToolOutput, parse_input};
+use super::{Acts, CommandRecord, Permission, Tool, ToolContext, ToolOutput, parse_input};
 use async_trait::async_trait;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -50,6 +50,19 @@ impl Tool for Shell {
 
     fn permission(&self) -> Permission {
         Permission::Execute
+    }
+
+    fn answers_to(&self) -> &'static [&'static str] {
+        &["Bash"]
+    }
+
+    fn acts_on(&self) -> Acts {
+        Acts::Command
+    }
+
+    fn command(&self, input: &Value) -> Option<String> {
+        let command = input.get("command").and_then(Value::as_str)?;
+        Some(command.trim().to_string())
     }
 
     async fn run(&self, input: Value, ctx: &ToolContext) -> ToolOutput {
