@@ -5,8 +5,8 @@
 use super::apply_patch::ApplyPatch;
 use super::{Registry, Tool};
 use super::{
-    edit::Edit, glob::Glob, grep::Grep, list::List, multi_edit::MultiEdit, read::Read,
-    shell::Shell, todo::Todo, write::Write,
+    edit::Edit, glob::Glob, grep::Grep, list::List, read::Read, shell::Shell, todo::Todo,
+    write::Write,
 };
 use std::sync::{Arc, LazyLock};
 
@@ -20,7 +20,7 @@ pub fn builtins() -> &'static [Arc<dyn Tool>] {
             Arc::new(Glob),
             Arc::new(Grep),
             Arc::new(Edit),
-            Arc::new(MultiEdit),
+            Arc::new(super::multi_edit::MultiEdit),
             Arc::new(ApplyPatch),
             Arc::new(Write),
             Arc::new(Shell),

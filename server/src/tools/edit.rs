@@ -1,7 +1,7 @@
 //! `edit`: exact string replacement in a file's current text. A string that
 //! is not found (or found more than once) is an error that shows the model
 //! where the nearest text is, so it can retry with the right string.
-//! `multi_edit` reuses the matching (`replace`).
+//! The matching (`replace`) is shared with the other exact-replacement tools.
 
 use super::{Access, Acts, Permission, ToolContext, ToolOutput, Touch};
 use async_trait::async_trait;
