@@ -154,6 +154,19 @@ mod tests {
                     "additionalProperties": false
                 }),
             ),
+            (
+                "shell",
+                json!({
+                    "type": "object",
+                    "properties": {
+                        "command": {"type": "string"},
+                        "timeout_secs": {"type": "integer", "minimum": 1, "description": "Kill after this many seconds (default and maximum: the session's limit)"},
+                        "workdir": {"type": "string", "description": "Folder to run in, relative to the workspace root"}
+                    },
+                    "required": ["command"],
+                    "additionalProperties": false
+                }),
+            ),
         ];
         for (name, schema) in hand {
             assert_eq!(
