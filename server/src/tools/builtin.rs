@@ -167,6 +167,23 @@ mod tests {
                     "additionalProperties": false
                 }),
             ),
+            (
+                "grep",
+                json!({
+                    "type": "object",
+                    "properties": {
+                        "pattern": {"type": "string", "description": "Regular expression"},
+                        "path": {"type": "string", "description": "File or folder to search (default: the root)"},
+                        "glob": {"type": "string", "description": "Only files matching this glob, e.g. `*.py` or `src/**/*.rs`"},
+                        "case_insensitive": {"type": "boolean"},
+                        "output_mode": {"type": "string", "enum": ["files_with_matches", "content", "count"]},
+                        "context": {"type": "integer", "minimum": 0, "description": "Lines of context around matches (content mode)"},
+                        "max_results": {"type": "integer", "minimum": 1, "description": "Most lines or files to return (default 200)"}
+                    },
+                    "required": ["pattern"],
+                    "additionalProperties": false
+                }),
+            ),
         ];
         for (name, schema) in hand {
             assert_eq!(

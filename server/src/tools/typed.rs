@@ -124,7 +124,7 @@ pub fn input_schema<T: JsonSchema>() -> Value {
 }
 
 /// Drop what schemars adds beyond a hand-written schema, in every nested
-/// schema: titles, number formats and bounds, defaults, and the `null` of
+/// schema: titles, number formats, defaults, and the `null` of
 /// an optional field (leaving it out is how the model says "none").
 fn trim(value: &mut Value) {
     let Some(map) = value.as_object_mut() else {
@@ -132,11 +132,6 @@ fn trim(value: &mut Value) {
     };
     for key in ["$schema", "title", "format", "default"] {
         map.remove(key);
-    }
-    // schemars bounds every unsigned number so; a bound the input states
-    // (`#[schemars(range(min = 1))]`) stays.
-    if map.get("minimum") == Some(&Value::from(0)) {
-        map.remove("minimum");
     }
     if let Some(Value::Array(types)) = map.get_mut("type") {
         types.retain(|t| t != "null");
@@ -195,7 +190,7 @@ mod tests {
                 "type": "object",
                 "properties": {
                     "path": {"type": "string"},
-                    "limit": {"type": "integer", "description": "How many lines"},
+                    "limit": {"type": "integer", "minimum": 0, "description": "How many lines"},
                     "all": {"type": "boolean"}
                 },
                 "required": ["path"],
