@@ -1,6 +1,6 @@
-//! The built-in tool set of a session. Adding a tool is its file plus one
-//! line here: everything else (rules, hooks, agent files, the faces) asks
-//! the tool what it is.
+//! The built-in tool set of a session. Adding a tool is its file (and its
+//! `mod` line in `mod.rs`) plus one line here: everything else (rules,
+//! hooks, agent files, the faces) asks the tool what it is.
 
 use super::apply_patch::ApplyPatch;
 use super::{Registry, Tool};

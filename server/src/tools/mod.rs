@@ -192,7 +192,8 @@ impl Touch {
 
 /// A tool describes itself, so policy, hooks, sub-agent types, nested
 /// instructions and the faces ask it instead of keeping lists of tool names
-/// and input fields: a new tool is one file and one line in `builtin.rs`.
+/// and input fields: a new tool is its file, its `mod` line here and one
+/// line in `builtin.rs`.
 /// The defaults describe a tool Tandem cannot see into (an MCP tool).
 #[async_trait]
 pub trait Tool: Send + Sync {
