@@ -286,31 +286,11 @@ fn subagent_line(event: &Event) -> Option<String> {
     })
 }
 
-/// One line saying what a tool call does, e.g. `shell: cargo test`.
+/// One line saying what a tool call does, e.g. `shell: cargo test`: what
+/// the tool says the call acts on, else the input's first text.
 fn describe_call(name: &str, input: &Value) -> String {
-    if name == "apply_patch" {
-        let patch = input.get("patch").and_then(Value::as_str).unwrap_or("");
-        let files: Vec<&str> = patch
-            .lines()
-            .filter_map(|l| {
-                ["*** Update File: ", "*** Add File: ", "*** Delete File: "]
-                    .iter()
-                    .find_map(|p| l.strip_prefix(p))
-            })
-            .map(str::trim)
-            .collect();
-        return format!("apply_patch: {}", files.join(", "));
-    }
-    let key = match name {
-        "read" | "write" | "edit" | "list" => "path",
-        "grep" | "glob" => "pattern",
-        "shell" => "command",
-        _ => "",
-    };
-    let arg = input
-        .get(key)
-        .and_then(Value::as_str)
-        .map(str::to_owned)
+    let arg = tandem_core::tools::builtin(name)
+        .and_then(|tool| tool.subject(input))
         .or_else(|| {
             input
                 .as_object()

@@ -107,14 +107,11 @@ async fn run_one(call: &Call, tools: &Registry, ctx: &ToolContext, gate: &Gate) 
             call.name
         ));
     }
-    if let Err(refusal) = gate
-        .before(&call.name, tool.permission_for(&call.input), &call.input)
-        .await
-    {
+    if let Err(refusal) = gate.before(&*tool, &call.input).await {
         return refusal;
     }
     let mut output = tool.run(call.input.clone(), ctx).await;
-    gate.after(&call.name, &call.input, &mut output).await;
+    gate.after(&*tool, &call.input, &mut output).await;
     output
 }
 

@@ -8,7 +8,7 @@ use crate::hooks::{HookEvent, HookInput, HookOutcome, HookPermission, Hooks};
 use crate::policy::{Decision, Mode, Rule, Rules, evaluate};
 use crate::sync::Mutex;
 use crate::tools::approval::{Approval, ApprovalRequest, Approver, summarize};
-use crate::tools::{Permission, ToolOutput};
+use crate::tools::{Tool, ToolOutput};
 use serde_json::{Value, json};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -88,13 +88,10 @@ impl Gate {
     }
 
     /// Decide whether a call may run. `Err` is the result to give the model.
-    pub async fn before(
-        &self,
-        tool: &str,
-        permission: Permission,
-        input: &Value,
-    ) -> Result<(), ToolOutput> {
-        let (name, hook_input) = for_hooks(tool, input);
+    pub async fn before(&self, called: &dyn Tool, input: &Value) -> Result<(), ToolOutput> {
+        let tool = called.name();
+        let permission = called.permission_for(input);
+        let (name, hook_input) = for_hooks(called, input);
         let pre = self
             .event(
                 HookEvent::PreToolUse,
@@ -213,7 +210,7 @@ impl Gate {
     }
 
     /// After the call: PostToolUse hooks may add context or feedback.
-    pub async fn after(&self, tool: &str, input: &Value, output: &mut ToolOutput) {
+    pub async fn after(&self, tool: &dyn Tool, input: &Value, output: &mut ToolOutput) {
         if self.hooks.is_empty() {
             return;
         }
@@ -239,20 +236,10 @@ impl Gate {
 }
 
 /// Hooks written for Claude Code match its tool names and read its input
-/// fields: map Tandem's onto them (MCP tools keep their names).
-fn for_hooks<'a>(tool: &'a str, input: &Value) -> (&'a str, Value) {
-    let name = match tool {
-        "shell" => "Bash",
-        "read" => "Read",
-        "edit" | "apply_patch" => "Edit",
-        "write" => "Write",
-        "glob" => "Glob",
-        "grep" => "Grep",
-        "list" => "LS",
-        "todo" => "TodoWrite",
-        "task" => "Task",
-        other => other,
-    };
+/// fields: a tool's first Claude name (MCP tools keep their own), and
+/// `file_path` beside `path`.
+fn for_hooks<'a>(tool: &'a dyn Tool, input: &Value) -> (&'a str, Value) {
+    let name = tool.answers_to().first().copied().unwrap_or(tool.name());
     let mut input = input.clone();
     if let Some(map) = input.as_object_mut()
         && let Some(path) = map.get("path").cloned()

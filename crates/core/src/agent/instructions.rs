@@ -271,24 +271,18 @@ impl Nested {
     }
 }
 
-/// The paths a tool call touches, as the model wrote them: `path` of read,
-/// edit and write; the files an `apply_patch` adds, updates or moves to.
+/// The files a tool call reads or writes, as the model wrote them (the tool
+/// says which); folders searched and files deleted load nothing.
 pub fn touched_paths(tool: &str, input: &serde_json::Value) -> Vec<String> {
-    let text = |key: &str| input.get(key).and_then(serde_json::Value::as_str);
-    match tool {
-        "read" | "edit" | "write" => text("path").map(str::to_string).into_iter().collect(),
-        "apply_patch" => text("patch")
-            .unwrap_or("")
-            .lines()
-            .filter_map(|l| {
-                ["*** Update File: ", "*** Add File: ", "*** Move to: "]
-                    .iter()
-                    .find_map(|p| l.strip_prefix(p))
-            })
-            .map(|p| p.trim().to_string())
-            .collect(),
-        _ => Vec::new(),
-    }
+    use crate::tools::Access;
+    let Some(tool) = crate::tools::builtin(tool) else {
+        return Vec::new();
+    };
+    tool.touches(input)
+        .into_iter()
+        .filter(|t| matches!(t.access, Access::Read | Access::Write))
+        .map(|t| t.path)
+        .collect()
 }
 
 #[cfg(test)]

@@ -3,11 +3,13 @@
 
 use super::Decision;
 use super::shell_words::{split_commands, strip_wrappers};
+use crate::tools::{Acts, Permission, Tool, builtin, builtins};
 use globset::{GlobBuilder, GlobMatcher};
 use regex::Regex;
 use serde_json::Value;
 use std::fmt;
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
 
 /// A rule that cannot be used; settings with one are refused whole rather
 /// than silently applied without it.
@@ -28,7 +30,8 @@ pub struct Rule {
 
 #[derive(Debug, Clone)]
 enum Target {
-    Tools(&'static [&'static str]),
+    /// Built-in tools, by their own names.
+    Tools(Vec<String>),
     /// `mcp__server` or `mcp__server__*`: every tool of that server.
     McpServer(String),
     Named(String),
@@ -56,36 +59,49 @@ enum SpecKind {
     Opaque,
 }
 
+/// Claude Code's rule families: "Read rules apply to all built-in tools
+/// that read files", "Edit rules to all that edit files". Which tools those
+/// are the tools say (what they act on and their permission).
+fn in_family(rule_tool: &str, tool: &dyn Tool) -> bool {
+    let files = tool.acts_on() == Acts::Files;
+    match rule_tool {
+        "Read" => files && tool.permission() == Permission::ReadOnly,
+        "Edit" | "MultiEdit" => files && tool.permission() == Permission::Edit,
+        _ => false,
+    }
+}
+
+/// The built-in tools a rule's tool name covers: their own name, a Claude
+/// name they answer to, or a family they are in.
 fn target_of(tool: &str) -> (Target, SpecKind) {
-    use SpecKind::*;
-    use Target::Tools;
-    match tool {
-        "Bash" | "shell" => (Tools(&["shell"]), Command),
-        "Read" => (Tools(&["read", "grep", "glob", "list"]), Paths),
-        "Edit" | "MultiEdit" => (Tools(&["edit", "write", "apply_patch"]), Paths),
-        "Write" => (Tools(&["write"]), Paths),
-        "Grep" => (Tools(&["grep"]), Paths),
-        "Glob" => (Tools(&["glob"]), Paths),
-        "LS" => (Tools(&["list"]), Paths),
-        "TodoWrite" => (Tools(&["todo"]), Opaque),
-        "read" | "list" | "glob" | "grep" | "edit" | "write" | "apply_patch" => {
-            (Target::Named(tool.to_string()), Paths)
+    let covered: Vec<&Arc<dyn Tool>> = builtins()
+        .iter()
+        .filter(|t| t.name() == tool || t.answers_to().contains(&tool) || in_family(tool, &***t))
+        .collect();
+    if !covered.is_empty() {
+        let acts = |a: Acts| covered.iter().any(|t| t.acts_on() == a);
+        let kind = if acts(Acts::Command) {
+            SpecKind::Command
+        } else if acts(Acts::Files) {
+            SpecKind::Paths
+        } else {
+            SpecKind::Opaque
+        };
+        let names = covered.iter().map(|t| t.name().to_string()).collect();
+        return (Target::Tools(names), kind);
+    }
+    let server = tool
+        .strip_prefix("mcp__")
+        .and_then(|rest| match rest.split_once("__") {
+            None => Some(rest),
+            Some((server, "*")) => Some(server),
+            Some(_) => None,
+        });
+    match server {
+        Some(server) if !server.is_empty() => {
+            (Target::McpServer(server.to_string()), SpecKind::Opaque)
         }
-        _ => {
-            let server = tool
-                .strip_prefix("mcp__")
-                .and_then(|rest| match rest.split_once("__") {
-                    None => Some(rest),
-                    Some((server, "*")) => Some(server),
-                    Some(_) => None,
-                });
-            match server {
-                Some(server) if !server.is_empty() => {
-                    (Target::McpServer(server.to_string()), Opaque)
-                }
-                _ => (Target::Named(tool.to_string()), Opaque),
-            }
-        }
+        _ => (Target::Named(tool.to_string()), SpecKind::Opaque),
     }
 }
 
@@ -145,7 +161,7 @@ impl Rule {
 
     fn covers(&self, tool: &str) -> bool {
         match &self.target {
-            Target::Tools(tools) => tools.contains(&tool),
+            Target::Tools(tools) => tools.iter().any(|t| t == tool),
             Target::McpServer(server) => tool
                 .strip_prefix("mcp__")
                 .and_then(|rest| rest.strip_prefix(server.as_str()))
@@ -316,27 +332,6 @@ fn absolute(path: &str, root: &Path) -> PathBuf {
     normalize(&root.join(path))
 }
 
-/// The paths `apply_patch` touches, as written in its patch.
-fn patch_paths(patch: &str) -> Vec<&str> {
-    const HEADERS: [&str; 4] = [
-        "*** Update File:",
-        "*** Add File:",
-        "*** Delete File:",
-        "*** Move to:",
-    ];
-    patch
-        .lines()
-        .filter_map(|line| {
-            let line = line.trim();
-            HEADERS
-                .iter()
-                .find_map(|h| line.strip_prefix(h))
-                .map(str::trim)
-                .filter(|p| !p.is_empty())
-        })
-        .collect()
-}
-
 /// What rules with a specifier look at in one call.
 enum Items {
     Command {
@@ -349,34 +344,27 @@ enum Items {
 }
 
 impl Items {
+    /// The tool says what one call runs or touches; tools Tandem cannot
+    /// see into (MCP, `task`) have nothing.
     fn of(tool: &str, input: &Value, root: &Path) -> Items {
-        let text = |key: &str| input.get(key).and_then(Value::as_str);
-        match tool {
-            "shell" => {
-                let line = text("command").unwrap_or("").trim().to_string();
-                let parts = split_commands(&line)
-                    .into_iter()
-                    .map(|raw| {
-                        let stripped = strip_wrappers(&raw).to_string();
-                        (raw, stripped)
-                    })
-                    .collect();
-                Items::Command { line, parts }
-            }
-            "read" | "edit" | "write" => Items::Paths(
-                text("path")
-                    .map(|p| absolute(p, root))
-                    .into_iter()
-                    .collect(),
-            ),
-            // These default to the workspace root.
-            "list" | "glob" | "grep" => {
-                Items::Paths(vec![absolute(text("path").unwrap_or("."), root)])
-            }
-            "apply_patch" => Items::Paths(
-                patch_paths(text("patch").unwrap_or(""))
-                    .into_iter()
-                    .map(|p| absolute(p, root))
+        let Some(tool) = builtin(tool) else {
+            return Items::Nothing;
+        };
+        if let Some(line) = tool.command(input) {
+            let parts = split_commands(&line)
+                .into_iter()
+                .map(|raw| {
+                    let stripped = strip_wrappers(&raw).to_string();
+                    (raw, stripped)
+                })
+                .collect();
+            return Items::Command { line, parts };
+        }
+        match tool.acts_on() {
+            Acts::Files => Items::Paths(
+                tool.touches(input)
+                    .iter()
+                    .map(|t| absolute(&t.path, root))
                     .collect(),
             ),
             _ => Items::Nothing,
@@ -525,13 +513,18 @@ impl Rules {
     /// A command with unbalanced parentheses gives a rule that does not
     /// parse; callers parse it before saving.
     pub fn allow_rule_for(tool: &str, input: &Value) -> String {
-        let text = |key: &str| input.get(key).and_then(Value::as_str);
-        let paths: Vec<&str> = match tool {
-            "shell" => return format!("Bash({})", text("command").unwrap_or("").trim()),
-            "edit" | "write" => text("path").into_iter().collect(),
-            "apply_patch" => patch_paths(text("patch").unwrap_or("")),
-            _ => return tool.to_string(),
+        let Some(found) = builtin(tool) else {
+            return tool.to_string();
         };
+        let claude = found.answers_to().first().copied().unwrap_or(tool);
+        if let Some(command) = found.command(input) {
+            return format!("{claude}({command})");
+        }
+        if !in_family("Edit", &**found) {
+            return tool.to_string();
+        }
+        let touched = found.touches(input);
+        let paths: Vec<&str> = touched.iter().map(|t| t.path.as_str()).collect();
         match paths.as_slice() {
             [] => tool.to_string(),
             [path] => format!("Edit({})", path_specifier(path)),
@@ -793,8 +786,14 @@ mod tests {
         let patch = "*** Begin Patch\n*** Update File: src/a.rs\n*** Move to: src/b.rs\n@@\n-x\n+y\n*** Add File: docs/new.md\n+hi\n*** Delete File: src/old.rs\n*** End Patch";
         let input = json!({ "patch": patch });
         let root = Path::new(ROOT);
+        let touched: Vec<String> = builtin("apply_patch")
+            .unwrap()
+            .touches(&input)
+            .into_iter()
+            .map(|t| t.path)
+            .collect();
         assert_eq!(
-            patch_paths(patch),
+            touched,
             ["src/a.rs", "src/b.rs", "docs/new.md", "src/old.rs"]
         );
         let r = rules(&["Edit(src/**)"], &[], &[]);
@@ -945,13 +944,12 @@ mod tests {
         r.add_allow(Rule::parse(&bracket, root).unwrap());
         assert_eq!(on_path(&r, "write", "app/[id]/page.tsx"), Some(Allow));
         assert_eq!(on_path(&r, "write", "app/i/page.tsx"), None);
-        let patch =
-            "*** Begin Patch\n*** Update File: src/a/x.rs\n*** Add File: src/b.rs\n*** End Patch";
+        let patch = "*** Begin Patch\n*** Update File: src/a/x.rs\n@@\n-x\n+y\n*** Add File: src/b.rs\n*** End Patch";
         assert_eq!(
             Rules::allow_rule_for("apply_patch", &json!({"patch": patch})),
             "Edit(src/**)"
         );
-        let patch = "*** Begin Patch\n*** Update File: a.rs\n*** Add File: b/c.rs\n*** End Patch";
+        let patch = "*** Begin Patch\n*** Update File: a.rs\n@@\n-x\n+y\n*** Add File: b/c.rs\n*** End Patch";
         let text = Rules::allow_rule_for("apply_patch", &json!({"patch": patch}));
         assert_eq!(text, "Edit(./**)");
         assert_eq!(Rules::allow_rule_for("todo", &json!({})), "todo");

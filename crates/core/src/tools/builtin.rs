@@ -1,23 +1,214 @@
-//! The built-in tool set of a session.
+//! The built-in tool set of a session. Adding a tool is its file (and its
+//! `mod` line in `mod.rs`) plus one line here: everything else (rules,
+//! hooks, agent files, the faces) asks the tool what it is.
 
-use super::Registry;
 use super::apply_patch::ApplyPatch;
+use super::{Registry, Tool};
 use super::{
     edit::Edit, glob::Glob, grep::Grep, list::List, read::Read, shell::Shell, todo::Todo,
     write::Write,
 };
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
+
+/// The built-in tools in the order they are registered (which is the order
+/// a Claude name that several answer to lists them in).
+pub fn builtins() -> &'static [Arc<dyn Tool>] {
+    static TOOLS: LazyLock<Vec<Arc<dyn Tool>>> = LazyLock::new(|| {
+        vec![
+            Arc::new(Read),
+            Arc::new(List),
+            Arc::new(Glob),
+            Arc::new(Grep),
+            Arc::new(Edit),
+            Arc::new(super::multi_edit::MultiEdit),
+            Arc::new(ApplyPatch),
+            Arc::new(Write),
+            Arc::new(Shell),
+            Arc::new(Todo),
+        ]
+    });
+    &TOOLS
+}
+
+/// One built-in tool by its own name.
+pub fn builtin(name: &str) -> Option<&'static Arc<dyn Tool>> {
+    builtins().iter().find(|t| t.name() == name)
+}
 
 pub fn builtin_tools() -> Registry {
     let mut r = Registry::new();
-    r.add(Arc::new(Read));
-    r.add(Arc::new(List));
-    r.add(Arc::new(Glob));
-    r.add(Arc::new(Grep));
-    r.add(Arc::new(Edit));
-    r.add(Arc::new(ApplyPatch));
-    r.add(Arc::new(Write));
-    r.add(Arc::new(Shell));
-    r.add(Arc::new(Todo));
+    for tool in builtins() {
+        r.add(tool.clone());
+    }
     r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{Value, json};
+
+    /// Bytes of the tool specs before the schemas were derived (9 tools,
+    /// hand-written schemas), and what `multi_edit` adds.
+    const BEFORE: usize = 5719;
+    const MULTI_EDIT: usize = 564;
+
+    fn spec_bytes(tools: &[&Arc<dyn Tool>]) -> usize {
+        let mut r = Registry::new();
+        for t in tools {
+            r.add((*t).clone());
+        }
+        serde_json::to_string(&r.specs()).unwrap().len()
+    }
+
+    /// The specs go to the model on every request (the fixed head of the
+    /// prompt): deriving schemas must not make them grow.
+    #[test]
+    fn the_fixed_head_does_not_grow() {
+        let all: Vec<&Arc<dyn Tool>> = builtins().iter().collect();
+        let old: Vec<&Arc<dyn Tool>> = all
+            .iter()
+            .copied()
+            .filter(|t| t.name() != "multi_edit")
+            .collect();
+        let (now, without) = (spec_bytes(&all), spec_bytes(&old));
+        println!("tool specs: {now} bytes, {without} without multi_edit");
+        assert!(without <= BEFORE, "{without} > {BEFORE}");
+        assert!(
+            now - without <= MULTI_EDIT,
+            "multi_edit adds {}",
+            now - without
+        );
+    }
+
+    fn sorted_required(mut schema: Value) -> Value {
+        if let Some(Value::Array(r)) = schema.get_mut("required") {
+            r.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
+        }
+        schema
+    }
+
+    /// The derived schemas say exactly what the hand-written ones said.
+    #[test]
+    fn derived_schemas_match_the_hand_written_ones() {
+        let hand = [
+            (
+                "edit",
+                json!({
+                    "type": "object",
+                    "properties": {
+                        "path": {"type": "string"},
+                        "old_string": {"type": "string", "description": "Exact text to replace"},
+                        "new_string": {"type": "string", "description": "Text to put in its place"},
+                        "replace_all": {"type": "boolean", "description": "Replace every occurrence (default false)"}
+                    },
+                    "required": ["path", "old_string", "new_string"],
+                    "additionalProperties": false
+                }),
+            ),
+            (
+                "read",
+                json!({
+                    "type": "object",
+                    "properties": {
+                        "path": {"type": "string", "description": "File path, relative to the workspace root"},
+                        "offset": {"type": "integer", "minimum": 1, "description": "First line to read (1-based)"},
+                        "limit": {"type": "integer", "minimum": 1, "description": "Number of lines to read (default 2000)"}
+                    },
+                    "required": ["path"],
+                    "additionalProperties": false
+                }),
+            ),
+            (
+                "write",
+                json!({
+                    "type": "object",
+                    "properties": {
+                        "path": {"type": "string"},
+                        "content": {"type": "string", "description": "The complete new content"}
+                    },
+                    "required": ["path", "content"],
+                    "additionalProperties": false
+                }),
+            ),
+            (
+                "list",
+                json!({
+                    "type": "object",
+                    "properties": {
+                        "path": {"type": "string", "description": "Folder, relative to the workspace root (default: the root)"},
+                        "depth": {"type": "integer", "minimum": 1, "description": "Levels to show (default 2)"}
+                    },
+                    "additionalProperties": false
+                }),
+            ),
+            (
+                "glob",
+                json!({
+                    "type": "object",
+                    "properties": {
+                        "pattern": {"type": "string", "description": "Glob pattern; `**` matches any number of folders"},
+                        "path": {"type": "string", "description": "Folder to search in (default: the root)"}
+                    },
+                    "required": ["pattern"],
+                    "additionalProperties": false
+                }),
+            ),
+            (
+                "shell",
+                json!({
+                    "type": "object",
+                    "properties": {
+                        "command": {"type": "string"},
+                        "timeout_secs": {"type": "integer", "minimum": 1, "description": "Kill after this many seconds (default and maximum: the session's limit)"},
+                        "workdir": {"type": "string", "description": "Folder to run in, relative to the workspace root"}
+                    },
+                    "required": ["command"],
+                    "additionalProperties": false
+                }),
+            ),
+            (
+                "grep",
+                json!({
+                    "type": "object",
+                    "properties": {
+                        "pattern": {"type": "string", "description": "Regular expression"},
+                        "path": {"type": "string", "description": "File or folder to search (default: the root)"},
+                        "glob": {"type": "string", "description": "Only files matching this glob, e.g. `*.py` or `src/**/*.rs`"},
+                        "case_insensitive": {"type": "boolean"},
+                        "output_mode": {"type": "string", "enum": ["files_with_matches", "content", "count"]},
+                        "context": {"type": "integer", "minimum": 0, "description": "Lines of context around matches (content mode)"},
+                        "max_results": {"type": "integer", "minimum": 1, "description": "Most lines or files to return (default 200)"}
+                    },
+                    "required": ["pattern"],
+                    "additionalProperties": false
+                }),
+            ),
+        ];
+        for (name, schema) in hand {
+            assert_eq!(
+                sorted_required(builtin(name).unwrap().schema()),
+                sorted_required(schema),
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn claude_names_find_the_tools_that_answer_to_them() {
+        let answering = |claude: &str| -> Vec<&str> {
+            builtins()
+                .iter()
+                .filter(|t| t.answers_to().contains(&claude))
+                .map(|t| t.name())
+                .collect()
+        };
+        assert_eq!(answering("Bash"), ["shell"]);
+        assert_eq!(answering("Edit"), ["edit", "apply_patch"]);
+        assert_eq!(
+            answering("MultiEdit"),
+            ["edit", "multi_edit", "apply_patch"]
+        );
+        assert_eq!(answering("LS"), ["list"]);
+    }
 }

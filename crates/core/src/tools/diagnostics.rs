@@ -3,10 +3,10 @@
 //! sees. They describe the user's text (with the hunks accepted so far),
 //! not the proposal: the editor has not seen proposed edits.
 
-use super::{Permission, Tool, ToolContext, ToolOutput, parse_input};
+use super::{Permission, ToolContext, ToolOutput};
 use async_trait::async_trait;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
 
 /// One problem in a file, 1-based line and column.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -31,14 +31,17 @@ pub trait Problems: Send + Sync {
 
 pub struct Diagnostics;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct Input {
+pub struct Input {
+    /// File path, relative to the workspace root
     path: Option<String>,
 }
 
 #[async_trait]
-impl Tool for Diagnostics {
+impl super::TypedTool for Diagnostics {
+    type Input = Input;
+
     fn name(&self) -> &str {
         "diagnostics"
     }
@@ -47,25 +50,11 @@ impl Tool for Diagnostics {
         "The problems (errors, warnings) the user's editor reports for a file, from its other language servers: compiler errors, type errors, lints. Without `path`, lists the files that have problems. They describe the user's current text, which includes the hunks the user accepted, not your pending proposal."
     }
 
-    fn schema(&self) -> Value {
-        json!({
-            "type": "object",
-            "properties": {
-                "path": {"type": "string", "description": "File path, relative to the workspace root"}
-            },
-            "additionalProperties": false
-        })
-    }
-
     fn permission(&self) -> Permission {
         Permission::ReadOnly
     }
 
-    async fn run(&self, input: Value, ctx: &ToolContext) -> ToolOutput {
-        let input: Input = match parse_input(self.name(), input) {
-            Ok(i) => i,
-            Err(e) => return e,
-        };
+    async fn run(&self, input: Input, ctx: &ToolContext) -> ToolOutput {
         let Some(source) = &ctx.problems else {
             return ToolOutput::error(
                 "no editor is attached: diagnostics come from the editor's language servers; run the project's checks with shell instead",
@@ -111,6 +100,22 @@ impl Tool for Diagnostics {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tools::Tool;
+    use serde_json::json;
+
+    #[test]
+    fn the_schema_is_the_hand_written_one() {
+        assert_eq!(
+            crate::tools::input_schema::<Input>(),
+            serde_json::json!({
+                "type": "object",
+                "properties": {
+                    "path": {"type": "string", "description": "File path, relative to the workspace root"}
+                },
+                "additionalProperties": false
+            })
+        );
+    }
     use crate::workspace::Workspace;
     use std::sync::Arc;
     use tokio_util::sync::CancellationToken;

@@ -1,26 +1,33 @@
 //! `edit`: exact string replacement in a file's current text. A string that
 //! is not found (or found more than once) is an error that shows the model
 //! where the nearest text is, so it can retry with the right string.
+//! The matching (`replace`) is shared with the other exact-replacement tools.
 
-use super::{Permission, Tool, ToolContext, ToolOutput, parse_input};
+use super::{Access, Acts, Permission, ToolContext, ToolOutput, Touch};
 use async_trait::async_trait;
+use schemars::JsonSchema;
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 pub struct Edit;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct Input {
+pub struct Input {
     path: String,
+    /// Exact text to replace
     old_string: String,
+    /// Text to put in its place
     new_string: String,
+    /// Replace every occurrence (default false)
     #[serde(default)]
     replace_all: bool,
 }
 
 #[async_trait]
-impl Tool for Edit {
+impl super::TypedTool for Edit {
+    type Input = Input;
+
     fn name(&self) -> &str {
         "edit"
     }
@@ -29,29 +36,26 @@ impl Tool for Edit {
         "Replace an exact string in a file. `old_string` must match the file exactly (indentation included) and occur once, unless `replace_all` is true; include enough surrounding lines to make it unique. An empty `old_string` creates a new file with `new_string` as its content. The change becomes part of your proposal."
     }
 
-    fn schema(&self) -> Value {
-        json!({
-            "type": "object",
-            "properties": {
-                "path": {"type": "string"},
-                "old_string": {"type": "string", "description": "Exact text to replace"},
-                "new_string": {"type": "string", "description": "Text to put in its place"},
-                "replace_all": {"type": "boolean", "description": "Replace every occurrence (default false)"}
-            },
-            "required": ["path", "old_string", "new_string"],
-            "additionalProperties": false
-        })
-    }
-
     fn permission(&self) -> Permission {
         Permission::Edit
     }
 
-    async fn run(&self, input: Value, ctx: &ToolContext) -> ToolOutput {
-        let input: Input = match parse_input(self.name(), input) {
-            Ok(i) => i,
-            Err(e) => return e,
-        };
+    fn answers_to(&self) -> &'static [&'static str] {
+        &["Edit", "MultiEdit"]
+    }
+
+    fn acts_on(&self) -> Acts {
+        Acts::Files
+    }
+
+    fn touches(&self, input: &Value) -> Vec<Touch> {
+        let path = input.get("path").and_then(Value::as_str);
+        path.map(|p| Touch::new(p, Access::Write))
+            .into_iter()
+            .collect()
+    }
+
+    async fn run(&self, input: Input, ctx: &ToolContext) -> ToolOutput {
         let ws = &ctx.workspace;
         let rel = match ws.relative(&input.path) {
             Ok(r) => r,
@@ -77,42 +81,78 @@ impl Tool for Edit {
                 "{rel} already exists; give the text to replace in old_string"
             ));
         }
-        if input.old_string == input.new_string {
-            return ToolOutput::error("old_string and new_string are the same; nothing to do");
-        }
-        let starts: Vec<usize> = current
-            .match_indices(&input.old_string)
-            .map(|(i, _)| i)
-            .collect();
-        let updated = match starts.len() {
-            0 => return ToolOutput::error(not_found(&rel, &current, &input.old_string)),
-            1 => current.replacen(&input.old_string, &input.new_string, 1),
-            _ if input.replace_all => current.replace(&input.old_string, &input.new_string),
-            n => {
-                let lines: Vec<String> = starts
-                    .iter()
-                    .map(|&i| line_of(&current, i).to_string())
-                    .collect();
-                return ToolOutput::error(format!(
-                    "old_string occurs {n} times in {rel} (lines {}); include more surrounding text to pick one, or set replace_all",
-                    lines.join(", ")
-                ));
-            }
+        let done = match replace(
+            &rel,
+            &current,
+            &input.old_string,
+            &input.new_string,
+            input.replace_all,
+        ) {
+            Ok(done) => done,
+            Err(e) => return ToolOutput::error(e),
         };
-        if let Err(e) = ws.write(&rel, Some(updated.clone())) {
+        if let Err(e) = ws.write(&rel, Some(done.text.clone())) {
             return ToolOutput::error(format!("cannot edit {rel}: {e}"));
         }
-        let first = line_of(&updated, starts[0]);
-        let count = if input.replace_all && starts.len() > 1 {
-            format!("{} occurrences", starts.len())
+        let count = if done.count > 1 {
+            format!("{} occurrences", done.count)
         } else {
             "1 occurrence".to_string()
         };
         ToolOutput::ok(format!(
             "Edited {rel} ({count}). Lines around the change:\n{}",
-            snippet(&updated, first, input.new_string.lines().count().max(1))
+            snippet(
+                &done.text,
+                done.first_line,
+                input.new_string.lines().count().max(1)
+            )
         ))
     }
+}
+
+/// One replacement done in memory.
+pub(super) struct Replaced {
+    pub text: String,
+    /// How many occurrences were replaced.
+    pub count: usize,
+    /// 1-based line of the first replacement in `text`.
+    pub first_line: usize,
+}
+
+/// Replace `old` in `current` (once; every occurrence with `all`), or say
+/// why not in words the model can act on.
+pub(super) fn replace(
+    rel: &str,
+    current: &str,
+    old: &str,
+    new: &str,
+    all: bool,
+) -> Result<Replaced, String> {
+    if old == new {
+        return Err("old_string and new_string are the same; nothing to do".into());
+    }
+    let starts: Vec<usize> = current.match_indices(old).map(|(i, _)| i).collect();
+    let text = match starts.len() {
+        0 => return Err(not_found(rel, current, old)),
+        1 => current.replacen(old, new, 1),
+        _ if all => current.replace(old, new),
+        n => {
+            let lines: Vec<String> = starts
+                .iter()
+                .map(|&i| line_of(current, i).to_string())
+                .collect();
+            return Err(format!(
+                "old_string occurs {n} times in {rel} (lines {}); include more surrounding text to pick one, or set replace_all",
+                lines.join(", ")
+            ));
+        }
+    };
+    let first_line = line_of(&text, starts[0]);
+    Ok(Replaced {
+        text,
+        count: starts.len(),
+        first_line,
+    })
 }
 
 /// 1-based line number of byte offset `at`.
@@ -121,7 +161,7 @@ fn line_of(text: &str, at: usize) -> usize {
 }
 
 /// Numbered lines `first - 3 .. first + len + 3`.
-fn snippet(text: &str, first: usize, len: usize) -> String {
+pub(super) fn snippet(text: &str, first: usize, len: usize) -> String {
     let lines: Vec<&str> = text.lines().collect();
     let from = first.saturating_sub(4);
     let to = (first + len + 2).min(lines.len());
@@ -179,7 +219,9 @@ fn not_found(rel: &str, text: &str, old: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tools::Tool;
     use crate::tools::walk::fixture::repo;
+    use serde_json::json;
 
     const CODE: &str = "fn a() {\n    let x = 1;\n}\n\nfn b() {\n    let x = 1;\n}\n";
 

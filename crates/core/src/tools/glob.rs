@@ -1,23 +1,28 @@
 //! `glob`: files whose path matches a pattern.
 
-use super::{Permission, Tool, ToolContext, ToolOutput, parse_input, walk};
+use super::{Access, Acts, Permission, ToolContext, ToolOutput, Touch, walk};
 use async_trait::async_trait;
+use schemars::JsonSchema;
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 const MAX_RESULTS: usize = 500;
 
 pub struct Glob;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct Input {
+pub struct Input {
+    /// Glob pattern; `**` matches any number of folders
     pattern: String,
+    /// Folder to search in (default: the root)
     path: Option<String>,
 }
 
 #[async_trait]
-impl Tool for Glob {
+impl super::TypedTool for Glob {
+    type Input = Input;
+
     fn name(&self) -> &str {
         "glob"
     }
@@ -26,27 +31,33 @@ impl Tool for Glob {
         "Find files by path pattern, e.g. `**/*.rs` or `src/**/test_*.py`. Patterns match paths relative to `path` (default: the workspace root). Respects .gitignore. Returns sorted paths."
     }
 
-    fn schema(&self) -> Value {
-        json!({
-            "type": "object",
-            "properties": {
-                "pattern": {"type": "string", "description": "Glob pattern; `**` matches any number of folders"},
-                "path": {"type": "string", "description": "Folder to search in (default: the root)"}
-            },
-            "required": ["pattern"],
-            "additionalProperties": false
-        })
-    }
-
     fn permission(&self) -> Permission {
         Permission::ReadOnly
     }
 
-    async fn run(&self, input: Value, ctx: &ToolContext) -> ToolOutput {
-        let input: Input = match parse_input(self.name(), input) {
-            Ok(i) => i,
-            Err(e) => return e,
-        };
+    fn answers_to(&self) -> &'static [&'static str] {
+        &["Glob"]
+    }
+
+    fn acts_on(&self) -> Acts {
+        Acts::Files
+    }
+
+    fn touches(&self, input: &Value) -> Vec<Touch> {
+        vec![Touch::new(
+            input.get("path").and_then(Value::as_str).unwrap_or("."),
+            Access::Search,
+        )]
+    }
+
+    fn subject(&self, input: &Value) -> Option<String> {
+        input
+            .get("pattern")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    }
+
+    async fn run(&self, input: Input, ctx: &ToolContext) -> ToolOutput {
         let ws = &ctx.workspace;
         let dir = match ws.relative(input.path.as_deref().unwrap_or(".")) {
             Ok(r) => r,
@@ -85,7 +96,9 @@ impl Tool for Glob {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tools::Tool;
     use crate::tools::walk::fixture::repo;
+    use serde_json::json;
 
     #[tokio::test]
     async fn matches_relative_to_path_with_double_star() {

@@ -2,27 +2,36 @@
 //! `grep-searcher`): .gitignore respected, hidden and binary files skipped,
 //! files in the proposal searched in their proposed text.
 
-use super::{Permission, Tool, ToolContext, ToolOutput, parse_input, walk};
+use super::{Access, Acts, Permission, ToolContext, ToolOutput, Touch, walk};
 use async_trait::async_trait;
 use grep_regex::RegexMatcherBuilder;
 use grep_searcher::{BinaryDetection, Searcher, SearcherBuilder, Sink, SinkContext, SinkMatch};
+use schemars::JsonSchema;
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 const DEFAULT_MAX: usize = 200;
 
 pub struct Grep;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct Input {
+pub struct Input {
+    /// Regular expression
     pattern: String,
+    /// File or folder to search (default: the root)
     path: Option<String>,
+    /// Only files matching this glob, e.g. `*.py` or `src/**/*.rs`
     glob: Option<String>,
     #[serde(default)]
     case_insensitive: bool,
+    // A string, not an enum, so a wrong mode gets grep's own message.
+    #[schemars(extend("enum" = ["files_with_matches", "content", "count"]))]
     output_mode: Option<String>,
+    /// Lines of context around matches (content mode)
     context: Option<usize>,
+    /// Most lines or files to return (default 200)
+    #[schemars(range(min = 1))]
     max_results: Option<usize>,
 }
 
@@ -34,7 +43,9 @@ enum Mode {
 }
 
 #[async_trait]
-impl Tool for Grep {
+impl super::TypedTool for Grep {
+    type Input = Input;
+
     fn name(&self) -> &str {
         "grep"
     }
@@ -43,32 +54,33 @@ impl Tool for Grep {
         "Search file contents with a regular expression (ripgrep syntax). Respects .gitignore; skips hidden and binary files; searches your proposed text for files you edited. output_mode: `files_with_matches` (default, paths only), `content` (path:line:text, with optional context lines), or `count`."
     }
 
-    fn schema(&self) -> Value {
-        json!({
-            "type": "object",
-            "properties": {
-                "pattern": {"type": "string", "description": "Regular expression"},
-                "path": {"type": "string", "description": "File or folder to search (default: the root)"},
-                "glob": {"type": "string", "description": "Only files matching this glob, e.g. `*.py` or `src/**/*.rs`"},
-                "case_insensitive": {"type": "boolean"},
-                "output_mode": {"type": "string", "enum": ["files_with_matches", "content", "count"]},
-                "context": {"type": "integer", "minimum": 0, "description": "Lines of context around matches (content mode)"},
-                "max_results": {"type": "integer", "minimum": 1, "description": "Most lines or files to return (default 200)"}
-            },
-            "required": ["pattern"],
-            "additionalProperties": false
-        })
-    }
-
     fn permission(&self) -> Permission {
         Permission::ReadOnly
     }
 
-    async fn run(&self, input: Value, ctx: &ToolContext) -> ToolOutput {
-        let input: Input = match parse_input(self.name(), input) {
-            Ok(i) => i,
-            Err(e) => return e,
-        };
+    fn answers_to(&self) -> &'static [&'static str] {
+        &["Grep"]
+    }
+
+    fn acts_on(&self) -> Acts {
+        Acts::Files
+    }
+
+    fn touches(&self, input: &Value) -> Vec<Touch> {
+        vec![Touch::new(
+            input.get("path").and_then(Value::as_str).unwrap_or("."),
+            Access::Search,
+        )]
+    }
+
+    fn subject(&self, input: &Value) -> Option<String> {
+        input
+            .get("pattern")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    }
+
+    async fn run(&self, input: Input, ctx: &ToolContext) -> ToolOutput {
         let mode = match input.output_mode.as_deref() {
             None | Some("files_with_matches") => Mode::Files,
             Some("content") => Mode::Content,
@@ -246,7 +258,9 @@ impl Sink for Collect {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tools::Tool;
     use crate::tools::walk::fixture::repo;
+    use serde_json::json;
 
     fn files() -> Vec<(&'static str, &'static str)> {
         vec![

@@ -1,23 +1,29 @@
 //! `list`: a folder as a tree, as the agent sees it.
 
-use super::{Permission, Tool, ToolContext, ToolOutput, parse_input, walk};
+use super::{Access, Acts, Permission, ToolContext, ToolOutput, Touch, walk};
 use async_trait::async_trait;
+use schemars::JsonSchema;
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 const MAX_ENTRIES: usize = 500;
 
 pub struct List;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct Input {
+pub struct Input {
+    /// Folder, relative to the workspace root (default: the root)
     path: Option<String>,
+    /// Levels to show (default 2)
+    #[schemars(range(min = 1))]
     depth: Option<usize>,
 }
 
 #[async_trait]
-impl Tool for List {
+impl super::TypedTool for List {
+    type Input = Input;
+
     fn name(&self) -> &str {
         "list"
     }
@@ -26,26 +32,26 @@ impl Tool for List {
         "List a folder as a tree (folders end with `/`). Respects .gitignore and skips hidden files. Includes files you have proposed to add."
     }
 
-    fn schema(&self) -> Value {
-        json!({
-            "type": "object",
-            "properties": {
-                "path": {"type": "string", "description": "Folder, relative to the workspace root (default: the root)"},
-                "depth": {"type": "integer", "minimum": 1, "description": "Levels to show (default 2)"}
-            },
-            "additionalProperties": false
-        })
-    }
-
     fn permission(&self) -> Permission {
         Permission::ReadOnly
     }
 
-    async fn run(&self, input: Value, ctx: &ToolContext) -> ToolOutput {
-        let input: Input = match parse_input(self.name(), input) {
-            Ok(i) => i,
-            Err(e) => return e,
-        };
+    fn answers_to(&self) -> &'static [&'static str] {
+        &["LS"]
+    }
+
+    fn acts_on(&self) -> Acts {
+        Acts::Files
+    }
+
+    fn touches(&self, input: &Value) -> Vec<Touch> {
+        vec![Touch::new(
+            input.get("path").and_then(Value::as_str).unwrap_or("."),
+            Access::Search,
+        )]
+    }
+
+    async fn run(&self, input: Input, ctx: &ToolContext) -> ToolOutput {
         let ws = &ctx.workspace;
         let dir = match ws.relative(input.path.as_deref().unwrap_or(".")) {
             Ok(r) => r,
@@ -86,7 +92,9 @@ fn display(dir: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tools::Tool;
     use crate::tools::walk::fixture::repo;
+    use serde_json::json;
 
     #[tokio::test]
     async fn tree_with_proposal_overlay() {

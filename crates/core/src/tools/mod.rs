@@ -10,15 +10,18 @@ pub mod glob;
 pub mod grep;
 pub mod list;
 pub mod memory;
+mod multi_edit;
 pub mod read;
 pub mod shell;
 pub mod skill;
 pub mod todo;
 pub mod truncate;
+mod typed;
 mod walk;
 pub mod write;
 
-pub use builtin::builtin_tools;
+pub use builtin::{builtin, builtin_tools, builtins};
+pub use typed::{TypedTool, input_schema};
 
 use crate::sync::Mutex;
 use crate::workspace::Workspace;
@@ -147,6 +150,51 @@ impl ToolContext {
     }
 }
 
+/// What the calls of a tool act on, known without a call: it tells what the
+/// specifier of a rule naming the tool means (`Edit(src/**)` a path,
+/// `Bash(npm test:*)` a command, anything else nothing Tandem can read).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Acts {
+    Files,
+    Command,
+    Other,
+}
+
+/// How a call touches one path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Reads the file.
+    Read,
+    /// Lists or searches under the folder.
+    Search,
+    /// Creates or changes the file (in the proposal).
+    Write,
+    /// Removes the file (in the proposal).
+    Delete,
+}
+
+/// One path a call touches, as the model wrote it (relative to the
+/// workspace or absolute; not checked here).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Touch {
+    pub path: String,
+    pub access: Access,
+}
+
+impl Touch {
+    pub fn new(path: impl Into<String>, access: Access) -> Touch {
+        Touch {
+            path: path.into(),
+            access,
+        }
+    }
+}
+
+/// A tool describes itself, so policy, hooks, sub-agent types, nested
+/// instructions and the faces ask it instead of keeping lists of tool names
+/// and input fields: a new tool is its file, its `mod` line here and one
+/// line in `builtin.rs`.
+/// The defaults describe a tool Tandem cannot see into (an MCP tool).
 #[async_trait]
 pub trait Tool: Send + Sync {
     fn name(&self) -> &str;
@@ -158,6 +206,40 @@ pub trait Tool: Send + Sync {
     /// starting a read-only or a writing sub-agent).
     fn permission_for(&self, _input: &Value) -> Permission {
         self.permission()
+    }
+    /// Claude Code's names for this tool, so settings, hooks and agent
+    /// files written for Claude work: `tools: Bash` in an agent file, a
+    /// `Bash(...)` rule, a hook matching `Bash`. The first is the name hooks
+    /// see.
+    fn answers_to(&self) -> &'static [&'static str] {
+        &[]
+    }
+    /// What a rule's specifier matches for this tool.
+    fn acts_on(&self) -> Acts {
+        Acts::Other
+    }
+    /// The paths one call touches, read from its input (empty when the
+    /// input is not what the tool takes: the call will fail anyway).
+    fn touches(&self, _input: &Value) -> Vec<Touch> {
+        Vec::new()
+    }
+    /// The command line one call runs.
+    fn command(&self, _input: &Value) -> Option<String> {
+        None
+    }
+    /// What one call acts on, in a few words for people (`cargo test`,
+    /// `src/a.rs, src/b.rs`); None when the tool cannot say.
+    fn subject(&self, input: &Value) -> Option<String> {
+        if let Some(command) = self.command(input) {
+            return Some(command);
+        }
+        let paths: Vec<String> = self
+            .touches(input)
+            .into_iter()
+            .filter(|t| t.access != Access::Search)
+            .map(|t| t.path)
+            .collect();
+        (!paths.is_empty()).then(|| paths.join(", "))
     }
     /// Run with the model's arguments. Invalid arguments, missing files and
     /// every other failure come back as an error output the model can read,

@@ -1,25 +1,33 @@
 //! `read`: a file's lines, numbered, from the proposal or the disk.
 
-use super::{Permission, Tool, ToolContext, ToolOutput, parse_input, walk};
+use super::{Access, Acts, Permission, ToolContext, ToolOutput, Touch, walk};
 use async_trait::async_trait;
+use schemars::JsonSchema;
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 const DEFAULT_LIMIT: usize = 2000;
 const MAX_LINE: usize = 2000;
 
 pub struct Read;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct Input {
+pub struct Input {
+    /// File path, relative to the workspace root
     path: String,
+    /// First line to read (1-based)
+    #[schemars(range(min = 1))]
     offset: Option<usize>,
+    /// Number of lines to read (default 2000)
+    #[schemars(range(min = 1))]
     limit: Option<usize>,
 }
 
 #[async_trait]
-impl Tool for Read {
+impl super::TypedTool for Read {
+    type Input = Input;
+
     fn name(&self) -> &str {
         "read"
     }
@@ -28,28 +36,28 @@ impl Tool for Read {
         "Read a text file. Returns numbered lines (`cat -n` style). Reads at most 2000 lines from `offset` (1-based); use offset and limit to page through long files. Shows your proposed text for files you have edited."
     }
 
-    fn schema(&self) -> Value {
-        json!({
-            "type": "object",
-            "properties": {
-                "path": {"type": "string", "description": "File path, relative to the workspace root"},
-                "offset": {"type": "integer", "minimum": 1, "description": "First line to read (1-based)"},
-                "limit": {"type": "integer", "minimum": 1, "description": "Number of lines to read (default 2000)"}
-            },
-            "required": ["path"],
-            "additionalProperties": false
-        })
-    }
-
     fn permission(&self) -> Permission {
         Permission::ReadOnly
     }
 
-    async fn run(&self, input: Value, ctx: &ToolContext) -> ToolOutput {
-        let input: Input = match parse_input(self.name(), input) {
-            Ok(i) => i,
-            Err(e) => return e,
-        };
+    fn answers_to(&self) -> &'static [&'static str] {
+        &["Read"]
+    }
+
+    fn acts_on(&self) -> Acts {
+        Acts::Files
+    }
+
+    fn touches(&self, input: &Value) -> Vec<Touch> {
+        input
+            .get("path")
+            .and_then(Value::as_str)
+            .map(|p| Touch::new(p, Access::Read))
+            .into_iter()
+            .collect()
+    }
+
+    async fn run(&self, input: Input, ctx: &ToolContext) -> ToolOutput {
         let ws = &ctx.workspace;
         // Outside the workspace only the read roots (skill folders) are
         // readable, from disk, and never cited.
@@ -176,7 +184,9 @@ fn not_found(ctx: &ToolContext, rel: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tools::Tool;
     use crate::tools::walk::fixture::repo;
+    use serde_json::json;
 
     #[tokio::test]
     async fn numbered_lines_with_paging_and_citation() {

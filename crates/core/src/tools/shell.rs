@@ -2,10 +2,11 @@
 //! group so a timeout or a cancel kills it with everything it started, and
 //! stdout and stderr share one pipe so their lines keep their order.
 
-use super::{CommandRecord, Permission, Tool, ToolContext, ToolOutput, parse_input};
+use super::{Acts, CommandRecord, Permission, ToolContext, ToolOutput};
 use async_trait::async_trait;
+use schemars::JsonSchema;
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::collections::VecDeque;
 use std::io::Read;
 use std::process::Stdio;
@@ -17,16 +18,21 @@ const KEEP: usize = 1 << 20;
 
 pub struct Shell;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct Input {
+pub struct Input {
     command: String,
+    /// Kill after this many seconds (default and maximum: the session's limit)
+    #[schemars(range(min = 1))]
     timeout_secs: Option<u64>,
+    /// Folder to run in, relative to the workspace root
     workdir: Option<String>,
 }
 
 #[async_trait]
-impl Tool for Shell {
+impl super::TypedTool for Shell {
+    type Input = Input;
+
     fn name(&self) -> &str {
         "shell"
     }
@@ -35,28 +41,24 @@ impl Tool for Shell {
         "Run a bash command in the workspace (or `workdir` inside it) and return its combined stdout and stderr with the exit code. In a sandbox (the default) commands see your proposed edits and their own writes become part of the proposal; in local mode they see the files on disk. No stdin; long output is cut in the middle; the command and everything it started are killed at the timeout."
     }
 
-    fn schema(&self) -> Value {
-        json!({
-            "type": "object",
-            "properties": {
-                "command": {"type": "string"},
-                "timeout_secs": {"type": "integer", "minimum": 1, "description": "Kill after this many seconds (default and maximum: the session's limit)"},
-                "workdir": {"type": "string", "description": "Folder to run in, relative to the workspace root"}
-            },
-            "required": ["command"],
-            "additionalProperties": false
-        })
-    }
-
     fn permission(&self) -> Permission {
         Permission::Execute
     }
 
-    async fn run(&self, input: Value, ctx: &ToolContext) -> ToolOutput {
-        let input: Input = match parse_input(self.name(), input) {
-            Ok(i) => i,
-            Err(e) => return e,
-        };
+    fn answers_to(&self) -> &'static [&'static str] {
+        &["Bash"]
+    }
+
+    fn acts_on(&self) -> Acts {
+        Acts::Command
+    }
+
+    fn command(&self, input: &Value) -> Option<String> {
+        let command = input.get("command").and_then(Value::as_str)?;
+        Some(command.trim().to_string())
+    }
+
+    async fn run(&self, input: Input, ctx: &ToolContext) -> ToolOutput {
         let ws = &ctx.workspace;
         let dir = match ws.relative(input.workdir.as_deref().unwrap_or(".")) {
             Ok(r) => ws.absolute(&r),
@@ -237,7 +239,9 @@ fn collect(mut reader: std::io::PipeReader) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tools::Tool;
     use crate::tools::walk::fixture::repo;
+    use serde_json::json;
     use std::time::Instant;
 
     #[tokio::test]

@@ -1,10 +1,10 @@
 //! `skill`: load one skill's instructions (its `SKILL.md` body) by name.
 
-use super::{Permission, Tool, ToolContext, ToolOutput, parse_input};
+use super::{Permission, ToolContext, ToolOutput};
 use crate::skills::Skills;
 use async_trait::async_trait;
+use schemars::JsonSchema;
 use serde::Deserialize;
-use serde_json::{Value, json};
 use std::sync::Arc;
 
 pub struct SkillTool {
@@ -17,16 +17,20 @@ impl SkillTool {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct Input {
+pub struct Input {
+    /// The skill's name
     name: String,
+    /// Arguments for the skill, if it takes any
     #[serde(default)]
     arguments: String,
 }
 
 #[async_trait]
-impl Tool for SkillTool {
+impl super::TypedTool for SkillTool {
+    type Input = Input;
+
     fn name(&self) -> &str {
         "skill"
     }
@@ -37,27 +41,11 @@ impl Tool for SkillTool {
          follow the instructions it returns. `arguments` fills the skill's $ARGUMENTS."
     }
 
-    fn schema(&self) -> Value {
-        json!({
-            "type": "object",
-            "properties": {
-                "name": {"type": "string", "description": "The skill's name"},
-                "arguments": {"type": "string", "description": "Arguments for the skill, if it takes any"}
-            },
-            "required": ["name"],
-            "additionalProperties": false
-        })
-    }
-
     fn permission(&self) -> Permission {
         Permission::ReadOnly
     }
 
-    async fn run(&self, input: Value, ctx: &ToolContext) -> ToolOutput {
-        let input: Input = match parse_input(self.name(), input) {
-            Ok(i) => i,
-            Err(e) => return e,
-        };
+    async fn run(&self, input: Input, ctx: &ToolContext) -> ToolOutput {
         let name = input.name.trim();
         match self.skills.invoke(name, input.arguments.trim()) {
             Ok(text) => {
@@ -73,5 +61,26 @@ impl Tool for SkillTool {
 pub fn note_use(skills: &Skills, name: &str, ctx: &ToolContext) {
     if let Some(dir) = skills.source_of(name) {
         ctx.used_source("skill", name, &dir);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_schema_is_the_hand_written_one() {
+        assert_eq!(
+            crate::tools::input_schema::<Input>(),
+            serde_json::json!({
+                "type": "object",
+                "properties": {
+                    "name": {"type": "string", "description": "The skill's name"},
+                    "arguments": {"type": "string", "description": "Arguments for the skill, if it takes any"}
+                },
+                "required": ["name"],
+                "additionalProperties": false
+            })
+        );
     }
 }

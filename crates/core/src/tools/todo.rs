@@ -49,6 +49,10 @@ impl Tool for Todo {
         Permission::ReadOnly
     }
 
+    fn answers_to(&self) -> &'static [&'static str] {
+        &["TodoWrite"]
+    }
+
     async fn run(&self, input: Value, ctx: &ToolContext) -> ToolOutput {
         let input: Input = match parse_input(self.name(), input) {
             Ok(i) => i,

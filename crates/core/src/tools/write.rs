@@ -1,21 +1,25 @@
 //! `write`: a whole file's new content, into the proposal.
 
-use super::{Permission, Tool, ToolContext, ToolOutput, parse_input};
+use super::{Access, Acts, Permission, ToolContext, ToolOutput, Touch};
 use async_trait::async_trait;
+use schemars::JsonSchema;
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 pub struct Write;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct Input {
+pub struct Input {
     path: String,
+    /// The complete new content
     content: String,
 }
 
 #[async_trait]
-impl Tool for Write {
+impl super::TypedTool for Write {
+    type Input = Input;
+
     fn name(&self) -> &str {
         "write"
     }
@@ -24,27 +28,28 @@ impl Tool for Write {
         "Write a whole file (create it or replace its content). For changes to an existing file prefer edit or apply_patch. The result is part of your proposal."
     }
 
-    fn schema(&self) -> Value {
-        json!({
-            "type": "object",
-            "properties": {
-                "path": {"type": "string"},
-                "content": {"type": "string", "description": "The complete new content"}
-            },
-            "required": ["path", "content"],
-            "additionalProperties": false
-        })
-    }
-
     fn permission(&self) -> Permission {
         Permission::Edit
     }
 
-    async fn run(&self, input: Value, ctx: &ToolContext) -> ToolOutput {
-        let input: Input = match parse_input(self.name(), input) {
-            Ok(i) => i,
-            Err(e) => return e,
-        };
+    fn answers_to(&self) -> &'static [&'static str] {
+        &["Write"]
+    }
+
+    fn acts_on(&self) -> Acts {
+        Acts::Files
+    }
+
+    fn touches(&self, input: &Value) -> Vec<Touch> {
+        input
+            .get("path")
+            .and_then(Value::as_str)
+            .map(|p| Touch::new(p, Access::Write))
+            .into_iter()
+            .collect()
+    }
+
+    async fn run(&self, input: Input, ctx: &ToolContext) -> ToolOutput {
         let ws = &ctx.workspace;
         let rel = match ws.relative(&input.path) {
             Ok(r) => r,
@@ -66,7 +71,9 @@ impl Tool for Write {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tools::Tool;
     use crate::tools::walk::fixture::repo;
+    use serde_json::json;
 
     #[tokio::test]
     async fn creates_and_replaces_in_the_proposal() {

@@ -220,9 +220,10 @@ pub fn parse_agent(text: &str, source: &str) -> Result<(AgentType, Vec<String>),
     ))
 }
 
-/// Claude Code's tool names (and Tandem's own) to Tandem's tools. Returns
-/// the tools, each once, and the names that map to none. `Task` is refused:
-/// sub-agents do not start sub-agents.
+/// Claude Code's tool names (and Tandem's own) to Tandem's built-in tools,
+/// as the tools answer to them. Returns the tools, each once, and the names
+/// that map to none. `Task` is not built in: sub-agents do not start
+/// sub-agents.
 pub fn map_tools<'a>(names: impl IntoIterator<Item = &'a str>) -> (Vec<String>, Vec<String>) {
     let mut tools: Vec<String> = Vec::new();
     let mut unknown = Vec::new();
@@ -230,29 +231,25 @@ pub fn map_tools<'a>(names: impl IntoIterator<Item = &'a str>) -> (Vec<String>, 
         if name.is_empty() {
             continue;
         }
-        let mapped: &[&str] = match name {
-            "Read" | "read" => &["read"],
-            "Grep" | "grep" => &["grep"],
-            "Glob" | "glob" => &["glob"],
-            "LS" | "list" => &["list"],
-            "Bash" | "shell" => &["shell"],
-            "Edit" | "MultiEdit" => &["edit", "apply_patch"],
-            "edit" => &["edit"],
-            "apply_patch" => &["apply_patch"],
-            "Write" | "write" => &["write"],
-            "TodoWrite" | "todo" => &["todo"],
-            // MCP tools keep their names; whether the server has one is
-            // known only when the sub-agent starts.
-            n if n.starts_with("mcp__") => {
-                push_unique(&mut tools, n);
-                continue;
-            }
-            other => {
-                unknown.push(other.to_string());
-                continue;
-            }
+        // MCP tools keep their names; whether the server has one is known
+        // only when the sub-agent starts.
+        if name.starts_with("mcp__") {
+            push_unique(&mut tools, name);
+            continue;
+        }
+        let own = crate::tools::builtin(name).map(|t| t.name());
+        let answering: Vec<&str> = match own {
+            Some(own) => vec![own],
+            None => crate::tools::builtins()
+                .iter()
+                .filter(|t| t.answers_to().contains(&name))
+                .map(|t| t.name())
+                .collect(),
         };
-        for m in mapped {
+        if answering.is_empty() {
+            unknown.push(name.to_string());
+        }
+        for m in answering {
             push_unique(&mut tools, m);
         }
     }

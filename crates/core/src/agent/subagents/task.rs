@@ -231,6 +231,10 @@ impl Tool for TaskTool {
         Permission::Edit
     }
 
+    fn answers_to(&self) -> &'static [&'static str] {
+        &["Task"]
+    }
+
     /// Read-only types are readers, so several run in parallel; writers
     /// run alone. An unknown type fails at once, whatever the answer.
     fn permission_for(&self, input: &Value) -> Permission {

@@ -6,11 +6,19 @@ use tandem_patch::{parser, seek};
 pub use apply::{Applied, apply};
 pub use parser::{Chunk, FileOp, ParseError, Patch, parse};
 
-use super::{Permission, Tool, ToolContext, ToolOutput};
+use super::{Access, Acts, Permission, Tool, ToolContext, ToolOutput, Touch};
 use async_trait::async_trait;
 use serde_json::{Value, json};
 
 pub struct ApplyPatch;
+
+/// The patch of a call (`input` is what some models call it).
+fn patch_text(input: &Value) -> Option<&str> {
+    input
+        .get("patch")
+        .or_else(|| input.get("input"))
+        .and_then(Value::as_str)
+}
 
 #[async_trait]
 impl Tool for ApplyPatch {
@@ -46,12 +54,40 @@ In an Update, lines start with ' ' (context, about 3 lines around each change), 
         Permission::Edit
     }
 
+    fn answers_to(&self) -> &'static [&'static str] {
+        &["Edit", "MultiEdit"]
+    }
+
+    fn acts_on(&self) -> Acts {
+        Acts::Files
+    }
+
+    /// Through the parser `run` uses, so rules see the files the patch
+    /// really changes; a patch that does not parse changes none.
+    fn touches(&self, input: &Value) -> Vec<Touch> {
+        let Some(patch) = patch_text(input).and_then(|t| parse(t).ok()) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for op in patch.ops {
+            match op {
+                FileOp::Add { path, .. } => out.push(Touch::new(path, Access::Write)),
+                FileOp::Delete { path } => out.push(Touch::new(path, Access::Delete)),
+                FileOp::Update { path, move_to, .. } => match move_to {
+                    // The old place is where the text is read and changed.
+                    Some(to) => {
+                        out.push(Touch::new(path, Access::Write));
+                        out.push(Touch::new(to, Access::Write));
+                    }
+                    None => out.push(Touch::new(path, Access::Write)),
+                },
+            }
+        }
+        out
+    }
+
     async fn run(&self, input: Value, ctx: &ToolContext) -> ToolOutput {
-        let Some(text) = input
-            .get("patch")
-            .or_else(|| input.get("input"))
-            .and_then(Value::as_str)
-        else {
+        let Some(text) = patch_text(&input) else {
             return ToolOutput::error(
                 "invalid arguments for apply_patch: give the patch text as `patch`",
             );
