@@ -15,6 +15,7 @@ pub mod settings;
 pub mod skills;
 pub mod tasks;
 pub mod tools;
+pub mod transcript;
 
 // The crates below the core, under the names the core's modules use. They
 // depend on nothing of the core (the graph in ARCHITECTURE.md).

@@ -10,7 +10,7 @@ use serde::Serialize;
 use std::sync::Arc;
 use tandem_config::{Layer, setup};
 use tandem_core::agent::{Event, Outcome};
-use tandem_core::session::{self, Record, SessionBuilder};
+use tandem_core::session::{self, Record, RunSummary, SessionBuilder};
 use tandem_protocol::PROTOCOL_VERSION;
 use tandem_protocol::methods;
 use tokio::sync::mpsc;
@@ -152,9 +152,10 @@ async fn forward_events(
     progress: Option<Ongoing>,
 ) -> Option<String> {
     let events = backend.caps().events;
-    let mut error = None;
+    let mut summary = RunSummary::default();
     let mut end = String::from("Done");
     while let Some(event) = rx.recv().await {
+        summary.observe(&event);
         let step = match &event {
             Event::TurnStarted { turn } => Some(format!("thinking (turn {turn})")),
             Event::ToolCallStarted { name, input, .. } => Some(step_message(name, input)),
@@ -171,7 +172,6 @@ async fn forward_events(
             Event::Subagent { event, .. } if matches!(**event, Event::ProposalChanged { .. }) => {
                 backend.publish_review().await
             }
-            Event::Error { message } => error = Some(message.clone()),
             Event::Warning { message } => {
                 backend
                     .tell(MessageType::WARNING, format!("Tandem: {message}"))
@@ -194,7 +194,7 @@ async fn forward_events(
     if let Some(p) = progress {
         p.finish_with_message(end).await;
     }
-    error
+    summary.error
 }
 
 fn outcome_message(outcome: Outcome) -> String {

@@ -7,8 +7,8 @@
 use crate::agent::Checkpoint;
 use crate::agent::Gate;
 use crate::model::Message;
-use crate::tasks::meta::now;
-use crate::tasks::transcript::{Line, Transcript};
+use crate::transcript::now;
+use crate::transcript::{Line, Transcript};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};

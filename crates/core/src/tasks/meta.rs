@@ -98,8 +98,5 @@ pub struct TaskMeta {
     pub branch: Option<String>,
 }
 
-pub fn now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
-}
+/// Timestamps are the transcripts' (seconds since the epoch).
+pub use crate::transcript::now;

@@ -9,7 +9,6 @@ pub mod owner;
 pub mod runner;
 mod slots;
 pub mod store;
-pub mod transcript;
 
 pub use meta::{TaskMeta, TaskState};
 pub use runner::{NoWatch, Step, Watch};

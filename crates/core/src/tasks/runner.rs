@@ -5,7 +5,6 @@
 
 use super::meta::{TaskMeta, TaskState, now};
 use super::store::{Store, TaskResult};
-use super::transcript::{self, Line, Transcript};
 use super::{owner, slots};
 use crate::agent::{Checkpoint, Event, Outcome};
 use crate::model::{Message, Usage};
@@ -13,6 +12,7 @@ use crate::policy::Mode;
 use crate::sandbox::BackendChoice;
 use crate::session::{self, Record, RunSummary, SessionBuilder, Setup};
 use crate::tools::ToolContext;
+use crate::transcript::{self, Line, Transcript};
 use crate::workspace::Workspace;
 use std::path::Path;
 use std::sync::Arc;

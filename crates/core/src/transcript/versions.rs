@@ -10,7 +10,7 @@ use crate::model::{Block, Role};
 use crate::protocol::{PROTOCOL_VERSION, Unreadable};
 use serde_json::Value;
 
-const BEFORE_VERSIONS: &str = include_str!("../testdata/transcript_before_versions.jsonl");
+const BEFORE_VERSIONS: &str = include_str!("testdata/transcript_before_versions.jsonl");
 
 fn events(lines: &[Line]) -> Vec<&Event> {
     lines

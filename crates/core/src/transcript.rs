@@ -1,4 +1,5 @@
-//! A task's transcript: append-only JSON lines. `messages` lines carry the
+//! A saved conversation (a task's transcript, an interactive run's session
+//! log): append-only JSON lines. `messages` lines carry the
 //! conversation (from index `from` on, replacing what was there: compaction
 //! and joined user text rewrite the tail), `event` lines what the user saw,
 //! `request` lines each prompt and follow-up. Every line carries the
@@ -137,6 +138,13 @@ pub fn conversation(lines: &[Line]) -> Vec<Message> {
         }
     }
     messages
+}
+
+/// Seconds since the epoch: the time every line and task record carries.
+pub fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }
 
 #[cfg(test)]
