@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 ///
 /// The build resolves features as `cargo test --workspace` does (the whole
 /// workspace, dev-dependencies included: hence one small test target
-/// beside the binary). `cargo build -p tandem` alone would pick other
+/// beside the binary). `cargo build -p tandem-cli` alone would pick other
 /// features for shared dependencies (tokio's test-util, hyper's server)
 /// and rebuild nearly everything a second time: two minutes of CI.
 pub fn tandem_bin() -> PathBuf {
