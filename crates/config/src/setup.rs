@@ -10,6 +10,7 @@ use crate::{
 use std::path::Path;
 use std::sync::Arc;
 use tandem_core::hooks::Hooks;
+use tandem_core::mcp::{self, Problem, ServerSpec};
 use tandem_core::model::ModelTable;
 use tandem_core::session::{Setup, Untrusted};
 
@@ -74,8 +75,7 @@ pub fn load(root: &Path, above: Vec<Layer>, trust: Trust) -> Result<Loaded, Stri
             .map_err(|e| format!("hooks: {e}"))?;
         hooks.extend(ours);
     }
-    let (mcp_servers, mcp_problems) =
-        tandem_core::mcp::specs(root, trusted, &settings.mcp_servers, &settings.mcp);
+    let (mcp_servers, mcp_problems) = mcp_specs(root, trusted, &settings);
     let save_root = root.to_path_buf();
     let untrusted = trust.skipped().map(|s| Untrusted {
         folder: s.folder,
@@ -98,6 +98,23 @@ pub fn load(root: &Path, above: Vec<Layer>, trust: Trust) -> Result<Loaded, Stri
         },
         trust,
     })
+}
+
+/// The servers of `root/.mcp.json` (only when the folder is `trusted`) and
+/// the settings' `[mcp_servers]`, ready to start, and the entries that
+/// cannot be.
+fn mcp_specs(root: &Path, trusted: bool, settings: &Settings) -> (Vec<ServerSpec>, Vec<Problem>) {
+    let text = trusted
+        .then(|| std::fs::read_to_string(root.join(mcp::PROJECT_FILE)).ok())
+        .flatten();
+    let env = |name: &str| std::env::var(name).ok();
+    mcp::resolve(
+        root,
+        text.as_deref(),
+        &settings.mcp_servers,
+        &settings.mcp,
+        &env,
+    )
 }
 
 /// A background task's settings (`tasks::runner::LoadSetup`): its

@@ -16,27 +16,9 @@ pub use config::{
 };
 pub use manager::{Report, Servers, Status};
 
-use std::collections::BTreeMap;
-use std::path::Path;
-
-/// The project's MCP servers file (Claude Code's), at the workspace root.
+/// The project's MCP servers file (Claude Code's), at the workspace root;
+/// `tandem-config` reads it, the core resolves its text (`resolve`).
 pub const PROJECT_FILE: &str = ".mcp.json";
-
-/// The servers of `root/.mcp.json` (when `project_file`: the caller decides
-/// whether the repository is trusted) and `configured`, ready to start,
-/// and the entries that cannot be.
-pub fn specs(
-    root: &Path,
-    project_file: bool,
-    configured: &BTreeMap<String, ServerConfig>,
-    defaults: &McpSettings,
-) -> (Vec<ServerSpec>, Vec<Problem>) {
-    let text = project_file
-        .then(|| std::fs::read_to_string(root.join(PROJECT_FILE)).ok())
-        .flatten();
-    let env = |name: &str| std::env::var(name).ok();
-    resolve(root, text.as_deref(), configured, defaults, &env)
-}
 
 /// A problem with an entry, as the status a face shows.
 pub fn problem_status(p: Problem) -> Status {
