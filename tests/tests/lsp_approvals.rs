@@ -53,6 +53,7 @@ fn an_approval_names_itself_and_only_its_own_answer_counts() {
     let asked = lsp.server_requests("tandem/approve");
     assert_eq!(asked.len(), 1);
     let p = &asked[0]["params"];
+    assert_eq!(p["v"], 1, "the protocol version: {p}");
     assert_eq!(p["summary"], "printf 'ran%s' -ok", "{p}");
     assert_eq!(p["tool"], "shell");
     assert!(p["cwd"].as_str().unwrap().ends_with("/src"), "{p}");

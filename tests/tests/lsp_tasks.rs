@@ -31,9 +31,11 @@ fn transcript(home: &Path, id: &str) -> PathBuf {
 }
 
 fn changed_to(lsp: &LspClient, id: &str, state: &str) -> bool {
-    lsp.notifications("tandem/taskChanged")
-        .iter()
-        .any(|n| n["params"]["id"] == id && n["params"]["state"] == state)
+    lsp.notifications("tandem/taskChanged").iter().any(|n| {
+        // Every task update carries the protocol version.
+        assert_eq!(n["params"]["v"], 1, "{n}");
+        n["params"]["id"] == id && n["params"]["state"] == state
+    })
 }
 
 #[test]

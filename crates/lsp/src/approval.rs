@@ -37,6 +37,9 @@ pub enum Approve {}
 
 #[derive(Debug, Serialize, Deserialize)]
 pub struct ApproveParams {
+    /// The protocol version (`PROTOCOL_VERSION`); 0 from a server before versions.
+    #[serde(default)]
+    pub v: u32,
     pub id: String,
     pub tool: String,
     /// The command (or the tool and its main argument), one line.
@@ -98,6 +101,7 @@ impl EditorApprover {
     /// `tandem/approve`; the answer (`once`, …) or why there is none.
     async fn ask_structured(&self, request: &ApprovalRequest) -> Result<String, String> {
         let params = ApproveParams {
+            v: tandem_protocol::PROTOCOL_VERSION,
             id: request.id.clone(),
             tool: request.tool.clone(),
             summary: request.summary.clone(),

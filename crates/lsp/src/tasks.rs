@@ -27,6 +27,9 @@ pub const COMMANDS: &[&str] = commands::TASKS;
 /// A task as the editor lists it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TaskInfo {
+    /// The protocol version (`PROTOCOL_VERSION`); 0 from a server before versions.
+    #[serde(default)]
+    pub v: u32,
     pub id: String,
     pub prompt: String,
     pub state: TaskState,
@@ -44,6 +47,7 @@ pub struct TaskInfo {
 impl From<&TaskMeta> for TaskInfo {
     fn from(m: &TaskMeta) -> Self {
         TaskInfo {
+            v: tandem_protocol::PROTOCOL_VERSION,
             id: m.id.clone(),
             prompt: m.prompt.clone(),
             state: m.state,
