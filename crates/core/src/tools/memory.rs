@@ -4,12 +4,12 @@
 //! `Edit`: it runs without asking in `ask` mode, rules and PreToolUse hooks
 //! see it as `memory`, and `read-only` mode refuses it.
 
-use super::{Permission, Tool, ToolContext, ToolOutput, parse_input};
+use super::{Permission, ToolContext, ToolOutput, TypedTool};
 use crate::memory::{Memory, Scope, edit};
 use crate::state_files::lock::lock_dir;
 use async_trait::async_trait;
+use schemars::JsonSchema;
 use serde::Deserialize;
-use serde_json::{Value, json};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -23,7 +23,7 @@ impl MemoryTool {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 enum Action {
     View,
@@ -32,14 +32,18 @@ enum Action {
     Remove,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct Input {
+pub struct Input {
     action: Action,
+    /// Which memory (default project)
     #[serde(default = "project")]
     scope: Scope,
+    /// add: the note; replace: the new text
     text: Option<String>,
+    /// add: the section to put the note under, e.g. Commands, Conventions, Pitfalls
     heading: Option<String>,
+    /// replace / remove: exact text now in the file
     old_text: Option<String>,
 }
 
@@ -48,7 +52,9 @@ fn project() -> Scope {
 }
 
 #[async_trait]
-impl Tool for MemoryTool {
+impl TypedTool for MemoryTool {
+    type Input = Input;
+
     fn name(&self) -> &str {
         "memory"
     }
@@ -64,30 +70,11 @@ impl Tool for MemoryTool {
          proposal the user reviews."
     }
 
-    fn schema(&self) -> Value {
-        json!({
-            "type": "object",
-            "properties": {
-                "action": {"type": "string", "enum": ["view", "add", "replace", "remove"]},
-                "scope": {"type": "string", "enum": ["project", "user"], "description": "Which memory (default project)"},
-                "text": {"type": "string", "description": "add: the note; replace: the new text"},
-                "heading": {"type": "string", "description": "add: the section to put the note under, e.g. Commands, Conventions, Pitfalls"},
-                "old_text": {"type": "string", "description": "replace / remove: exact text now in the file"}
-            },
-            "required": ["action"],
-            "additionalProperties": false
-        })
-    }
-
     fn permission(&self) -> Permission {
         Permission::Edit
     }
 
-    async fn run(&self, input: Value, _ctx: &ToolContext) -> ToolOutput {
-        let input: Input = match parse_input(self.name(), input) {
-            Ok(i) => i,
-            Err(e) => return e,
-        };
+    async fn run(&self, input: Input, _ctx: &ToolContext) -> ToolOutput {
         let Some(path) = self.memory.path(input.scope) else {
             return ToolOutput::error(format!(
                 "there is no {} memory on this machine (no config folder)",
@@ -172,6 +159,27 @@ fn run_on_file(path: &Path, input: Input) -> ToolOutput {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tools::Tool;
+    use serde_json::{Value, json};
+
+    #[test]
+    fn the_schema_is_the_hand_written_one() {
+        assert_eq!(
+            crate::tools::input_schema::<Input>(),
+            json!({
+                "type": "object",
+                "properties": {
+                    "action": {"type": "string", "enum": ["view", "add", "replace", "remove"]},
+                    "scope": {"type": "string", "enum": ["project", "user"], "description": "Which memory (default project)"},
+                    "text": {"type": "string", "description": "add: the note; replace: the new text"},
+                    "heading": {"type": "string", "description": "add: the section to put the note under, e.g. Commands, Conventions, Pitfalls"},
+                    "old_text": {"type": "string", "description": "replace / remove: exact text now in the file"}
+                },
+                "required": ["action"],
+                "additionalProperties": false
+            })
+        );
+    }
     use crate::tools::walk::fixture::repo;
 
     #[tokio::test]
@@ -184,7 +192,7 @@ mod tests {
             cap: 1000,
         });
         let tool = MemoryTool::new(memory.clone());
-        let run = |v: Value| tool.run(v, &r.ctx);
+        let run = |v: Value| Tool::run(&tool, v, &r.ctx);
         let out =
             run(json!({"action": "add", "text": "Tests: make check", "heading": "Commands"})).await;
         assert!(!out.is_error, "{}", out.content);
@@ -232,9 +240,8 @@ mod tests {
                 tokio::spawn(async move {
                     for n in 0..10 {
                         let note = format!("session {s} note {n}");
-                        let out = tool
-                            .run(json!({"action": "add", "text": note}), &r.ctx)
-                            .await;
+                        let out =
+                            Tool::run(&tool, json!({"action": "add", "text": note}), &r.ctx).await;
                         assert!(!out.is_error, "{}", out.content);
                     }
                 })

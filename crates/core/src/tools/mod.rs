@@ -67,11 +67,18 @@ impl ToolOutput {
     }
 }
 
-/// One entry of the agent's plan (the `todo` tool).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+// One entry of the agent's plan (the `todo` tool). A plain comment: a doc
+// comment would become a description in the schema the model gets.
+#[derive(
+    Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+// The schema closes the object without refusing extra fields when parsing.
+#[schemars(extend("additionalProperties" = false))]
 pub struct TodoItem {
     pub content: String,
-    /// "pending", "in_progress" or "completed".
+    // "pending", "in_progress" or "completed": a string, so that another
+    // value gets the todo tool's own message rather than serde's.
+    #[schemars(extend("enum" = ["pending", "in_progress", "completed"]))]
     pub status: String,
 }
 

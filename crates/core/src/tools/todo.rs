@@ -1,48 +1,28 @@
 //! `todo`: the agent's plan for multi-step work, shown back as a checklist.
 
-use super::{Permission, TodoItem, Tool, ToolContext, ToolOutput, parse_input};
+use super::{Permission, TodoItem, ToolContext, ToolOutput, TypedTool};
 use async_trait::async_trait;
+use schemars::JsonSchema;
 use serde::Deserialize;
-use serde_json::{Value, json};
 
 pub struct Todo;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct Input {
+pub struct Input {
     todos: Vec<TodoItem>,
 }
 
 #[async_trait]
-impl Tool for Todo {
+impl TypedTool for Todo {
+    type Input = Input;
+
     fn name(&self) -> &str {
         "todo"
     }
 
     fn description(&self) -> &str {
         "Replace your plan: the full list of steps with their status (pending, in_progress, completed). Keep at most one step in_progress; update the list as you work."
-    }
-
-    fn schema(&self) -> Value {
-        json!({
-            "type": "object",
-            "properties": {
-                "todos": {
-                    "type": "array",
-                    "items": {
-                        "type": "object",
-                        "properties": {
-                            "content": {"type": "string"},
-                            "status": {"type": "string", "enum": ["pending", "in_progress", "completed"]}
-                        },
-                        "required": ["content", "status"],
-                        "additionalProperties": false
-                    }
-                }
-            },
-            "required": ["todos"],
-            "additionalProperties": false
-        })
     }
 
     fn permission(&self) -> Permission {
@@ -53,11 +33,7 @@ impl Tool for Todo {
         &["TodoWrite"]
     }
 
-    async fn run(&self, input: Value, ctx: &ToolContext) -> ToolOutput {
-        let input: Input = match parse_input(self.name(), input) {
-            Ok(i) => i,
-            Err(e) => return e,
-        };
+    async fn run(&self, input: Input, ctx: &ToolContext) -> ToolOutput {
         let mut out = String::new();
         for item in &input.todos {
             let mark = match item.status.as_str() {
@@ -84,22 +60,51 @@ impl Tool for Todo {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tools::Tool;
     use crate::tools::walk::fixture::repo;
+    use serde_json::json;
+
+    #[test]
+    fn the_schema_is_the_hand_written_one() {
+        assert_eq!(
+            crate::tools::input_schema::<Input>(),
+            json!({
+                "type": "object",
+                "properties": {
+                    "todos": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "properties": {
+                                "content": {"type": "string"},
+                                "status": {"type": "string", "enum": ["pending", "in_progress", "completed"]}
+                            },
+                            "required": ["content", "status"],
+                            "additionalProperties": false
+                        }
+                    }
+                },
+                "required": ["todos"],
+                "additionalProperties": false
+            })
+        );
+    }
 
     #[tokio::test]
     async fn keeps_and_renders_the_plan() {
         let r = repo(&[]);
-        let out = Todo
-            .run(json!({"todos": [{"content": "a", "status": "completed"}, {"content": "b", "status": "in_progress"}]}), &r.ctx)
+        let out = Tool::run(
+            &Todo,
+            json!({"todos": [{"content": "a", "status": "completed"}, {"content": "b", "status": "in_progress"}]}), &r.ctx)
             .await;
         assert_eq!(out.content, "[x] a\n[~] b\n");
         assert_eq!(r.ctx.todos.lock().len(), 2);
-        let bad = Todo
-            .run(
-                json!({"todos": [{"content": "a", "status": "done"}]}),
-                &r.ctx,
-            )
-            .await;
+        let bad = Tool::run(
+            &Todo,
+            json!({"todos": [{"content": "a", "status": "done"}]}),
+            &r.ctx,
+        )
+        .await;
         assert!(bad.is_error && bad.content.contains("unknown status `done`"));
         assert_eq!(
             r.ctx.todos.lock().len(),
