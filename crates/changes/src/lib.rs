@@ -2,6 +2,10 @@
 //! user's files. Per file the baseline the agent first saw and the text it
 //! proposes now; hunks are derived from the two on demand so they can never
 //! drift from the texts. Citations record every line range the agent read.
+//!
+//! Also here, because they know the proposal and nothing of the agent:
+//! `workspace` (the agent's view of files: proposal, open buffers, disk)
+//! and `apply` (writing a proposal to the user's files, on request only).
 
 mod citations;
 mod diff;

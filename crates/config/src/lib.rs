@@ -2,6 +2,11 @@
 //! (`~/.config/tandem/config.toml`) < project (`.tandem/config.toml`) <
 //! command-line flags. Each file is checked on its own first so an error
 //! names the file, line and column; the layers are then merged table by table.
+//!
+//! This crate is where every file a session is configured from is read:
+//! these layers, Claude Code's settings files (`claude`), `.mcp.json`, and
+//! the folder's trust (`trust`); `setup::load` turns them into the core's
+//! plain `session::Setup`. The core itself reads none of them.
 
 pub mod claude;
 mod load;
