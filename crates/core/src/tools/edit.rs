@@ -49,10 +49,7 @@ impl super::TypedTool for Edit {
     }
 
     fn touches(&self, input: &Value) -> Vec<Touch> {
-        let path = input.get("path").and_then(Value::as_str);
-        path.map(|p| Touch::new(p, Access::Write))
-            .into_iter()
-            .collect()
+        Touch::path_arg(input, Access::Write)
     }
 
     async fn run(&self, input: Input, ctx: &ToolContext) -> ToolOutput {

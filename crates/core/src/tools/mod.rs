@@ -195,6 +195,17 @@ impl Touch {
             access,
         }
     }
+
+    /// The file a call names in its `path` argument (none when it names
+    /// none): what the file tools touch.
+    pub fn path_arg(input: &Value, access: Access) -> Vec<Touch> {
+        input
+            .get("path")
+            .and_then(Value::as_str)
+            .map(|p| Touch::new(p, access))
+            .into_iter()
+            .collect()
+    }
 }
 
 /// A tool describes itself, so policy, hooks, sub-agent types, nested

@@ -49,12 +49,7 @@ impl super::TypedTool for Read {
     }
 
     fn touches(&self, input: &Value) -> Vec<Touch> {
-        input
-            .get("path")
-            .and_then(Value::as_str)
-            .map(|p| Touch::new(p, Access::Read))
-            .into_iter()
-            .collect()
+        Touch::path_arg(input, Access::Read)
     }
 
     async fn run(&self, input: Input, ctx: &ToolContext) -> ToolOutput {

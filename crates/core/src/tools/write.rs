@@ -41,12 +41,7 @@ impl super::TypedTool for Write {
     }
 
     fn touches(&self, input: &Value) -> Vec<Touch> {
-        input
-            .get("path")
-            .and_then(Value::as_str)
-            .map(|p| Touch::new(p, Access::Write))
-            .into_iter()
-            .collect()
+        Touch::path_arg(input, Access::Write)
     }
 
     async fn run(&self, input: Input, ctx: &ToolContext) -> ToolOutput {
