@@ -12,6 +12,7 @@ use std::time::Duration;
 use tandem_core::agent::Event;
 use tandem_core::mcp::{self, ServerSpec, Servers, Status};
 use tandem_core::session::Setup;
+use tandem_core::session::mcp::event;
 use tandem_core::sync::Mutex;
 use tokio::sync::mpsc::UnboundedSender;
 
@@ -38,14 +39,6 @@ struct ListenersInner {
     last: BTreeMap<String, Status>,
     runs: BTreeMap<u64, UnboundedSender<Event>>,
     next: u64,
-}
-
-fn event(s: &Status) -> Event {
-    Event::McpServer {
-        server: s.server.clone(),
-        tools: s.tools,
-        error: s.error.clone(),
-    }
 }
 
 impl Listeners {

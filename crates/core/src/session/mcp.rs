@@ -10,11 +10,11 @@ use tokio::sync::mpsc::UnboundedSender;
 use tokio_util::sync::CancellationToken;
 
 /// `status` as the event every face shows.
-pub fn event(s: Status) -> Event {
+pub fn event(s: &Status) -> Event {
     Event::McpServer {
-        server: s.server,
+        server: s.server.clone(),
         tools: s.tools,
-        error: s.error,
+        error: s.error.clone(),
     }
 }
 
@@ -22,7 +22,7 @@ pub fn event(s: Status) -> Event {
 /// it ends.
 pub fn start(setup: &Setup, events: UnboundedSender<Event>) -> Servers {
     let report = Arc::new(move |s: Status| {
-        let _ = events.send(event(s));
+        let _ = events.send(event(&s));
     });
     for p in &setup.mcp_problems {
         report(mcp::problem_status(p.clone()));
