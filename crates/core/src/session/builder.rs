@@ -27,9 +27,6 @@ use tokio_util::sync::CancellationToken;
 /// Who answers approvals, given the session's steering handle (a terminal
 /// reads both from the same standard input).
 pub type MakeApprover = Box<dyn FnOnce(&SteerHandle) -> Option<Arc<dyn Approver>> + Send>;
-/// The checkpoint of a session, given its tool context (a task saves the
-/// proposal and the commands with the conversation).
-pub type MakeCheckpoint = Box<dyn FnOnce(&Arc<ToolContext>) -> Arc<dyn Checkpoint> + Send>;
 
 /// Where the conversation is kept.
 pub enum Record {
@@ -39,12 +36,10 @@ pub enum Record {
     /// this prompt (hooks get its path).
     SessionLog { prompt: String },
     /// A background task's own transcript: hooks see the task's id as the
-    /// session and may read `transcript` inside the task's sandbox.
-    Task {
-        id: String,
-        transcript: PathBuf,
-        checkpoint: MakeCheckpoint,
-    },
+    /// session and may read `transcript` inside the task's sandbox. The
+    /// task attaches its own checkpoint (`Session::with_checkpoint`), which
+    /// saves the proposal from `Built::ctx` with the conversation.
+    Task { id: String, transcript: PathBuf },
 }
 
 pub struct SessionBuilder<'a> {
@@ -196,11 +191,7 @@ impl<'a> SessionBuilder<'a> {
                     checkpoint = Some(log);
                 }
             }
-            Record::Task {
-                id,
-                transcript,
-                checkpoint: make,
-            } => {
+            Record::Task { id, transcript } => {
                 // The task's hooks (the user's own too) run where its
                 // commands do, and may read the task's transcript there.
                 if let Some(sandbox) = &ctx.sandbox {
@@ -212,7 +203,6 @@ impl<'a> SessionBuilder<'a> {
                 }
                 gate.session_id = id;
                 gate.transcript_path = transcript.display().to_string();
-                checkpoint = Some(make(&ctx));
             }
         }
 

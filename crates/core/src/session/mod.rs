@@ -12,7 +12,7 @@ mod session_log;
 mod setup;
 mod summary;
 
-pub use builder::{Built, MakeApprover, MakeCheckpoint, Record, SessionBuilder};
+pub use builder::{Built, MakeApprover, Record, SessionBuilder};
 pub use extras::Extras;
 pub use hook_sandbox::InSandbox;
 pub use provider::{Chosen, LOCAL_MODEL_PORTS, choose_provider};

@@ -221,25 +221,6 @@ async fn execute(
 
     let (tx, mut rx) = mpsc::unbounded_channel::<Event>();
     let fresh = history.is_empty();
-    let saver: Arc<std::sync::OnceLock<Arc<Saver>>> = Arc::default();
-    let checkpoint = {
-        let (store, id, transcript, saver) = (
-            store.clone(),
-            meta.id.clone(),
-            transcript.clone(),
-            saver.clone(),
-        );
-        Box::new(move |ctx: &Arc<ToolContext>| {
-            let made = Arc::new(Saver {
-                store,
-                id,
-                transcript,
-                ctx: ctx.clone(),
-            });
-            let _ = saver.set(made.clone());
-            made as Arc<dyn Checkpoint>
-        })
-    };
     // A fresh sandbox each step: the proposal is put back into it before
     // every command, so the task sees its own files again.
     let sandbox_dir = store.task_dir(&meta.id).join("sandbox");
@@ -250,7 +231,6 @@ async fn execute(
         .record(Record::Task {
             id: meta.id.clone(),
             transcript: path.clone(),
-            checkpoint,
         })
         .build()?;
     *built.ctx.commands.lock() = saved.commands;
@@ -262,7 +242,13 @@ async fn execute(
         Step::Resume if fresh => Some(built.prompt(&meta.prompt)),
         Step::Resume => None,
     };
-    let mut session = built.session;
+    let saver = Arc::new(Saver {
+        store: store.clone(),
+        id: meta.id.clone(),
+        transcript: transcript.clone(),
+        ctx: built.ctx.clone(),
+    });
+    let mut session = built.session.with_checkpoint(saver.clone());
 
     let forward = {
         let (transcript, id) = (transcript.clone(), meta.id.clone());
@@ -288,9 +274,7 @@ async fn execute(
     };
     session.end("task finished").await;
     // SessionEnd hooks ran after the last checkpoint; their writes count.
-    if let Some(saver) = saver.get() {
-        saver.save_result();
-    }
+    saver.save_result();
     let usage = session.usage();
     let cost_usd = session.cost_usd();
     drop(session);
