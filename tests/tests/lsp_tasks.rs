@@ -2,7 +2,7 @@
 //! `tandem/tasks` request and `tandem/taskChanged` notifications; a server
 //! killed with SIGKILL mid-task, restarted, lists the task as interrupted
 //! with its transcript, and resuming finishes it; the result opens as a
-//! proposal with the usual per-hunk lenses.
+//! proposal of its own with the usual per-hunk lenses.
 
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -131,15 +131,16 @@ fn a_task_survives_a_killed_server_and_resumes_from_its_transcript() {
         std::fs::read_to_string(repo.path().join("src/greet.py")).unwrap(),
         before
     );
-    // A second show of the same task clashes with the proposal under review.
+    // A second show keeps the task's proposal as it is (what the user
+    // answered stays answered): its hunk is there once.
     let again = lsp.command("tandem.task.show", json!({ "id": id }));
-    assert!(
-        again["error"]["message"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("already in the proposal"),
-        "{again}"
-    );
+    assert_eq!(again["result"]["opened"], false, "{again}");
+    let accepts = lsp
+        .code_lenses("src/greet.py")
+        .iter()
+        .filter(|l| l["command"]["title"] == "Accept")
+        .count();
+    assert_eq!(accepts, 1);
 }
 
 #[test]

@@ -87,11 +87,17 @@ pub fn review_file(path: &str, change: &FileChange, current: Option<String>) -> 
                 Some(p) => now == Some(p),
                 None => now.is_none(),
             };
-            let expected = if kind == ChangeKind::Moved {
-                now.is_none()
-            } else {
-                now == base
-            };
+            // An empty buffer of a file that does not exist yet is the user
+            // looking at the proposed file (an editor opens one for a path
+            // with nothing on disk), not an edit of theirs.
+            let empty_view =
+                base.is_none() && now == Some("") || kind == ChangeKind::Moved && now == Some("");
+            let expected = empty_view
+                || if kind == ChangeKind::Moved {
+                    now.is_none()
+                } else {
+                    now == base
+                };
             if already {
                 out.settled = hunks(base.unwrap_or(""), target);
             } else {
@@ -195,6 +201,20 @@ mod tests {
         let r = review(&cs, |_| Some("hi\n".into()));
         assert!(r[0].hunks.is_empty() && !r[0].settled.is_empty());
         let r = review(&cs, |_| Some("other\n".into()));
+        assert_eq!(r[0].hunks[0].state, HunkState::Conflicted);
+    }
+
+    #[test]
+    fn an_empty_buffer_of_a_proposed_new_file_is_not_an_edit() {
+        // Neovim opens `:edit n.txt` of a path with nothing on disk as an
+        // empty buffer: the hunk stays pending, and can be accepted.
+        let cs = set("n.txt", None, Some("hi\n"));
+        let r = review(&cs, |_| Some(String::new()));
+        assert_eq!(r[0].hunks[0].state, HunkState::Pending);
+        assert_eq!(r[0].hunks[0].len, 0);
+        // A file the agent edits that the user emptied is an edit.
+        let cs = set("a.txt", Some("a\n"), Some("b\n"));
+        let r = review(&cs, |_| Some(String::new()));
         assert_eq!(r[0].hunks[0].state, HunkState::Conflicted);
     }
 

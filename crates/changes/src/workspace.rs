@@ -51,6 +51,17 @@ impl Workspace {
         self
     }
 
+    /// Another proposal over the same folder and open buffers, empty: a
+    /// task's result opened for review beside this one, reviewed against
+    /// the same text the user has.
+    pub fn view(&self) -> Workspace {
+        Workspace {
+            root: self.root.clone(),
+            state: Mutex::new(State::default()),
+            buffers: self.buffers.clone(),
+        }
+    }
+
     pub fn root(&self) -> &Path {
         &self.root
     }
@@ -202,24 +213,6 @@ impl Workspace {
         let mut state = self.state.lock();
         state.changes = changes;
         state.citations = citations;
-    }
-
-    /// Add another proposal's files to this one (a task's result opened for
-    /// review). Refused, changing nothing, when a file is in both.
-    pub fn adopt(&self, other: &ChangeSet) -> Result<(), Vec<RelPath>> {
-        let mut state = self.state.lock();
-        let clash: Vec<RelPath> = other
-            .files()
-            .filter(|(p, _)| state.changes.get(p).is_some())
-            .map(|(p, _)| p.clone())
-            .collect();
-        if !clash.is_empty() {
-            return Err(clash);
-        }
-        for (path, change) in other.files() {
-            state.changes.insert(path, change.clone());
-        }
-        Ok(())
     }
 
     /// Paths that exist only in the proposal, for listings and searches.

@@ -3,6 +3,7 @@
 //! review actions on a proposed hunk. Listing them is cheap and never calls
 //! the model: each is a command the server runs when the user picks it.
 
+use super::groups::GroupId;
 use super::position::Encoding;
 use super::prompts::function_name;
 use super::proposal::{SOURCE, hunk_range, rope_of};
@@ -79,8 +80,10 @@ pub fn run_actions(
 /// the request's tandem diagnostics name). `runs_code`: the proposal's files
 /// that run code on the user's machine, which "Accept all" leaves out (and
 /// says so); accepting one of them says what it is.
+#[allow(clippy::too_many_arguments)]
 pub fn review_actions(
     uri: &Uri,
+    group: &GroupId,
     range: Range,
     diagnostics: &[Diagnostic],
     review: &FileReview,
@@ -88,18 +91,31 @@ pub fn review_actions(
     runs_code: &[String],
     enc: Encoding,
 ) -> Vec<CodeAction> {
+    // A task's answers say whose they are: the same hunk may also be in
+    // the foreground's proposal.
+    let of = group
+        .label()
+        .map(|l| format!(" of {l}"))
+        .unwrap_or_default();
     let warn = |title: &str| {
         if review.runs_code {
-            format!("{title} ({RUNS_CODE})")
+            format!("{title}{of} ({RUNS_CODE})")
         } else {
-            title.to_string()
+            format!("{title}{of}")
         }
     };
     let rope = rope_of(review);
     let named: Vec<&str> = diagnostics
         .iter()
         .filter(|d| d.source.as_deref() == Some(SOURCE))
-        .filter_map(|d| d.data.as_ref()?.get("hunk")?.as_str())
+        .filter_map(|d| {
+            let data = d.data.as_ref()?;
+            let in_group = match data.get("group") {
+                Some(g) => serde_json::from_value::<GroupId>(g.clone()).ok()? == *group,
+                None => *group == GroupId::Run,
+            };
+            data.get("hunk")?.as_str().filter(|_| in_group)
+        })
         .collect();
     let (lo, hi) = (range.start.line as usize, range.end.line as usize);
     let touched = review.hunks.iter().filter(|h| {
@@ -112,7 +128,7 @@ pub fn review_actions(
     });
     let mut out = Vec::new();
     for h in touched {
-        let args = json!({ "uri": uri, "hunk": h.id });
+        let args = json!({ "uri": uri, "hunk": h.id, "group": group });
         if h.state == HunkState::Pending {
             out.push(action(
                 warn("Accept hunk"),
@@ -122,14 +138,14 @@ pub fn review_actions(
             ));
         } else {
             out.push(action(
-                "Re-run this change".into(),
+                format!("Re-run this change{of}"),
                 CodeActionKind::QUICKFIX,
                 commands::RERUN,
                 args.clone(),
             ));
         }
         out.push(action(
-            "Reject hunk".into(),
+            format!("Reject hunk{of}"),
             CodeActionKind::QUICKFIX,
             commands::REJECT_HUNK,
             args,
@@ -138,7 +154,7 @@ pub fn review_actions(
     if out.is_empty() {
         return out;
     }
-    let file = json!({ "uri": uri });
+    let file = json!({ "uri": uri, "group": group });
     out.push(action(
         warn("Accept file"),
         CodeActionKind::SOURCE,
@@ -153,16 +169,16 @@ pub fn review_actions(
         many => format!("; leaves out {} files that {RUNS_CODE}", many.len()),
     };
     out.push(action(
-        format!("Accept all ({n} {files}{left_out})"),
+        format!("Accept all{of} ({n} {files}{left_out})"),
         CodeActionKind::SOURCE,
         commands::ACCEPT_ALL,
-        json!({}),
+        json!({ "group": group }),
     ));
     out.push(action(
-        "Reject all".into(),
+        format!("Reject all{of}"),
         CodeActionKind::SOURCE,
         commands::REJECT_ALL,
-        json!({}),
+        json!({ "group": group }),
     ));
     out
 }

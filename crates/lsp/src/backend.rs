@@ -4,6 +4,7 @@
 //! state's parts lock inside their methods, never across an await.
 
 use super::documents::{OpenDocuments, file_path};
+use super::groups::{Group, GroupId, TaskGroups};
 use super::position::Encoding;
 use super::proposal::{self, uri_of};
 use super::review_marks::ReviewMarks;
@@ -101,29 +102,84 @@ impl Backend {
         ws.relative(rel.to_str()?).ok()
     }
 
-    /// The proposal reviewed against the user's text now.
-    pub fn reviews(&self) -> Vec<FileReview> {
-        self.workspace().map(|ws| ws.review()).unwrap_or_default()
+    /// The tasks opened for review.
+    pub fn task_groups(&self) -> &TaskGroups {
+        self.state.task_groups()
     }
 
-    /// The review of one document, without reviewing the rest of the
-    /// proposal (requests about a document are on the typing path).
-    pub fn review_of(&self, uri: &Uri) -> Option<FileReview> {
+    /// Every proposal under review: the foreground run's first, then the
+    /// tasks opened for review, in the order they were opened.
+    pub fn groups(&self) -> Vec<Group> {
+        let mut out = Vec::new();
+        if let Some(ws) = self.workspace() {
+            out.push(Group {
+                id: GroupId::Run,
+                title: "Runs in this editor".to_string(),
+                ws,
+            });
+        }
+        out.extend(self.task_groups().all());
+        out
+    }
+
+    /// The proposal of `group`, if it is under review.
+    pub fn group(&self, group: &GroupId) -> Option<Arc<Workspace>> {
+        match group {
+            GroupId::Run => self.workspace(),
+            GroupId::Task(id) => self.task_groups().get(id),
+        }
+    }
+
+    /// `group`'s proposal reviewed against the user's text now.
+    pub fn reviews(&self, group: &GroupId) -> Vec<FileReview> {
+        self.group(group).map(|ws| ws.review()).unwrap_or_default()
+    }
+
+    /// Every proposal's review, by group.
+    pub fn all_reviews(&self) -> Vec<(GroupId, FileReview)> {
+        self.groups()
+            .into_iter()
+            .flat_map(|g| {
+                let id = g.id;
+                g.ws.review().into_iter().map(move |r| (id.clone(), r))
+            })
+            .collect()
+    }
+
+    /// The reviews of one document, one per proposal that changes it,
+    /// without reviewing the rest (requests about a document are on the
+    /// typing path).
+    pub fn reviews_of(&self, uri: &Uri) -> Vec<(GroupId, FileReview)> {
+        match self.relative(uri) {
+            Some(path) => self.reviews_of_path(&path),
+            None => Vec::new(),
+        }
+    }
+
+    fn reviews_of_path(&self, path: &str) -> Vec<(GroupId, FileReview)> {
+        self.groups()
+            .into_iter()
+            .filter_map(|g| Some((g.id, g.ws.review_one(path)?)))
+            .collect()
+    }
+
+    /// The review of one document in `group`.
+    pub fn review_of(&self, uri: &Uri, group: &GroupId) -> Option<FileReview> {
         let path = self.relative(uri)?;
-        self.workspace()?.review_one(&path)
+        self.group(group)?.review_one(&path)
     }
 
-    /// Whether `rel` is part of the proposal (its review must be redrawn
+    /// Whether `rel` is part of a proposal (its review must be redrawn
     /// when the user edits it).
     pub fn in_proposal(&self, rel: &str) -> bool {
-        self.marks().is_published(rel) || self.workspace().is_some_and(|ws| ws.has_change(rel))
+        self.marks().is_published(rel) || self.groups().iter().any(|g| g.ws.has_change(rel))
     }
 
-    /// Redraw the review: hunk diagnostics for every file of the proposal
-    /// (and cleared ones for files that left it), then ask the editor to
-    /// refresh code lenses.
+    /// Redraw the review: hunk diagnostics for every file of every
+    /// proposal (and cleared ones for files that left them all), then ask
+    /// the editor to refresh code lenses.
     pub async fn publish_review(&self) {
-        let reviews = self.reviews();
+        let reviews = self.all_reviews();
         let (gone, counts) = self.marks().publish_all(&reviews);
         let (root, enc) = (self.root(), self.encoding());
         for path in gone {
@@ -131,10 +187,16 @@ impl Backend {
                 .publish_diagnostics(uri_of(&root, &path), Vec::new(), None)
                 .await;
         }
-        for review in &reviews {
-            let diagnostics = proposal::diagnostics(&root, review, &counts, enc);
+        let mut by_path: std::collections::BTreeMap<&str, Vec<_>> = Default::default();
+        for (group, review) in &reviews {
+            by_path
+                .entry(review.path.as_str())
+                .or_default()
+                .extend(proposal::diagnostics(&root, group, review, &counts, enc));
+        }
+        for (path, diagnostics) in by_path {
             self.client
-                .publish_diagnostics(uri_of(&root, &review.path), diagnostics, None)
+                .publish_diagnostics(uri_of(&root, path), diagnostics, None)
                 .await;
         }
         self.refresh_lenses().await;
@@ -144,15 +206,13 @@ impl Backend {
     /// reviews cannot have changed, and a proposal may hold many large
     /// files, so a keystroke re-diffs this one only.
     pub async fn publish_review_of(&self, rel: &str) {
-        let review = self.workspace().and_then(|ws| ws.review_one(rel));
-        let counts = self
-            .marks()
-            .publish_one(rel, review.as_ref().map(|r| r.hunks.len()));
+        let reviews = self.reviews_of_path(rel);
+        let counts = self.marks().publish_one(rel, &reviews);
         let (root, enc) = (self.root(), self.encoding());
-        let diagnostics = review
-            .as_ref()
-            .map(|r| proposal::diagnostics(&root, r, &counts, enc))
-            .unwrap_or_default();
+        let diagnostics = reviews
+            .iter()
+            .flat_map(|(g, r)| proposal::diagnostics(&root, g, r, &counts, enc))
+            .collect();
         self.client
             .publish_diagnostics(uri_of(&root, rel), diagnostics, None)
             .await;

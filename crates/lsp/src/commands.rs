@@ -7,9 +7,10 @@ use super::answers::{accept, reject};
 use super::arguments::args;
 use super::backend::Backend;
 use super::documents::file_path;
+use super::groups::GroupId;
 use super::pick::Pick;
 use super::prompts::{self, RunArgs};
-use super::proposal::{hunk_range, rope_of, summary};
+use super::proposal::{hunk_range, rope_of, summary_in};
 use super::proposed_text::proposed_text;
 use super::runs;
 use serde::Deserialize;
@@ -25,6 +26,15 @@ pub const COMMANDS: &[&str] = commands::RUNS;
 struct HunkArgs {
     uri: Uri,
     hunk: Option<String>,
+    /// The proposal the hunk or file is in (the foreground's if missing).
+    #[serde(default)]
+    group: Option<GroupId>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct GroupArgs {
+    #[serde(default)]
+    group: GroupId,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -64,6 +74,7 @@ pub async fn execute(backend: &Backend, command: &str, arguments: Vec<Value>) ->
         | commands::REJECT_FILE => {
             let a: HunkArgs = args(command, arg)?;
             let path = relative(backend, &a.uri)?;
+            let group = a.group.unwrap_or_default();
             let pick = match (command.ends_with("Hunk"), a.hunk) {
                 (true, Some(id)) => Pick::Hunk(path, id),
                 (true, None) => {
@@ -72,17 +83,23 @@ pub async fn execute(backend: &Backend, command: &str, arguments: Vec<Value>) ->
                 (false, _) => Pick::File(path),
             };
             if command.starts_with(commands::ACCEPT_PREFIX) {
-                accept(backend, pick).await
+                accept(backend, &group, pick).await
             } else {
-                reject(backend, pick).await
+                reject(backend, &group, pick).await
             }
         }
-        commands::ACCEPT_ALL => accept(backend, Pick::All).await,
-        commands::REJECT_ALL => reject(backend, Pick::All).await,
+        commands::ACCEPT_ALL => {
+            let a: GroupArgs = args(command, arg)?;
+            accept(backend, &a.group, Pick::All).await
+        }
+        commands::REJECT_ALL => {
+            let a: GroupArgs = args(command, arg)?;
+            reject(backend, &a.group, Pick::All).await
+        }
         commands::RERUN => rerun(backend, args(command, arg)?).await,
         commands::DIFF => {
             let a: HunkArgs = args(command, arg)?;
-            Ok(proposed_content(backend, &a.uri))
+            Ok(proposed_content(backend, &a.uri, a.group.as_ref()))
         }
         task if task.starts_with(commands::TASK_PREFIX) => {
             super::tasks::execute(backend, task, arg).await
@@ -123,7 +140,8 @@ async fn rerun(backend: &Backend, a: HunkArgs) -> Result<Value> {
     let id = a
         .hunk
         .ok_or_else(|| Error::invalid_params("tandem.rerun needs `hunk`"))?;
-    let reviews = backend.reviews();
+    let group = a.group.unwrap_or_default();
+    let reviews = backend.reviews(&group);
     let Some((review, hunk)) = reviews
         .iter()
         .find(|r| r.path == path)
@@ -139,18 +157,24 @@ async fn rerun(backend: &Backend, a: HunkArgs) -> Result<Value> {
         &hunk.hunk.old_text,
         &hunk.hunk.new_text,
     );
-    if let Some(ws) = backend.workspace() {
+    if let Some(ws) = backend.group(&group) {
         ws.reject(&path, &[&hunk.hunk]);
     }
+    super::tasks::close_if_reviewed(backend, &group).await;
     backend.publish_review().await;
     Ok(json!({ "run": runs::start(backend, prompt) }))
 }
 
 /// The full proposed text of a file: the user's text with every pending hunk
-/// accepted (`tandem/proposedContent`, and what a diff view shows).
-pub fn proposed_content(backend: &Backend, uri: &Uri) -> Value {
-    let review = backend.review_of(uri);
-    let review = review.as_ref();
+/// of one proposal accepted (`tandem/proposedContent`, and what a diff view
+/// shows): `group`'s, else the first proposal that changes the file.
+pub fn proposed_content(backend: &Backend, uri: &Uri, group: Option<&GroupId>) -> Value {
+    let review = match group {
+        Some(g) => backend.review_of(uri, g).map(|r| (g.clone(), r)),
+        None => backend.reviews_of(uri).into_iter().next(),
+    };
+    let group = review.as_ref().map(|(g, _)| g.clone());
+    let review = review.as_ref().map(|(_, r)| r);
     let current = || {
         file_path(uri)
             .filter(|p| p.exists() || backend.docs.is_open(p))
@@ -162,50 +186,48 @@ pub fn proposed_content(backend: &Backend, uri: &Uri) -> Value {
         "exists": text.is_some(),
         "text": text,
         "inProposal": review.is_some(),
+        "group": group,
     })
 }
 
 /// `tandem/hunks`: a file's hunks placed in the user's text, for clients
 /// that draw the proposal inline: the lines each covers now (`start`, `len`,
-/// `range`), the lines it puts there (`newLines`), its state and summary,
-/// and the document version those line numbers refer to.
+/// `range`), the lines it puts there (`newLines`), its state, summary,
+/// proposal (`group`) and kind of change, and the document version those
+/// line numbers refer to. Hunks of every proposal that changes the file,
+/// the foreground's first; the file-level fields are the first one's.
 pub fn hunks(backend: &Backend, uri: &Uri) -> Value {
     // The version first: should a change land in between, the client sees
     // an older version than the text and asks again.
     let version = backend.docs.version_of(uri);
-    let review = backend.review_of(uri);
-    let review = review.as_ref();
+    let reviews = backend.reviews_of(uri);
     let enc = backend.encoding();
-    let (kind, hunks) = match review {
-        None => (Value::Null, Vec::new()),
-        Some(r) => {
-            let rope = rope_of(r);
-            let hunks = r
-                .hunks
-                .iter()
-                .map(|h| {
-                    json!({
-                        "id": h.id,
-                        "state": h.state,
-                        "start": h.start,
-                        "len": h.len,
-                        "range": hunk_range(&rope, h, enc),
-                        "oldLines": h.hunk.old_text.lines().collect::<Vec<_>>(),
-                        "newLines": h.hunk.new_text.lines().collect::<Vec<_>>(),
-                        "summary": summary(r, h),
-                    })
-                })
-                .collect();
-            (json!(r.kind), hunks)
-        }
-    };
+    let mut hunks = Vec::new();
+    for (group, r) in &reviews {
+        let rope = rope_of(r);
+        hunks.extend(r.hunks.iter().map(|h| {
+            json!({
+                "id": h.id,
+                "group": group,
+                "kind": r.kind,
+                "state": h.state,
+                "start": h.start,
+                "len": h.len,
+                "range": hunk_range(&rope, h, enc),
+                "oldLines": h.hunk.old_text.lines().collect::<Vec<_>>(),
+                "newLines": h.hunk.new_text.lines().collect::<Vec<_>>(),
+                "summary": summary_in(group, r, h),
+            })
+        }));
+    }
+    let first = reviews.first().map(|(_, r)| r);
     json!({
         "uri": uri,
         "version": version,
-        "inProposal": review.is_some(),
-        "kind": kind,
-        "movedFrom": review.and_then(|r| r.moved_from.clone()),
-        "runsCode": review.is_some_and(|r| r.runs_code),
+        "inProposal": first.is_some(),
+        "kind": first.map(|r| json!(r.kind)).unwrap_or(Value::Null),
+        "movedFrom": first.and_then(|r| r.moved_from.clone()),
+        "runsCode": first.is_some_and(|r| r.runs_code),
         "hunks": hunks,
     })
 }

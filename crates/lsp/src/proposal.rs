@@ -3,6 +3,7 @@
 //! Pure functions of the core's `FileReview`s and the open documents.
 
 use super::documents::Documents;
+use super::groups::GroupId;
 use super::position::{Encoding, line_start, to_position};
 use ropey::Rope;
 use serde_json::json;
@@ -75,6 +76,14 @@ pub fn summary(review: &FileReview, h: &ReviewHunk) -> String {
     }
 }
 
+/// `summary`, said with the task it comes from when it is a task's.
+pub fn summary_in(group: &GroupId, review: &FileReview, h: &ReviewHunk) -> String {
+    match group.label() {
+        Some(label) => format!("[{label}] {}", summary(review, h)),
+        None => summary(review, h),
+    }
+}
+
 fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
@@ -87,18 +96,21 @@ fn command(title: impl Into<String>, name: &str, args: serde_json::Value) -> Com
     }
 }
 
-/// Lenses for one file: `Accept file | Reject file | k of n hunks` at the
-/// top, and `Accept | Reject | Diff` (or `Re-run | Reject` when conflicted)
-/// above each hunk.
+/// Lenses for one file of one proposal: `Accept file | Reject file | k of
+/// n hunks` at the top (after the task's name for a task's), and `Accept |
+/// Reject | Diff` (or `Re-run | Reject` when conflicted) above each hunk.
+/// Every command names the proposal (`group`), so answering a task's hunk
+/// never answers the foreground's.
 pub fn code_lenses(
     uri: &Uri,
+    group: &GroupId,
     review: &FileReview,
     reviewed: usize,
     enc: Encoding,
 ) -> Vec<CodeLens> {
     let rope = rope_of(review);
     let top = Range::new(Position::new(0, 0), Position::new(0, 0));
-    let file = json!({ "uri": uri });
+    let file = json!({ "uri": uri, "group": group });
     let open = review.hunks.len();
     let lens = |range: Range, c: Command| CodeLens {
         range,
@@ -110,7 +122,21 @@ pub fn code_lenses(
     } else {
         "Accept file".to_string()
     };
-    let mut out = vec![
+    let mut out: Vec<CodeLens> = group
+        .label()
+        .map(|label| {
+            lens(
+                top,
+                Command {
+                    title: format!("Tandem {label}:"),
+                    command: String::new(),
+                    arguments: None,
+                },
+            )
+        })
+        .into_iter()
+        .collect();
+    out.extend([
         lens(
             top,
             command(accept_file, commands::ACCEPT_FILE, file.clone()),
@@ -127,11 +153,11 @@ pub fn code_lenses(
                 arguments: None,
             },
         ),
-    ];
+    ]);
     for h in &review.hunks {
         let range = hunk_range(&rope, h, enc);
         let at = Range::new(range.start, range.start);
-        let args = json!({ "uri": uri, "hunk": h.id });
+        let args = json!({ "uri": uri, "hunk": h.id, "group": group });
         match h.state {
             HunkState::Pending => {
                 out.push(lens(
@@ -159,6 +185,7 @@ pub fn code_lenses(
 /// review list.
 pub fn diagnostics(
     root: &Path,
+    group: &GroupId,
     review: &FileReview,
     files: &BTreeMap<String, usize>,
     enc: Encoding,
@@ -189,9 +216,9 @@ pub fn diagnostics(
                 HunkState::Conflicted => DiagnosticSeverity::WARNING,
             }),
             source: Some(SOURCE.to_string()),
-            message: summary(review, h),
+            message: summary_in(group, review, h),
             related_information: (!related.is_empty()).then(|| related.clone()),
-            data: Some(json!({ "hunk": h.id, "path": review.path })),
+            data: Some(json!({ "hunk": h.id, "path": review.path, "group": group })),
             ..Diagnostic::default()
         })
         .collect()

@@ -150,11 +150,16 @@ impl LanguageServer for Backend {
         let Some(path) = self.relative(&uri) else {
             return Ok(None);
         };
-        let Some(review) = self.workspace().and_then(|ws| ws.review_one(&path)) else {
-            return Ok(Some(Vec::new()));
-        };
-        let reviewed = self.marks().reviewed(&path);
-        Ok(Some(code_lenses(&uri, &review, reviewed, self.encoding())))
+        let enc = self.encoding();
+        let lenses = self
+            .reviews_of(&uri)
+            .iter()
+            .flat_map(|(group, review)| {
+                let reviewed = self.marks().reviewed(group, &path);
+                code_lenses(&uri, group, review, reviewed, enc)
+            })
+            .collect();
+        Ok(Some(lenses))
     }
 
     async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
@@ -167,19 +172,22 @@ impl LanguageServer for Backend {
         }
         let line_text = self.docs.line(&uri, range.start.line);
         let mut out = Vec::new();
-        if let Some(path) = path
-            && let Some(ws) = self.workspace()
-            && let Some(review) = ws.review_one(&path)
-        {
-            out.extend(actions::review_actions(
-                &uri,
-                range,
-                &diagnostics,
-                &review,
-                ws.proposal_files(),
-                &ws.runs_code_paths(),
-                self.encoding(),
-            ));
+        if path.is_some() {
+            for (group, review) in self.reviews_of(&uri) {
+                let Some(ws) = self.group(&group) else {
+                    continue;
+                };
+                out.extend(actions::review_actions(
+                    &uri,
+                    &group,
+                    range,
+                    &diagnostics,
+                    &review,
+                    ws.proposal_files(),
+                    &ws.runs_code_paths(),
+                    self.encoding(),
+                ));
+            }
         }
         out.extend(actions::run_actions(
             &uri,
@@ -207,6 +215,10 @@ impl LanguageServer for Backend {
 #[derive(Deserialize)]
 struct UriParams {
     uri: Uri,
+    /// Which proposal (`tandem/proposedContent`); the first that has it if
+    /// missing.
+    #[serde(default)]
+    group: Option<super::groups::GroupId>,
 }
 
 impl Backend {
@@ -218,7 +230,16 @@ impl Backend {
 
     /// `tandem/proposedContent`: the full proposed text of a file.
     async fn proposed_content(&self, params: UriParams) -> Result<Value> {
-        Ok(commands::proposed_content(self, &params.uri))
+        Ok(commands::proposed_content(
+            self,
+            &params.uri,
+            params.group.as_ref(),
+        ))
+    }
+
+    /// `tandem/review`: every proposal under review, file by file.
+    async fn review_list(&self, _params: Value) -> Result<Value> {
+        Ok(super::review_list::list(self))
     }
 
     /// `tandem/tasks`: every background task of the workspace.
@@ -305,6 +326,7 @@ pub async fn serve_stdio() {
         .custom_method(methods::TASKS, Backend::tasks)
         .custom_method(methods::DIAGNOSTICS, Backend::editor_diagnostics)
         .custom_method(methods::HUNKS, Backend::hunks)
+        .custom_method(methods::REVIEW, Backend::review_list)
         .custom_method("window/workDoneProgress/cancel", Backend::progress_cancel)
         .custom_method(framing::MALFORMED, Backend::malformed);
     #[cfg(debug_assertions)]

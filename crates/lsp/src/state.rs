@@ -1,9 +1,10 @@
 //! The server's state as small typed parts, each behind its own lock that
 //! only its methods take: what was negotiated at `initialize`, the
-//! workspace folder, the settings, the runs, the review marks and the
-//! background tasks. Handlers call methods; none locks a `Mutex` itself,
+//! workspace folder, the settings, the runs, the review marks, the
+//! background tasks and the tasks opened for review. Handlers call methods; none locks a `Mutex` itself,
 //! and no lock is held across an await.
 
+use super::groups::TaskGroups;
 use super::position::Encoding;
 use super::review_marks::ReviewMarks;
 use super::run_registry::Runs;
@@ -117,6 +118,7 @@ pub struct State {
     runs: Runs,
     marks: ReviewMarks,
     tasks: TaskTokens,
+    task_groups: TaskGroups,
 }
 
 impl State {
@@ -142,6 +144,10 @@ impl State {
 
     pub fn tasks(&self) -> &TaskTokens {
         &self.tasks
+    }
+
+    pub fn task_groups(&self) -> &TaskGroups {
+        &self.task_groups
     }
 }
 

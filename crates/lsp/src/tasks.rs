@@ -2,17 +2,20 @@
 //! `tandem/tasks` request. Tasks run in this process (each in its own
 //! workspace view and sandbox, persisted by `tandem_core::tasks`), with a
 //! `tandem/taskChanged` notification on every state change and work-done
-//! progress while one runs. A result is reviewed by opening it into the
-//! editor's proposal: the same per-hunk review as interactive runs.
+//! progress while one runs. A result is reviewed by opening it as its own
+//! proposal (`groups.rs`), beside the foreground run's: the same per-hunk
+//! review, and accepting one never takes the other's hunks.
 
 use super::answers::accept;
 use super::arguments::args;
 use super::backend::Backend;
+use super::groups::GroupId;
 use super::pick::Pick;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::sync::Arc;
 use tandem_core::agent::Event;
+use tandem_core::tasks::git::{self, CommitRequest};
 use tandem_core::tasks::runner::{self, Step, Watch};
 use tandem_core::tasks::{Store, TaskMeta, TaskState};
 use tandem_protocol::{commands, methods};
@@ -126,12 +129,15 @@ pub async fn execute(backend: &Backend, command: &str, arg: Value) -> Result<Val
     match command {
         commands::TASK_SHOW => show(backend, &store, &meta).await,
         commands::TASK_APPLY => apply(backend, &store, &meta).await,
+        commands::TASK_BRANCH => branch(backend, &store, &meta).await,
         commands::TASK_DISCARD => {
             if meta.state.is_live() {
                 return Err(Error::invalid_params(
                     "the task is still running; cancel it first",
                 ));
             }
+            backend.task_groups().close(&meta.id);
+            backend.publish_review().await;
             let meta = store
                 .update(&meta.id, |m| m.state = TaskState::Discarded)
                 .map_err(|e| Error::invalid_params(e.to_string()))?;
@@ -177,63 +183,106 @@ pub async fn execute(backend: &Backend, command: &str, arg: Value) -> Result<Val
     }
 }
 
-/// Open the task's result in the editor's review (its hunks get lenses).
+/// Open the task's result for review as its own proposal (its hunks get
+/// lenses and diagnostics of their own). Opening it again keeps what the
+/// user already answered.
 async fn show(backend: &Backend, store: &Store, meta: &TaskMeta) -> Result<Value> {
     let result = store
         .result(&meta.id)
         .map_err(|e| Error::invalid_params(e.to_string()))?;
-    let ws = backend
+    let base = backend
         .workspace()
         .ok_or_else(|| Error::invalid_params("the server has no workspace yet"))?;
-    if let Err(clash) = ws.adopt(&result.changes) {
-        return Err(Error::invalid_params(format!(
-            "{} already in the proposal under review; accept or reject it first",
-            clash.join(", ")
-        )));
-    }
+    let opened = backend.task_groups().open(&meta.id, &meta.prompt, || {
+        let ws = base.view();
+        ws.restore(result.changes.clone(), result.citations.clone());
+        Arc::new(ws)
+    });
     backend.publish_review().await;
     Ok(json!({
         "task": TaskInfo::from(meta),
+        "group": GroupId::Task(meta.id.clone()),
+        "opened": opened,
         "diff": result.changes.unified_diff(),
         "citations": result.citations.iter().collect::<Vec<_>>(),
         "commands": result.commands,
     }))
 }
 
-/// Apply = open for review, then accept every hunk of the task's files
+/// Apply = open for review, then accept every hunk of the task's proposal
 /// through the editor (so open buffers change with the files). Like
 /// "Accept all", files that run code on the user's machine stay in the
-/// review, to be accepted one by one.
+/// review, to be accepted one by one. The foreground's proposal is left as
+/// it is.
 async fn apply(backend: &Backend, store: &Store, meta: &TaskMeta) -> Result<Value> {
     show(backend, store, meta).await?;
-    let runs_code = backend
-        .workspace()
-        .map(|ws| ws.runs_code())
-        .unwrap_or_default();
-    let mut applied = true;
-    let mut left_out = Vec::new();
-    for path in store
-        .result(&meta.id)
-        .map_err(|e| Error::invalid_params(e.to_string()))?
-        .changes
-        .files()
-        .map(|(p, _)| p.clone())
-    {
-        if runs_code.path(&path) {
-            left_out.push(path);
-            applied = false;
-            continue;
-        }
-        let answer = accept(backend, Pick::File(path)).await?;
-        applied &= answer["applied"].as_bool().unwrap_or(false);
-    }
-    if applied {
+    let group = GroupId::Task(meta.id.clone());
+    let answer = accept(backend, &group, Pick::All).await?;
+    let applied = answer["applied"].as_bool().unwrap_or(false);
+    let left_out = answer["leftOut"].clone();
+    let fully = applied && left_out.as_array().is_none_or(Vec::is_empty);
+    if fully {
+        backend.task_groups().close(&meta.id);
         let meta = store
             .update(&meta.id, |m| m.state = TaskState::Applied)
             .map_err(|e| Error::invalid_params(e.to_string()))?;
         notify(backend, &meta).await;
+        backend.publish_review().await;
     }
-    Ok(json!({ "applied": applied, "leftOut": left_out }))
+    Ok(json!({ "applied": fully, "leftOut": left_out, "created": answer["created"] }))
+}
+
+/// A git branch with the task's result as one commit on top of HEAD (the
+/// user's files and index untouched), like `tandem task branch`.
+async fn branch(backend: &Backend, store: &Store, meta: &TaskMeta) -> Result<Value> {
+    let result = store
+        .result(&meta.id)
+        .map_err(|e| Error::invalid_params(e.to_string()))?;
+    let name = format!("tandem/{}", super::groups::short(&meta.id));
+    let message = git::message(&meta.summary, &meta.prompt);
+    let commit = git::branch(
+        &CommitRequest {
+            root: store.root(),
+            changes: &result.changes,
+            message: &message,
+            author: None,
+        },
+        &name,
+    )
+    .map_err(Error::invalid_params)?;
+    let meta = store
+        .update(&meta.id, |m| m.branch = Some(name.clone()))
+        .map_err(|e| Error::invalid_params(e.to_string()))?;
+    notify(backend, &meta).await;
+    backend
+        .tell(
+            MessageType::INFO,
+            format!(
+                "Tandem: branch {name} at {}",
+                &commit[..commit.len().min(12)]
+            ),
+        )
+        .await;
+    Ok(json!({ "branch": name, "commit": commit }))
+}
+
+/// Once every hunk of a task's proposal is answered, it leaves the review;
+/// if the user accepted any, the task is marked applied.
+pub async fn close_if_reviewed(backend: &Backend, group: &GroupId) {
+    let GroupId::Task(id) = group else { return };
+    let Some(ws) = backend.task_groups().get(id) else {
+        return;
+    };
+    if !ws.review().is_empty() {
+        return;
+    }
+    let accepted = backend.task_groups().close(id).unwrap_or(0);
+    if accepted > 0
+        && let Ok(store) = Store::open(&backend.root())
+        && let Ok(meta) = store.update(id, |m| m.state = TaskState::Applied)
+    {
+        notify(backend, &meta).await;
+    }
 }
 
 async fn notify(backend: &Backend, meta: &TaskMeta) {

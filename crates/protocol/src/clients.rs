@@ -200,7 +200,8 @@ fn files(dir: &Path, ext: &str, out: &mut Vec<PathBuf>) {
     }
 }
 
-/// VS Code's own names: contributed commands and settings keys.
+/// VS Code's own names: contributed commands, settings keys and views
+/// (with the `<view>.focus` command VS Code makes for each).
 fn vscode_local(package_json: &Path) -> BTreeSet<String> {
     let text = std::fs::read_to_string(package_json).unwrap();
     let package: serde_json::Value = serde_json::from_str(&text).unwrap();
@@ -216,6 +217,18 @@ fn vscode_local(package_json: &Path) -> BTreeSet<String> {
     for section in configuration {
         if let Some(properties) = section["properties"].as_object() {
             local.extend(properties.keys().cloned());
+        }
+    }
+    for views in contributes["views"]
+        .as_object()
+        .into_iter()
+        .flat_map(|v| v.values())
+    {
+        for view in views.as_array().into_iter().flatten() {
+            if let Some(id) = view["id"].as_str() {
+                local.insert(id.to_string());
+                local.insert(format!("{id}.focus"));
+            }
         }
     }
     local

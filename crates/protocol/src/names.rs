@@ -30,6 +30,7 @@ pub mod commands {
     pub const TASK_RESUME: &str = "tandem.task.resume";
     pub const TASK_CANCEL: &str = "tandem.task.cancel";
     pub const TASK_ATTEMPTS: &str = "tandem.task.attempts";
+    pub const TASK_BRANCH: &str = "tandem.task.branch";
     /// What every task command starts with.
     pub const TASK_PREFIX: &str = "tandem.task.";
 
@@ -60,6 +61,7 @@ pub mod commands {
         TASK_RESUME,
         TASK_CANCEL,
         TASK_ATTEMPTS,
+        TASK_BRANCH,
     ];
 }
 
@@ -81,6 +83,8 @@ pub mod methods {
     pub const DIAGNOSTICS: &str = "tandem/diagnostics";
     /// Client → server request: a file's hunks for an inline diff.
     pub const HUNKS: &str = "tandem/hunks";
+    /// Client → server request: every proposal under review, file by file.
+    pub const REVIEW: &str = "tandem/review";
     /// Client → server request that panics (tests of the panic guard only).
     pub const DEBUG_PANIC: &str = "tandem/debug/panic";
 
@@ -93,6 +97,7 @@ pub mod methods {
         TASKS,
         DIAGNOSTICS,
         HUNKS,
+        REVIEW,
         DEBUG_PANIC,
     ];
 }
