@@ -1,9 +1,17 @@
 //! The VS Code extension in a real VS Code: `editors/vscode/test/run-e2e.sh`
 //! packages it, installs the `.vsix` into code-server and drives the editor
 //! in headless chromium with playwright-core. The model is the scripted
-//! server; the language server is this build's `tandem` binary. "Fix with
-//! Tandem" from the lightbulb on a JSON syntax error proposes two hunks; the
-//! first is accepted from its code lens and saved, the other's diff opened.
+//! server; the language server is this build's `tandem` binary.
+//!
+//! `fix_with_tandem_in_vscode`: "Fix with Tandem" from the lightbulb on a
+//! JSON syntax error proposes two hunks; the first is accepted from its code
+//! lens and saved, the other's diff opened.
+//!
+//! `review_you_can_see_in_vscode`: a three-file proposal (an insertion, two
+//! replacements, a new file) drawn in the editor before any click, answered
+//! where it is drawn and from the review list; a command's output and exit
+//! code in the run's view; a background task in its own group, untouched by
+//! the runs' "Accept all".
 //!
 //! Needs node 20, /usr/bin/chromium and the build tools for code-server's
 //! native modules (`.ci/run` installs them). `TANDEM_SKIP_VSCODE_E2E=1` skips
@@ -12,6 +20,7 @@
 use serde_json::{Value, json};
 use std::path::Path;
 use std::process::Command;
+use std::sync::Mutex;
 use std::time::Instant;
 use tandem_tests::scripted::{Script, ScriptUsage, ScriptedServer, Turn};
 use tandem_tests::tandem::{fixture, tandem_bin};
@@ -93,18 +102,22 @@ fn strings(v: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
-#[test]
-fn fix_with_tandem_in_vscode() {
+/// One code-server at a time: two would share the machine's two cores.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+/// Run scenario `editors/vscode/test/e2e/<scenario>.js` on `repo` and return
+/// its JSON result, or `None` when the machine is told to skip (then say so).
+fn drive(
+    scenario: &str,
+    repo: &Path,
+    model: &ScriptedServer,
+    env: &[(&str, &str)],
+) -> Option<Value> {
     if std::env::var_os("TANDEM_SKIP_VSCODE_E2E").is_some() {
         eprintln!("skipped: TANDEM_SKIP_VSCODE_E2E is set");
-        return;
+        return None;
     }
-    let model = ScriptedServer::start(script());
-    let repo = fixture("vscode");
-    assert_eq!(
-        std::fs::read_to_string(repo.path().join(FILE)).unwrap(),
-        ORIGINAL
-    );
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let bin = tandem_bin();
     let target = bin
         .parent()
@@ -114,26 +127,30 @@ fn fix_with_tandem_in_vscode() {
     let home = tempfile::tempdir().unwrap();
 
     let started = Instant::now();
-    let output = Command::new("bash")
-        .arg(&driver)
+    let mut cmd = Command::new("bash");
+    cmd.arg(&driver)
         .arg("--workspace")
-        .arg(repo.path())
+        .arg(repo)
         .arg("--tandem")
         .arg(&bin)
         .arg("--model-url")
         .arg(model.url())
         .arg("--out")
         .arg(target.join("vscode-e2e"))
+        .arg("--scenario")
+        .arg(scenario)
         // code-server's own config and state, away from the user's.
         .env("XDG_CONFIG_HOME", home.path().join("config"))
-        .env("XDG_DATA_HOME", home.path().join("data"))
-        .output()
-        .expect("run the VS Code driver");
+        .env("XDG_DATA_HOME", home.path().join("data"));
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let output = cmd.output().expect("run the VS Code driver");
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     eprintln!("{stderr}");
     eprintln!(
-        "VS Code end-to-end: {:.1} s",
+        "VS Code end-to-end ({scenario}): {:.1} s",
         started.elapsed().as_secs_f64()
     );
     let last = stdout.lines().last().unwrap_or_default();
@@ -152,6 +169,28 @@ fn fix_with_tandem_in_vscode() {
         result["atFailure"],
         model.requests().len(),
     );
+    Some(result)
+}
+
+fn screenshots() -> std::path::PathBuf {
+    let bin = tandem_bin();
+    bin.parent()
+        .and_then(Path::parent)
+        .expect("target folder")
+        .join("screenshots")
+}
+
+#[test]
+fn fix_with_tandem_in_vscode() {
+    let model = ScriptedServer::start(script());
+    let repo = fixture("vscode");
+    assert_eq!(
+        std::fs::read_to_string(repo.path().join(FILE)).unwrap(),
+        ORIGINAL
+    );
+    let Some(result) = drive("fix-with-tandem", repo.path(), &model, &[]) else {
+        return;
+    };
 
     // The lightbulb offered the fix for the JSON error, and the model got it.
     let fixes = strings(&result["quickFixes"]);
@@ -260,7 +299,7 @@ fn fix_with_tandem_in_vscode() {
         );
     }
 
-    let shots = target.join("screenshots");
+    let shots = screenshots();
     for name in [
         "vscode-code-lens.png",
         "vscode-diff.png",
@@ -268,5 +307,189 @@ fn fix_with_tandem_in_vscode() {
     ] {
         let len = std::fs::metadata(shots.join(name)).map_or(0, |m| m.len());
         assert!(len > 10_000, "{name}: {len} bytes");
+    }
+}
+
+const SHOP_AFTER: &str = "def total(prices):
+    return sum(prices)
+
+
+def total_with_tax(prices):
+    return add_tax(total(prices))
+
+
+def count(prices):
+    return len(prices)
+";
+
+const UTIL_AFTER: &str = "def money(x):
+    return round(x + 0.0, 2)
+
+
+def label(name):
+    return name.strip().title()
+";
+
+const TAX_PY: &str = "RATE = 0.2
+
+
+def add_tax(amount):
+    return amount * (1 + RATE)
+";
+
+fn review_script() -> Script {
+    Script::new()
+        .conversation(
+            "Add tax to the shop",
+            vec![
+                Turn::new().tool_use("write", json!({"path": "src/tax.py", "content": TAX_PY})),
+                Turn::new().tool_use(
+                    "write",
+                    json!({"path": "src/shop.py", "content": SHOP_AFTER}),
+                ),
+                Turn::new().tool_use(
+                    "write",
+                    json!({"path": "src/util.py", "content": UTIL_AFTER}),
+                ),
+                Turn::new().tool_use(
+                    "shell",
+                    json!({"command": "echo 'tests: 2 passed, 1 failed'; exit 1"}),
+                ),
+                Turn::say("Added tax; one test still fails."),
+            ],
+        )
+        .conversation(
+            "Write the changelog",
+            vec![
+                Turn::new().tool_use(
+                    "write",
+                    json!({"path": "CHANGELOG.md", "content": "# Changelog\n\n- Tax.\n"}),
+                ),
+                Turn::say("Wrote the changelog."),
+            ],
+        )
+}
+
+fn texts(v: &Value) -> String {
+    strings(v).join("\n")
+}
+
+#[test]
+fn review_you_can_see_in_vscode() {
+    let model = ScriptedServer::start(review_script());
+    let repo = fixture("vscode-review");
+    let util_before = std::fs::read_to_string(repo.path().join("src/util.py")).unwrap();
+    let Some(result) = drive("review", repo.path(), &model, &[("TAX_PY", TAX_PY)]) else {
+        return;
+    };
+
+    // Before any click, the user's editor showed what the insertion adds,
+    // while the buffer itself did not have it yet.
+    let inline = texts(&result["inline"]);
+    assert!(
+        inline.contains("def total_with_tax(prices):")
+            && inline.contains("return add_tax(total(prices))"),
+        "{inline}"
+    );
+    assert!(
+        inline.contains("Accept") || inline.contains("insert"),
+        "{inline}"
+    );
+    let before = result["shopBefore"].as_str().unwrap_or("");
+    assert!(
+        !before.contains("total_with_tax"),
+        "written before accept: {before}"
+    );
+    // Accepted from its zone: in the buffer.
+    let after = result["shopAfter"].as_str().unwrap_or("");
+    assert!(after.contains("def total_with_tax(prices):"), "{after}");
+
+    // util.py's replaced lines struck through; the rejected one stays as
+    // it was (in the buffer and on disk).
+    assert!(result["struck"].as_u64().unwrap_or(0) >= 2, "{result:#}");
+    let util = result["utilAfterReject"].as_str().unwrap_or("");
+    assert!(util.contains("return round(x, 2)"), "{util}");
+
+    // The review list: the runs' proposal with its files and hunks, and a
+    // badge with the pending count.
+    let tree = texts(&result["tree"]);
+    for needle in [
+        "Runs in this editor",
+        "src/tax.py",
+        "new file",
+        "src/util.py",
+    ] {
+        assert!(tree.contains(needle), "{needle:?} not in {tree}");
+    }
+    // The new file: opened before it existed, with its lenses, accepted,
+    // and on disk byte for byte.
+    let lenses = strings(&result["newFileLenses"]);
+    assert!(
+        lenses.contains(&"Accept new file".to_string()),
+        "{lenses:?}"
+    );
+    assert!(
+        result["newFileText"]
+            .as_str()
+            .unwrap_or("")
+            .contains("def add_tax(amount):"),
+        "{result:#}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(repo.path().join("src/tax.py")).unwrap(),
+        TAX_PY
+    );
+
+    // The run's view: the command, the tail of its output, its exit code.
+    let transcript = result["transcript"].as_str().unwrap_or("");
+    for needle in [
+        "$ echo 'tests: 2 passed, 1 failed'; exit 1",
+        "│ tests: 2 passed, 1 failed",
+        "✗ exit 1",
+    ] {
+        assert!(
+            transcript.contains(needle),
+            "{needle:?} not in {transcript}"
+        );
+    }
+
+    // The task: a done notification naming its prompt and file, its own
+    // group, and the runs' "Accept all" did not create its file.
+    let toast = result["doneToast"].as_str().unwrap_or("");
+    assert!(
+        toast.contains("\"Write the changelog\" is done") && toast.contains("CHANGELOG.md"),
+        "{toast}"
+    );
+    let task_tree = texts(&result["treeTask"]);
+    assert!(
+        task_tree.contains("Write the changelog") && task_tree.contains("CHANGELOG.md"),
+        "{task_tree}"
+    );
+    assert_eq!(result["changelogAfterAcceptAll"], false, "{result:#}");
+    assert!(!repo.path().join("CHANGELOG.md").exists());
+    let after_all = texts(&result["treeAfterAcceptAll"]);
+    assert!(
+        after_all.contains("CHANGELOG.md") && !after_all.contains("Runs in this editor"),
+        "{after_all}"
+    );
+    // Accepted into the buffer, not saved: the disk still has the original.
+    assert_eq!(
+        std::fs::read_to_string(repo.path().join("src/util.py")).unwrap(),
+        util_before
+    );
+
+    let shots = screenshots();
+    for name in [
+        "inline-insertion",
+        "inline-replacement",
+        "changes-view",
+        "new-file",
+        "run-view",
+        "task-done",
+        "task-group",
+    ] {
+        let file = shots.join(format!("vscode-review-{name}.png"));
+        let len = std::fs::metadata(&file).map_or(0, |m| m.len());
+        assert!(len > 10_000, "{}: {len} bytes", file.display());
     }
 }

@@ -3,7 +3,9 @@
 // "Ask Tandem…" asks for the prompt, a started run shows in the transcript.
 import * as vscode from "vscode";
 import type { Middleware } from "vscode-languageclient/node";
+import { saveCreated } from "./answer";
 import { openDiff, reviewChanges } from "./proposal";
+import type { Review } from "./review";
 import type { Server } from "./server";
 import type { Transcript } from "./transcript";
 
@@ -22,12 +24,12 @@ function label(command: string, arg: Args): string {
   return command;
 }
 
-export function middleware(transcript: Transcript): Middleware {
+export function middleware(transcript: Transcript, review: () => Review | undefined): Middleware {
   return {
     async executeCommand(command, args, next) {
       const arg: Args = { ...((args[0] as Args) ?? {}) };
       if (command === "tandem.diff" && typeof arg.uri === "string") {
-        return openDiff(vscode.Uri.parse(arg.uri));
+        return openDiff(vscode.Uri.parse(arg.uri), typeof arg.group === "string" ? arg.group : undefined);
       }
       if (command === "tandem.ask" && !arg.prompt) {
         const prompt = await vscode.window.showInputBox({
@@ -39,16 +41,22 @@ export function middleware(transcript: Transcript): Middleware {
       }
       const result = (await next(command, [arg, ...args.slice(1)])) as Args | undefined;
       if (typeof result?.run === "number") transcript.started(result.run, label(command, arg));
+      // A lens or code action answered the review: new files to save, and
+      // the list to redraw.
+      await saveCreated(result as Parameters<typeof saveCreated>[0]);
+      review()?.schedule();
       return result;
     },
   };
 }
 
-export function registerCommands(server: Server, transcript: Transcript): vscode.Disposable[] {
+export function registerCommands(server: Server, transcript: Transcript, review: Review): vscode.Disposable[] {
   const run = async (command: string, arg: Args) => {
     try {
       const r = await server.command(command, arg);
       if (typeof r.run === "number") transcript.started(r.run, String(arg.prompt ?? command));
+      await saveCreated(r as Parameters<typeof saveCreated>[0]);
+      review.schedule();
       return r;
     } catch (e) {
       void vscode.window.showErrorMessage(`Tandem: ${errorText(e)}`);
@@ -89,9 +97,10 @@ export function registerCommands(server: Server, transcript: Transcript): vscode
       const r = await run("tandem.cancel", {});
       if (r && r.cancelled === 0) void vscode.window.showInformationMessage("Tandem: nothing is running");
     }),
-    reg("tandem.ui.acceptAll", () => run("tandem.acceptAll", {})),
-    reg("tandem.ui.rejectAll", () => run("tandem.rejectAll", {})),
-    reg("tandem.ui.review", () => reviewChanges()),
+    // The runs' proposal only: a background task's is answered on its own.
+    reg("tandem.ui.acceptAll", () => run("tandem.acceptAll", { group: "run" })),
+    reg("tandem.ui.rejectAll", () => run("tandem.rejectAll", { group: "run" })),
+    reg("tandem.ui.review", () => reviewChanges(review)),
     reg("tandem.ui.transcript", () => transcript.channel.show(true)),
     reg("tandem.ui.restart", () => server.restart()),
   ];

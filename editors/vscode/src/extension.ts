@@ -1,11 +1,15 @@
 // Tandem for VS Code: starts `tandem lsp` and adds what a language client
-// alone cannot: the palette commands, diff views of the proposal, inline
-// marks on proposed deletions, a status bar item and the transcript.
+// alone cannot: the palette commands, the proposal drawn inline in the
+// editor, the review list ("Tandem: Changes"), diff views of the proposal,
+// a status bar item and the run's transcript.
 import * as vscode from "vscode";
+import { ChangesTree } from "./changes";
 import { middleware, registerCommands } from "./commands";
-import { DeletionDecorations } from "./decorations";
 import { DiagnosticsForwarder } from "./diagnostics";
-import { ProposalProvider, SCHEME } from "./proposal";
+import { InlineReview } from "./inline";
+import { ProposalLenses, ProposalProvider, SCHEME } from "./proposal";
+import { Review } from "./review";
+import { registerReviewCommands } from "./reviewCommands";
 import { Server } from "./server";
 import { onTaskChanged, registerTaskCommands } from "./tasks";
 import { Transcript } from "./transcript";
@@ -14,22 +18,43 @@ let server: Server | undefined;
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   const transcript = new Transcript();
-  server = new Server(transcript, middleware(transcript), (client) => onTaskChanged(client, transcript));
+  let review: Review | undefined;
+  server = new Server(transcript, middleware(transcript, () => review), (client) => {
+    onTaskChanged(client, transcript, review!);
+    void review?.refresh();
+  });
+  review = new Review(server);
   const proposals = new ProposalProvider(server);
-  const decorations = new DeletionDecorations(proposals);
+  const inline = new InlineReview(server, review);
+  const tree = new ChangesTree(review);
   transcript.onProposalChanged = () => {
     proposals.refresh();
-    decorations.schedule();
+    review?.schedule();
   };
+  review.onDidChange(() => {
+    transcript.setPending(review!.pendingHunks());
+    proposals.refresh();
+    void proposals.closeAnswered(review!);
+  });
   context.subscriptions.push(
     transcript,
     server,
+    review,
     proposals,
-    decorations,
+    inline,
+    tree,
     new DiagnosticsForwarder(server),
     vscode.workspace.registerTextDocumentContentProvider(SCHEME, proposals),
-    vscode.languages.onDidChangeDiagnostics(() => proposals.refresh()),
-    ...registerCommands(server, transcript),
+    vscode.languages.registerCodeLensProvider({ scheme: SCHEME }, new ProposalLenses(review)),
+    // Tandem's diagnostics change whenever the review does (an edit of a
+    // proposed file moves its hunks): the list follows.
+    vscode.languages.onDidChangeDiagnostics((e) => {
+      const ours = (u: vscode.Uri) =>
+        review!.filesOf(u).length > 0 || vscode.languages.getDiagnostics(u).some((d) => d.source === "tandem");
+      if (e.uris.some((u) => u.scheme === "file" && ours(u))) review?.schedule();
+    }),
+    ...registerCommands(server, transcript, review),
+    ...registerReviewCommands(server, review, inline),
     ...registerTaskCommands(server, transcript),
   );
   await server.start();

@@ -59,12 +59,15 @@ export class Server implements vscode.Disposable {
     client.onNotification("tandem/event", (p: EventParams) => this.transcript.event(p));
     registerApprovals(client);
     this.client = client;
+    this.transcript.serverStarting();
     try {
       await client.start();
+      this.transcript.serverReady();
       this.onStarted(client);
     } catch (e) {
       this.client = undefined;
       const msg = e instanceof Error ? e.message : String(e);
+      this.transcript.serverFailed(msg);
       void vscode.window
         .showErrorMessage(
           `Tandem: cannot start \`${command} lsp\` (${msg}). Set "tandem.path" to the tandem binary.`,

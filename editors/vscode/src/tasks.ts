@@ -3,7 +3,8 @@
 // answers "unknown command"/"method not found": say so, nothing more.
 import * as vscode from "vscode";
 import type { LanguageClient } from "vscode-languageclient/node";
-import { reviewChanges } from "./proposal";
+import type { Review } from "./review";
+import { shortId } from "./review";
 import type { Server } from "./server";
 import type { Transcript } from "./transcript";
 
@@ -13,6 +14,7 @@ interface Task {
   state: string;
   files?: string[];
   cost_usd?: number | null;
+  error?: string;
 }
 
 const NOT_HERE = "Tandem: this server does not run background tasks yet (update tandem)";
@@ -23,13 +25,30 @@ function unsupported(e: unknown): boolean {
   return code === -32601 || /unknown command|method not found|unhandled method/i.test(msg);
 }
 
-export function onTaskChanged(client: LanguageClient, transcript: Transcript): void {
-  client.onNotification("tandem/taskChanged", (p: { id: string; state: string }) => {
-    transcript.task(p.id, p.state);
-    if (/done|finished|failed|cancel/i.test(p.state)) {
-      void vscode.window
-        .showInformationMessage(`Tandem: background task ${p.id} is ${p.state}`, "Review changes")
-        .then((pick) => pick && reviewChanges());
+/** What the done notification says: the prompt and the files. */
+export function doneMessage(t: Task): string {
+  const prompt = t.prompt.split("\n")[0].slice(0, 80);
+  const files = t.files ?? [];
+  const shown = files.slice(0, 3).join(", ") + (files.length > 3 ? ` and ${files.length - 3} more` : "");
+  const what = files.length === 0 ? "no changes" : `${files.length} file${files.length === 1 ? "" : "s"}: ${shown}`;
+  const state = t.state === "turn_limit" ? "stopped at the turn limit" : t.state;
+  return `Tandem: task ${shortId(t.id)} "${prompt}" is ${state} (${what})`;
+}
+
+export function onTaskChanged(client: LanguageClient, transcript: Transcript, review: Review): void {
+  client.onNotification("tandem/taskChanged", (t: Task) => {
+    transcript.task(t.id, t.state);
+    review.schedule();
+    if (t.state === "done" || t.state === "turn_limit") {
+      const actions = (t.files ?? []).length > 0 ? ["Review", "Apply", "Discard"] : [];
+      void vscode.window.showInformationMessage(doneMessage(t), ...actions).then(async (pick) => {
+        if (pick === "Review") await vscode.commands.executeCommand("tandem.ui.openTask", t.id);
+        if (pick === "Apply" || pick === "Discard") {
+          await vscode.commands.executeCommand("tandem.ui.answer", `tandem.task.${pick.toLowerCase()}`, { id: t.id });
+        }
+      });
+    } else if (t.state === "failed" || t.state === "interrupted") {
+      void vscode.window.showWarningMessage(`${doneMessage(t)}${t.error ? `: ${t.error}` : ""}`);
     }
   });
 }
@@ -45,7 +64,9 @@ export function registerTaskCommands(server: Server, transcript: Transcript): vs
       try {
         const r = await server.command<{ task?: string }>("tandem.task.start", { prompt });
         transcript.task(String(r?.task ?? "?"), "started");
-        void vscode.window.showInformationMessage(`Tandem: background task ${r?.task ?? ""} started`);
+        void vscode.window.showInformationMessage(
+          `Tandem: background task ${shortId(String(r?.task ?? ""))} started: "${prompt.split("\n")[0].slice(0, 80)}"`,
+        );
       } catch (e) {
         if (unsupported(e)) void vscode.window.showWarningMessage(NOT_HERE);
         else void vscode.window.showErrorMessage(`Tandem: ${e instanceof Error ? e.message : e}`);
@@ -70,11 +91,8 @@ export function registerTaskCommands(server: Server, transcript: Transcript): vs
           })),
           { title: "Tandem background tasks (pick one to review its proposal)" },
         );
-        if (picked) {
-          // Its result joins the proposal under review, with the usual lenses.
-          await server.command("tandem.task.show", { id: picked.id });
-          await vscode.commands.executeCommand("tandem.ui.review");
-        }
+        // Its result opens as its own proposal, beside the runs' one.
+        if (picked) await vscode.commands.executeCommand("tandem.ui.openTask", picked.id);
       } catch (e) {
         if (unsupported(e)) void vscode.window.showWarningMessage(NOT_HERE);
         else void vscode.window.showErrorMessage(`Tandem: ${e instanceof Error ? e.message : e}`);

@@ -5,7 +5,9 @@
 # playwright-core scenario in Debian's chromium. Prints the scenario's JSON
 # result as its last line.
 #
-#   run-e2e.sh --workspace DIR --tandem BIN --model-url URL [--out DIR]
+#   run-e2e.sh --workspace DIR --tandem BIN --model-url URL [--out DIR] [--scenario NAME]
+#
+# NAME is a file of e2e/ without `.js` (default fix-with-tandem).
 #
 # Needs node 20, npm, /usr/bin/chromium, and (for code-server's native
 # modules) build-essential, python3, libkrb5-dev, libx11-dev, libxkbfile-dev,
@@ -15,18 +17,19 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 ext="$(dirname "$here")"
 repo="$(cd "$ext/../.." && pwd)"
-workspace="" tandem="" model_url="" out="$repo/target/vscode-e2e"
+workspace="" tandem="" model_url="" out="$repo/target/vscode-e2e" scenario=fix-with-tandem
 while [ $# -gt 0 ]; do
   case "$1" in
     --workspace) workspace="$2"; shift 2 ;;
     --tandem) tandem="$2"; shift 2 ;;
     --model-url) model_url="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
+    --scenario) scenario="$2"; shift 2 ;;
     *) echo "unknown argument $1" >&2; exit 2 ;;
   esac
 done
 [ -n "$workspace" ] && [ -n "$tandem" ] && [ -n "$model_url" ] || {
-  echo "usage: $0 --workspace DIR --tandem BIN --model-url URL [--out DIR]" >&2
+  echo "usage: $0 --workspace DIR --tandem BIN --model-url URL [--out DIR] [--scenario NAME]" >&2
   exit 2
 }
 # Debian's chromium, and the headers code-server's native modules build
@@ -147,12 +150,16 @@ t_ready=$(date +%s)
 
 shots="$(dirname "$out")/screenshots"
 mkdir -p "$shots"
-# Pictures of an earlier run must not stand in for this one's.
-rm -f "$shots"/vscode-*.png
-log "running the scenario"
+# Pictures of an earlier run of this scenario must not stand in for this
+# one's (the review scenario's are vscode-review-*).
+case "$scenario" in
+  fix-with-tandem) find "$shots" -maxdepth 1 -name 'vscode-*.png' ! -name 'vscode-review-*' -delete ;;
+  *) find "$shots" -maxdepth 1 -name "vscode-$scenario-*.png" -delete ;;
+esac
+log "running the scenario $scenario"
 set +e
 CS_URL="http://127.0.0.1:$port/?folder=$workspace" WORKSPACE="$workspace" SHOTS="$shots" \
-  RUN_DIR="$run" node "$here/e2e/fix-with-tandem.js"
+  RUN_DIR="$run" SCENARIO="$scenario" node "$here/e2e/$scenario.js"
 status=$?
 set -e
 t_end=$(date +%s)
