@@ -3,7 +3,7 @@
 //! runs leaves a task's files alone and the other way round; a task's hunks
 //! carry its name and group in lenses, diagnostics and `tandem/review`; a
 //! task's new file lands on disk with its content; a task whose hunks are
-//! all answered leaves the review, marked applied.
+//! all answered leaves the review, marked applied; a task becomes a branch.
 
 use serde_json::{Value, json};
 use tandem_tests::lsp_client::{Enc, LspClient, scripted_options};
@@ -269,4 +269,55 @@ fn a_proposed_new_file_opened_as_an_empty_buffer_stays_acceptable() {
     lsp.wait_until("the buffer to hold the new file", |c| {
         c.doc("NOTES.md").is_some_and(|d| d.text == NOTES)
     });
+}
+
+fn git(repo: &std::path::Path, args: &[&str]) -> String {
+    let out = std::process::Command::new("git")
+        .args(args)
+        .current_dir(repo)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+#[test]
+fn a_task_becomes_a_branch_from_the_editor_without_touching_the_checkout() {
+    let model = ScriptedServer::start(script());
+    let repo = fixture("greeter");
+    git(repo.path(), &["init", "-q", "-b", "main"]);
+    git(repo.path(), &["config", "user.name", "User"]);
+    git(repo.path(), &["config", "user.email", "user@example.com"]);
+    git(repo.path(), &["add", "."]);
+    git(repo.path(), &["commit", "-qm", "start"]);
+    let lsp = LspClient::start(repo.path(), scripted_options(&model.url()), Enc::Utf16);
+    let r = lsp.command("tandem.task.start", json!({ "prompt": "write notes" }));
+    let id = r["result"]["task"].as_str().unwrap().to_string();
+    lsp.wait_until("the task to finish", |c| task_done(c, &id, "done"));
+
+    let branched = lsp.command("tandem.task.branch", json!({ "id": id }));
+    let name = branched["result"]["branch"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{branched}"))
+        .to_string();
+    assert_eq!(name, format!("tandem/{}", &id[..8]));
+    assert_eq!(git(repo.path(), &["branch", "--show-current"]), "main");
+    assert_eq!(git(repo.path(), &["status", "--porcelain"]), "");
+    assert!(!lsp.path("NOTES.md").exists());
+    assert_eq!(
+        git(repo.path(), &["show", &format!("{name}:NOTES.md")]),
+        NOTES.trim_end()
+    );
+    // A second branch of the same name is refused, saying why.
+    let again = lsp.command("tandem.task.branch", json!({ "id": id }));
+    assert!(
+        again["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("exists already")),
+        "{again}"
+    );
 }
