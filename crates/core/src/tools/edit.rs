@@ -1,6 +1,8 @@
 //! `edit`: exact string replacement in a file's current text. A string that
-//! is not found (or found more than once) is an error that shows the model
-//! where the nearest text is, so it can retry with the right string.
+//! is not found exactly is matched loosely (other quotes, shifted
+//! indentation: `loose_match.rs`) when that finds one place, and the result
+//! says so; else it is an error that shows the model where the nearest text
+//! is, so it can retry with the right string.
 //! The matching (`replace`) is shared with the other exact-replacement tools.
 
 use super::{Access, Acts, Permission, ToolContext, ToolOutput, Touch};
@@ -96,8 +98,12 @@ impl super::TypedTool for Edit {
         } else {
             "1 occurrence".to_string()
         };
+        let loose = done
+            .loose
+            .map(|how| format!(" old_string was not in the file exactly ({how}); the one close match was replaced."))
+            .unwrap_or_default();
         ToolOutput::ok(format!(
-            "Edited {rel} ({count}). Lines around the change:\n{}",
+            "Edited {rel} ({count}).{loose} Lines around the change:\n{}",
             snippet(
                 &done.text,
                 done.first_line,
@@ -114,6 +120,8 @@ pub(super) struct Replaced {
     pub count: usize,
     /// 1-based line of the first replacement in `text`.
     pub first_line: usize,
+    /// Matched loosely: what differed from the file.
+    pub loose: Option<&'static str>,
 }
 
 /// Replace `old` in `current` (once; every occurrence with `all`), or say
@@ -130,7 +138,28 @@ pub(super) fn replace(
     }
     let starts: Vec<usize> = current.match_indices(old).map(|(i, _)| i).collect();
     let text = match starts.len() {
-        0 => return Err(not_found(rel, current, old)),
+        0 => {
+            return match super::loose_match::find(current, old, new) {
+                Ok(Some(l)) => {
+                    let text = format!(
+                        "{}{}{}",
+                        &current[..l.start],
+                        l.replacement,
+                        &current[l.end..]
+                    );
+                    Ok(Replaced {
+                        first_line: line_of(&text, l.start),
+                        text,
+                        count: 1,
+                        loose: Some(l.how),
+                    })
+                }
+                Err(n) => Err(format!(
+                    "old_string was not found in {rel} exactly, and a loose match (other quotes or indentation) is at {n} places; copy the text exactly, with enough lines to pick one"
+                )),
+                Ok(None) => Err(not_found(rel, current, old)),
+            };
+        }
         1 => current.replacen(old, new, 1),
         _ if all => current.replace(old, new),
         n => {
@@ -149,6 +178,7 @@ pub(super) fn replace(
         text,
         count: starts.len(),
         first_line,
+        loose: None,
     })
 }
 
@@ -289,6 +319,24 @@ mod tests {
                 && out.content.contains("     2\t    let x = 1;"),
             "{}",
             out.content
+        );
+    }
+
+    #[tokio::test]
+    async fn a_quote_mismatch_applies_and_says_so() {
+        // The file has double quotes; the model wrote single ones.
+        let r = repo(&[("shop.py", "def price(item):\n    return item[\"price\"]\n")]);
+        let out = Edit
+            .run(
+                json!({"path": "shop.py", "old_string": "return item['price']", "new_string": "return item['price'] * 1.2"}),
+                &r.ctx,
+            )
+            .await;
+        assert!(!out.is_error, "{}", out.content);
+        assert!(out.content.contains("quotes differ"), "{}", out.content);
+        assert_eq!(
+            r.proposed("shop.py").unwrap(),
+            "def price(item):\n    return item['price'] * 1.2\n"
         );
     }
 

@@ -9,6 +9,7 @@ pub mod edit;
 pub mod glob;
 pub mod grep;
 pub mod list;
+mod loose_match;
 pub mod memory;
 mod multi_edit;
 pub mod read;
