@@ -8,6 +8,7 @@ pub mod instructions;
 mod prompt;
 mod session;
 pub mod subagents;
+mod text_calls;
 
 /// `crate::agent::events::…` paths keep working: the events live in the protocol.
 use crate::protocol::events;

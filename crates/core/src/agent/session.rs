@@ -9,13 +9,14 @@ use super::gate::Gate;
 use super::instructions;
 use super::prompt::system_prompt;
 use super::subagents::{self, Catalog, Ledger, Totals};
+use super::text_calls::{self, InText};
 use crate::hooks::{HookEvent, HookOutcome};
 use crate::model::{
     Block, Message, ModelDelta, ModelError, ModelRequest, ModelResponse, ModelTable, Provider,
     Role, Usage,
 };
 use crate::tools::{Registry, ToolContext};
-use serde_json::json;
+use serde_json::{Value, json};
 use std::path::PathBuf;
 use std::sync::Arc;
 use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
@@ -371,6 +372,7 @@ impl Session {
     /// The turn loop, from a conversation that ends with a user message.
     async fn drive(&mut self) -> Outcome {
         let mut stop_hook_active = false;
+        let mut told_broken = false;
 
         for _ in 0..self.config.max_turns {
             if self.ctx.cancel.is_cancelled() {
@@ -395,8 +397,33 @@ impl Session {
                 }
             };
             self.account(&response.usage);
-            let calls: Vec<Call> = response
-                .message
+            let mut message = response.message;
+            if message.tool_uses().next().is_none() {
+                match text_calls::read(&message.text(), |n| self.tools.get(n).is_some()) {
+                    InText::Calls(found) => self.calls_from_text(&mut message, found),
+                    InText::Broken(why) if !told_broken => {
+                        // Once: the model is told, and tries again.
+                        told_broken = true;
+                        self.messages.push(message);
+                        self.emit(Event::Warning {
+                            message: format!(
+                                "the model wrote what looks like a tool call in its reply, but {why}; it was asked to call the tool properly"
+                            ),
+                        });
+                        self.add_user_text(format!(
+                            "[Tandem] Your reply looks like a tool call written as text, but {why}. Call tools with tool calls, not in the reply text."
+                        ));
+                        continue;
+                    }
+                    InText::Broken(why) => self.emit(Event::Warning {
+                        message: format!(
+                            "the model's last reply looks like a tool call that could not be run ({why}): nothing was done for it"
+                        ),
+                    }),
+                    InText::Nothing => {}
+                }
+            }
+            let calls: Vec<Call> = message
                 .tool_uses()
                 .map(|(id, name, input)| Call {
                     id: id.to_string(),
@@ -404,8 +431,8 @@ impl Session {
                     input: input.clone(),
                 })
                 .collect();
-            let text = response.message.text();
-            self.messages.push(response.message);
+            let text = message.text();
+            self.messages.push(message);
             // Hooks about to run (PreToolUse, Stop) read the transcript
             // with the model's latest reply in it, as Claude Code's do.
             self.save_checkpoint();
@@ -504,6 +531,28 @@ impl Session {
 
     /// Add user text, joining the pending user message (tool results, or an
     /// earlier request left unanswered) so roles keep alternating.
+    /// The calls a model wrote in its reply become the reply's tool calls
+    /// (its text stays), and the user is told.
+    fn calls_from_text(&mut self, message: &mut Message, found: Vec<(String, Value)>) {
+        let names: Vec<&str> = found.iter().map(|(n, _)| n.as_str()).collect();
+        self.emit(Event::Warning {
+            message: format!(
+                "the model wrote {} tool call{} as text ({}); Tandem ran {} as tool calls",
+                found.len(),
+                if found.len() == 1 { "" } else { "s" },
+                names.join(", "),
+                if found.len() == 1 { "it" } else { "them" },
+            ),
+        });
+        for (i, (name, input)) in found.into_iter().enumerate() {
+            message.content.push(Block::ToolUse {
+                id: format!("text_call_{}_{}", self.turn, i + 1),
+                name,
+                input,
+            });
+        }
+    }
+
     fn add_user_text(&mut self, text: String) {
         let block = Block::Text { text };
         match self.messages.last_mut() {
