@@ -95,6 +95,7 @@ pub fn load(root: &Path, above: Vec<Layer>, trust: Trust) -> Result<Loaded, Stri
             save_rule: Some(Arc::new(move |rule: &str| {
                 claude::save_allow_rule(&save_root, rule)
             })),
+            warnings: Vec::new(),
         },
         trust,
     })

@@ -21,31 +21,60 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// The points at which hooks run; the names are Claude Code's, exactly.
+/// The points at which Tandem runs hooks; the names are Claude Code's, exactly.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum HookEvent {
     SessionStart,
     UserPromptSubmit,
     PreToolUse,
+    PermissionRequest,
     PostToolUse,
-    Stop,
-    SubagentStop,
-    PreCompact,
-    SessionEnd,
+    PostToolUseFailure,
     Notification,
+    SubagentStart,
+    SubagentStop,
+    Stop,
+    PreCompact,
+    PostCompact,
+    SessionEnd,
 }
 
+/// Claude Code's other hook events (its hooks reference, 2026): a settings
+/// file may name them, and Claude Code's users' files do. Tandem has no
+/// such moment, so their hooks are read (a mistake in them is still an
+/// error) and a warning names the event: never a refusal to start.
+pub const NOT_EMITTED: [&str; 14] = [
+    "Setup",
+    "InstructionsLoaded",
+    "PermissionDenied",
+    "TaskCreated",
+    "TaskCompleted",
+    "StopFailure",
+    "TeammateIdle",
+    "ConfigChange",
+    "CwdChanged",
+    "FileChanged",
+    "WorktreeCreate",
+    "WorktreeRemove",
+    "Elicitation",
+    "ElicitationResult",
+];
+
 impl HookEvent {
-    pub const ALL: [HookEvent; 9] = [
+    pub const ALL: [HookEvent; 13] = [
         HookEvent::SessionStart,
         HookEvent::UserPromptSubmit,
         HookEvent::PreToolUse,
+        HookEvent::PermissionRequest,
         HookEvent::PostToolUse,
-        HookEvent::Stop,
-        HookEvent::SubagentStop,
-        HookEvent::PreCompact,
-        HookEvent::SessionEnd,
+        HookEvent::PostToolUseFailure,
         HookEvent::Notification,
+        HookEvent::SubagentStart,
+        HookEvent::SubagentStop,
+        HookEvent::Stop,
+        HookEvent::PreCompact,
+        HookEvent::PostCompact,
+        HookEvent::SessionEnd,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -53,22 +82,23 @@ impl HookEvent {
             HookEvent::SessionStart => "SessionStart",
             HookEvent::UserPromptSubmit => "UserPromptSubmit",
             HookEvent::PreToolUse => "PreToolUse",
+            HookEvent::PermissionRequest => "PermissionRequest",
             HookEvent::PostToolUse => "PostToolUse",
-            HookEvent::Stop => "Stop",
-            HookEvent::SubagentStop => "SubagentStop",
-            HookEvent::PreCompact => "PreCompact",
-            HookEvent::SessionEnd => "SessionEnd",
+            HookEvent::PostToolUseFailure => "PostToolUseFailure",
             HookEvent::Notification => "Notification",
+            HookEvent::SubagentStart => "SubagentStart",
+            HookEvent::SubagentStop => "SubagentStop",
+            HookEvent::Stop => "Stop",
+            HookEvent::PreCompact => "PreCompact",
+            HookEvent::PostCompact => "PostCompact",
+            HookEvent::SessionEnd => "SessionEnd",
         }
     }
 
     /// Claude ignores matchers on events that have nothing to match against
     /// (a prompt, a stop), so a stray matcher there must not hide the hook.
     fn uses_matcher(self) -> bool {
-        !matches!(
-            self,
-            HookEvent::UserPromptSubmit | HookEvent::Stop | HookEvent::SubagentStop
-        )
+        !matches!(self, HookEvent::UserPromptSubmit | HookEvent::Stop)
     }
 
     /// Whether exit code 2 has something to block and a model to tell. On the
@@ -77,7 +107,9 @@ impl HookEvent {
         matches!(
             self,
             HookEvent::PreToolUse
+                | HookEvent::PermissionRequest
                 | HookEvent::PostToolUse
+                | HookEvent::PostToolUseFailure
                 | HookEvent::UserPromptSubmit
                 | HookEvent::Stop
                 | HookEvent::SubagentStop
@@ -183,6 +215,11 @@ pub struct HookOutcome {
     pub context: Vec<String>,
     /// `continue: false`: stop the whole run, with `stopReason`.
     pub stop: Option<String>,
+    /// `updatedInput` (PreToolUse, or PermissionRequest's allow): the tool
+    /// runs with this input instead of the model's. The last hook's wins.
+    pub updated_input: Option<Value>,
+    /// `systemMessage`: text for the user (not the model).
+    pub messages: Vec<String>,
     /// Non-blocking problems (other exit codes, timeouts, unparsable JSON)
     /// for the user, each naming the hook command.
     pub errors: Vec<String>,
@@ -193,6 +230,9 @@ pub struct HookOutcome {
 pub struct Hooks {
     groups: HashMap<HookEvent, Vec<MatcherGroup>>,
     place: Option<Place>,
+    /// What was read but will not run (Claude events Tandem has no moment
+    /// for, hook types it cannot run), for the user at session start.
+    warnings: Vec<String>,
 }
 
 /// How to start one hook command somewhere other than directly on the
@@ -288,6 +328,17 @@ impl Hooks {
         for (event, groups) in other.groups {
             self.groups.entry(event).or_default().extend(groups);
         }
+        self.warnings.extend(other.warnings);
+    }
+
+    /// Hooks that were read but will not run, each naming why.
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
+    }
+
+    /// The warnings, taken out (to report them once, elsewhere).
+    pub fn take_warnings(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.warnings)
     }
 
     /// Every command as `Event (matcher): command`, events in Claude's

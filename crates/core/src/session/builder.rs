@@ -183,6 +183,7 @@ impl<'a> SessionBuilder<'a> {
 
         let mut gate = gate(setup, &root, &self.extra_allow)?;
         gate.sandbox = ctx.sandbox.as_ref().map(|s| s.describe());
+        gate.notices = Some(self.events.clone());
         let mut checkpoint: Option<Arc<dyn Checkpoint>> = None;
         match self.record {
             Record::None => {}
@@ -224,6 +225,12 @@ impl<'a> SessionBuilder<'a> {
         for problem in problems {
             session = session.with_startup_event(Event::Warning {
                 message: format!("sub-agent {problem}"),
+            });
+        }
+        // Settings read but not acted on (hooks on events Tandem lacks, …).
+        for message in setup.warnings.iter().chain(setup.hooks.warnings()) {
+            session = session.with_startup_event(Event::Warning {
+                message: message.clone(),
             });
         }
         gate.approver = self.approver.and_then(|make| make(&session.steer_handle()));
