@@ -95,25 +95,33 @@ fn show(args: &ConfigArgs) -> Result<i32, String> {
                 "\nmodel.provider is chosen at run time: ANTHROPIC_API_KEY, then OPENAI_API_KEY, then a local server on 127.0.0.1 (11434, 8080)."
             );
         }
-        let claude: Vec<String> = [".claude/settings.json", ".claude/settings.local.json"]
-            .iter()
-            .filter(|p| root.join(p).exists())
-            .map(|p| p.to_string())
-            .chain(
-                dirs::home_dir()
-                    .map(|h| h.join(".claude/settings.json"))
-                    .filter(|p| p.exists())
-                    .map(|p| tilde(&p)),
-            )
-            .collect();
-        if !claude.is_empty() {
-            outln!(
-                "\nPermission rules and hooks are also read from: {}",
-                claude.join(", ")
-            );
-        }
+        claude_files(&root);
     }
     Ok(if errors.is_empty() { 0 } else { 2 })
+}
+
+/// Claude Code's settings files that exist, and in each the keys Tandem
+/// reads but does not act on: listed, so nothing is dropped silently.
+fn claude_files(root: &Path) {
+    let home = dirs::home_dir();
+    let files = tandem_config::claude::not_used(root, home.as_deref());
+    if files.is_empty() {
+        return;
+    }
+    outln!(
+        "\nClaude Code settings, also read (permissions, defaultMode, additionalDirectories, hooks, disableAllHooks, env, model, enabled/disabledMcpjsonServers):"
+    );
+    for (path, unused) in files {
+        let name = match path.strip_prefix(root) {
+            Ok(rel) => rel.display().to_string(),
+            Err(_) => tilde(&path),
+        };
+        if unused.is_empty() {
+            outln!("  {name}");
+        } else {
+            outln!("  {name}: read, not used: {}", unused.join(", "));
+        }
+    }
 }
 
 /// `~/…` for paths under the home folder.

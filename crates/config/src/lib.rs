@@ -9,6 +9,7 @@
 //! plain `session::Setup`. The core itself reads none of them.
 
 pub mod claude;
+mod claude_keys;
 mod load;
 pub mod setup;
 pub mod sources;

@@ -64,18 +64,25 @@ pub fn load(root: &Path, above: Vec<Layer>, trust: Trust) -> Result<Loaded, Stri
             }
         }
     }
-    let settings = load_settings(&layers).map_err(|e| e.to_string())?;
+    let mut settings = load_settings(&layers).map_err(|e| e.to_string())?;
     let table = ModelTable::with_overrides(&settings.models).map_err(|e| e.to_string())?;
 
     let home = dirs::home_dir();
-    let (file_rules, mut hooks) = claude::load(root, home.as_deref(), trusted)?;
-    if !settings.hooks.is_empty() {
+    let mut claude = claude::load(root, home.as_deref(), trusted)?;
+    apply_claude(&mut settings, &claude);
+    let file_rules = std::mem::take(&mut claude.rules);
+    let mut hooks = std::mem::take(&mut claude.hooks);
+    let mut warnings = hooks.take_warnings();
+    warnings.append(&mut claude.warnings);
+    if !settings.hooks.is_empty() && !claude.disable_all_hooks {
         let table = serde_json::to_value(&settings.hooks).map_err(|e| format!("hooks: {e}"))?;
         let ours = Hooks::from_claude_settings(&serde_json::json!({ "hooks": table }))
             .map_err(|e| format!("hooks: {e}"))?;
         hooks.extend(ours);
+        warnings.extend(hooks.take_warnings());
     }
-    let (mcp_servers, mcp_problems) = mcp_specs(root, trusted, &settings);
+    hooks.set_env(claude.env.clone().into_iter().collect());
+    let (mcp_servers, mcp_problems) = mcp_specs(root, trusted, &settings, &claude);
     let save_root = root.to_path_buf();
     let untrusted = trust.skipped().map(|s| Untrusted {
         folder: s.folder,
@@ -95,7 +102,8 @@ pub fn load(root: &Path, above: Vec<Layer>, trust: Trust) -> Result<Loaded, Stri
             save_rule: Some(Arc::new(move |rule: &str| {
                 claude::save_allow_rule(&save_root, rule)
             })),
-            warnings: Vec::new(),
+            read_roots: claude.additional_dirs.clone(),
+            warnings,
         },
         trust,
     })
@@ -104,10 +112,16 @@ pub fn load(root: &Path, above: Vec<Layer>, trust: Trust) -> Result<Loaded, Stri
 /// The servers of `root/.mcp.json` (only when the folder is `trusted`) and
 /// the settings' `[mcp_servers]`, ready to start, and the entries that
 /// cannot be.
-fn mcp_specs(root: &Path, trusted: bool, settings: &Settings) -> (Vec<ServerSpec>, Vec<Problem>) {
+fn mcp_specs(
+    root: &Path,
+    trusted: bool,
+    settings: &Settings,
+    claude: &claude::ClaudeFiles,
+) -> (Vec<ServerSpec>, Vec<Problem>) {
     let text = trusted
         .then(|| std::fs::read_to_string(root.join(mcp::PROJECT_FILE)).ok())
-        .flatten();
+        .flatten()
+        .map(|t| claude::filter_mcp_json(&t, claude));
     let env = |name: &str| std::env::var(name).ok();
     mcp::resolve(
         root,
@@ -116,6 +130,25 @@ fn mcp_specs(root: &Path, trusted: bool, settings: &Settings) -> (Vec<ServerSpec
         &settings.mcp,
         &env,
     )
+}
+
+/// Claude Code's `defaultMode` and `model` where Tandem's own settings
+/// (any layer, flags included) leave them unset: Tandem's settings win.
+fn apply_claude(settings: &mut Settings, claude: &claude::ClaudeFiles) {
+    if settings.permissions.mode.is_none() {
+        settings.permissions.mode = claude.mode;
+    }
+    // A Claude model id only means something to the Anthropic provider.
+    let anthropic = match settings.model.provider.as_deref() {
+        Some(p) => p == "anthropic",
+        None => {
+            settings.model.base_url.is_none()
+                && std::env::var("ANTHROPIC_API_KEY").is_ok_and(|k| !k.trim().is_empty())
+        }
+    };
+    if settings.model.model.is_none() && anthropic {
+        settings.model.model = claude.model.clone();
+    }
 }
 
 /// A background task's settings (`tasks::runner::LoadSetup`): its

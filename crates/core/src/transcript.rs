@@ -14,10 +14,10 @@ mod entry;
 
 use crate::agent::Event;
 use crate::model::Message;
-pub use entry::Entry;
-use entry::{Chain, new_uuid, timestamp};
 use crate::protocol::{Unreadable, read_line};
 use crate::sync::Mutex;
+pub use entry::Entry;
+use entry::{Chain, new_uuid, timestamp};
 use serde::{Deserialize, Serialize};
 use std::fs::File;
 use std::io::{self, Write};

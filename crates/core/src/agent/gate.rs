@@ -191,7 +191,9 @@ impl Gate {
                     });
                 }
                 let reason = self.why_ask(tool, &input, hook_asked);
-                self.ask(tool, &input, summary, reason).await.map(|()| input)
+                self.ask(tool, &input, summary, reason)
+                    .await
+                    .map(|()| input)
             }
         }
     }
@@ -390,10 +392,7 @@ mod tests {
         // A hook that echoes the whole Claude-shaped input back changes nothing.
         let echoed = json!({"path": "/w/repo/src/a.rs", "file_path": "/w/repo/src/a.rs",
                             "old_string": "x", "new_string": "y"});
-        assert_eq!(
-            from_hooks(&original, &echoed)["path"],
-            "/w/repo/src/a.rs"
-        );
+        assert_eq!(from_hooks(&original, &echoed)["path"], "/w/repo/src/a.rs");
         assert!(from_hooks(&original, &echoed).get("file_path").is_none());
     }
 }

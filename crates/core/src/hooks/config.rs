@@ -109,10 +109,7 @@ fn matcher(m: &str) -> Result<Matcher, String> {
 /// A `command` hook, or why a hook of a type Tandem cannot run (`http`,
 /// `mcp_tool`, `agent`) is skipped: a warning, so the rest of the user's
 /// hooks still work.
-fn command(
-    value: &Value,
-    at: &str,
-) -> Result<Result<HookCommand, String>, HookConfigError> {
+fn command(value: &Value, at: &str) -> Result<Result<HookCommand, String>, HookConfigError> {
     let err = |what: &str| HookConfigError::new(format!("`{at}`: {what}"));
     let obj = value
         .as_object()
@@ -218,7 +215,9 @@ mod tests {
         assert_eq!(h.warnings().len(), NOT_EMITTED.len(), "{:?}", h.warnings());
         for name in NOT_EMITTED {
             assert!(
-                h.warnings().iter().any(|w| w.contains(&format!("`{name}`"))),
+                h.warnings()
+                    .iter()
+                    .any(|w| w.contains(&format!("`{name}`"))),
                 "{name}"
             );
         }

@@ -233,6 +233,8 @@ pub struct Hooks {
     /// What was read but will not run (Claude events Tandem has no moment
     /// for, hook types it cannot run), for the user at session start.
     warnings: Vec<String>,
+    /// Variables every command gets (Claude Code's settings `env`).
+    env: Arc<Vec<(String, String)>>,
 }
 
 /// How to start one hook command somewhere other than directly on the
@@ -331,6 +333,11 @@ impl Hooks {
         self.warnings.extend(other.warnings);
     }
 
+    /// Variables every hook command gets, besides the project folder.
+    pub fn set_env(&mut self, env: Vec<(String, String)>) {
+        self.env = Arc::new(env);
+    }
+
     /// Hooks that were read but will not run, each naming why.
     pub fn warnings(&self) -> &[String] {
         &self.warnings
@@ -384,7 +391,7 @@ impl Hooks {
                 futures::future::join_all(
                     commands
                         .iter()
-                        .map(|c| run::execute(c, &stdin, input, None)),
+                        .map(|c| run::execute(c, &stdin, input, &self.env, None)),
                 )
                 .await
             }
@@ -394,7 +401,7 @@ impl Hooks {
                 for c in &commands {
                     let launch = place.launcher.prepare(&c.command);
                     finished.push(match launch {
-                        Ok(l) => run::execute(c, &stdin, input, Some(l)).await,
+                        Ok(l) => run::execute(c, &stdin, input, &self.env, Some(l)).await,
                         Err(e) => run::failed(format!("could not be sandboxed: {e}")),
                     });
                     place.launcher.finish();

@@ -87,6 +87,7 @@ pub(super) async fn execute(
     hook: &HookCommand,
     stdin: &str,
     input: &HookInput,
+    env: &[(String, String)],
     launch: Option<super::Launch>,
 ) -> Finished {
     let mut command;
@@ -110,6 +111,7 @@ pub(super) async fn execute(
         }
     };
     command
+        .envs(env.iter().cloned())
         .env("CLAUDE_PROJECT_DIR", project_dir)
         .env("TANDEM_PROJECT_DIR", project_dir)
         .stdin(Stdio::piped())

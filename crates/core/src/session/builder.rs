@@ -297,6 +297,7 @@ fn tool_context(
     ctx.output_limit = config.tool_output_limit;
     ctx.sandbox = Some(sandbox);
     ctx.read_roots = crate::skills::user_roots(config.home.as_deref());
+    ctx.read_roots.extend(setup.read_roots.iter().cloned());
     Ok(ctx)
 }
 

@@ -212,8 +212,7 @@ async fn execute(
         session_id: meta.id.clone(),
         cwd: root.display().to_string(),
     };
-    let transcript =
-        Arc::new(Transcript::open(&path, &lines, writer).map_err(|e| e.to_string())?);
+    let transcript = Arc::new(Transcript::open(&path, &lines, writer).map_err(|e| e.to_string())?);
     let (kind, text) = match &step {
         Step::Start => ("start", meta.prompt.clone()),
         Step::FollowUp(t) => ("follow_up", t.clone()),
