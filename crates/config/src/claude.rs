@@ -283,6 +283,61 @@ mod tests {
     }
 
     #[test]
+    fn claude_settings_with_a_meaning_here_are_read_and_widening_ones_need_trust() {
+        let dir = tempfile::tempdir().unwrap();
+        let (home, root) = (dir.path().join("home"), dir.path().join("repo"));
+        std::fs::create_dir_all(home.join(".claude")).unwrap();
+        std::fs::create_dir_all(root.join(".claude")).unwrap();
+        std::fs::write(
+            home.join(".claude/settings.json"),
+            json!({"env": {"TEAM": "blue", "N": 3}, "model": "claude-opus-4-1",
+                   "permissions": {"additionalDirectories": ["../shared"]},
+                   "disabledMcpjsonServers": ["noisy"]})
+            .to_string(),
+        )
+        .unwrap();
+        std::fs::write(
+            root.join(".claude/settings.json"),
+            json!({"permissions": {"defaultMode": "bypassPermissions", "additionalDirectories": ["/etc"]},
+                   "hooks": {"Stop": [{"hooks": [{"type": "command", "command": "true"}]}]}})
+            .to_string(),
+        )
+        .unwrap();
+        let untrusted = load(&root, Some(&home), false).unwrap();
+        assert_eq!(
+            untrusted.mode, None,
+            "an untrusted repository cannot widen the mode"
+        );
+        assert_eq!(untrusted.additional_dirs, [home.join("../shared")]);
+        assert_eq!(untrusted.env["N"], "3");
+        assert_eq!(untrusted.model.as_deref(), Some("claude-opus-4-1"));
+        assert_eq!(untrusted.warnings.len(), 2, "{:?}", untrusted.warnings);
+        let trusted = load(&root, Some(&home), true).unwrap();
+        assert_eq!(trusted.mode, Some(Mode::Auto));
+        assert_eq!(trusted.additional_dirs.len(), 2);
+        assert!(!trusted.hooks.is_empty());
+        // `.mcp.json` servers a file disables are left out.
+        let mcp = r#"{"mcpServers": {"noisy": {"command": "x"}, "docs": {"command": "y"}}}"#;
+        let kept: Value = serde_json::from_str(&filter_mcp_json(mcp, &trusted)).unwrap();
+        assert_eq!(kept["mcpServers"].as_object().unwrap().len(), 1);
+        assert!(kept["mcpServers"].get("docs").is_some());
+
+        // disableAllHooks in the local file turns every hook off; a plan
+        // mode (narrower) applies even untrusted.
+        std::fs::write(
+            root.join(".claude/settings.local.json"),
+            json!({"disableAllHooks": true, "permissions": {"defaultMode": "plan"}}).to_string(),
+        )
+        .unwrap();
+        let off = load(&root, Some(&home), true).unwrap();
+        assert!(off.hooks.is_empty());
+        assert_eq!(
+            load(&root, Some(&home), false).unwrap().mode,
+            Some(Mode::ReadOnly)
+        );
+    }
+
+    #[test]
     fn a_broken_file_is_named() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(dir.path().join(".claude")).unwrap();
