@@ -378,3 +378,65 @@ esac"#,
         assert_eq!(m["message"]["role"], m["type"]);
     }
 }
+
+/// A `type: "prompt"` hook: the model (here a named small one) judges the
+/// call; its `{"ok": false}` blocks it with the reason, `{"ok": true}`
+/// lets it run (the control).
+#[test]
+fn a_prompt_hook_asks_a_model_and_its_no_blocks() {
+    let repo = fixture("greeter");
+    let home = tempfile::tempdir().unwrap();
+    user_settings(
+        home.path(),
+        json!({"hooks": {"PreToolUse": [{"matcher": "Bash", "hooks": [{
+            "type": "prompt", "model": "small-judge",
+            "prompt": "PROMPT-HOOK: is this command safe? $ARGUMENTS"
+        }]}]}}),
+    );
+    let run = |verdict: &str| {
+        let model = ScriptedServer::start(
+            Script::new()
+                .conversation("PROMPT-HOOK", vec![Turn::say(verdict)])
+                .conversation(
+                    "MAIN-PROMPT",
+                    vec![
+                        Turn::new().tool_use("shell", json!({"command": "echo PRUNED-IT"})),
+                        Turn::say("ok"),
+                    ],
+                ),
+        );
+        let out = exec(
+            &model,
+            repo.path(),
+            home.path(),
+            "MAIN-PROMPT: prune",
+            &["--mode", "auto"],
+        );
+        assert!(out.status.success(), "{}", describe(&out));
+        let requests = model.requests();
+        let judge = requests
+            .iter()
+            .find(|r| r.json.to_string().contains("PROMPT-HOOK"))
+            .expect("the hook asked the model");
+        assert_eq!(judge.json["model"], "small-judge");
+        assert!(
+            judge.json.to_string().contains("echo PRUNED-IT"),
+            "the input"
+        );
+        let main = requests
+            .iter()
+            .rfind(|r| r.json.to_string().contains("MAIN-PROMPT"))
+            .unwrap();
+        tool_results(main).join("\n")
+    };
+    let blocked = run(r#"{"ok": false, "reason": "pruning is not safe today"}"#);
+    assert!(
+        blocked.contains("pruning is not safe today") && !blocked.contains("PRUNED-IT\n"),
+        "{blocked}"
+    );
+    let allowed = run(r#"{"ok": true}"#);
+    assert!(
+        allowed.contains("PRUNED-IT") && !allowed.contains("not safe"),
+        "{allowed}"
+    );
+}

@@ -3,7 +3,9 @@
 //! Mistakes are errors naming where they are, because a hook that silently
 //! does not run is a check the user believes in and does not have.
 
-use super::{HookCommand, HookConfigError, HookEvent, Hooks, Matcher, MatcherGroup, NOT_EMITTED};
+use super::{
+    HookCommand, HookConfigError, HookEvent, Hooks, Kind, Matcher, MatcherGroup, NOT_EMITTED,
+};
 use serde_json::Value;
 use std::time::Duration;
 
@@ -106,30 +108,41 @@ fn matcher(m: &str) -> Result<Matcher, String> {
         .map_err(|e| format!("matcher `{m}` is not a valid regex: {e}"))
 }
 
-/// A `command` hook, or why a hook of a type Tandem cannot run (`http`,
-/// `mcp_tool`, `agent`) is skipped: a warning, so the rest of the user's
-/// hooks still work.
+/// Claude's default for a `prompt` hook without `timeout`.
+const PROMPT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A `command` or `prompt` hook, or why a hook of a type Tandem cannot run
+/// (`http`, `mcp_tool`, `agent`) is skipped: a warning, so the rest of the
+/// user's hooks still work.
 fn command(value: &Value, at: &str) -> Result<Result<HookCommand, String>, HookConfigError> {
     let err = |what: &str| HookConfigError::new(format!("`{at}`: {what}"));
     let obj = value
         .as_object()
         .ok_or_else(|| err("must be an object with `type` and `command`"))?;
-    match obj.get("type").and_then(Value::as_str) {
-        Some("command") => {}
+    let (field, kind, default) = match obj.get("type").and_then(Value::as_str) {
+        Some("command") => ("command", Kind::Command, DEFAULT_TIMEOUT),
+        Some("prompt") => {
+            let model = match obj.get("model") {
+                None | Some(Value::Null) => None,
+                Some(Value::String(m)) if !m.trim().is_empty() => Some(m.clone()),
+                Some(_) => return Err(err("`model` must be a model name")),
+            };
+            ("prompt", Kind::Prompt { model }, PROMPT_TIMEOUT)
+        }
         Some(other) => {
             return Ok(Err(format!(
                 "`{at}`: hooks of type `{other}` are not supported; skipped"
             )));
         }
         None => return Err(err("`type` must be a string, e.g. \"command\"")),
-    }
+    };
     let command = obj
-        .get("command")
+        .get(field)
         .and_then(Value::as_str)
         .filter(|c| !c.trim().is_empty())
-        .ok_or_else(|| err("`command` must be a non-empty string"))?;
+        .ok_or_else(|| err(&format!("`{field}` must be a non-empty string")))?;
     let timeout = match obj.get("timeout") {
-        None | Some(Value::Null) => DEFAULT_TIMEOUT,
+        None | Some(Value::Null) => default,
         Some(t) => t
             .as_f64()
             .filter(|s| s.is_finite() && *s > 0.0)
@@ -139,6 +152,7 @@ fn command(value: &Value, at: &str) -> Result<Result<HookCommand, String>, HookC
     Ok(Ok(HookCommand {
         command: command.to_string(),
         timeout,
+        kind,
     }))
 }
 
@@ -172,7 +186,8 @@ mod tests {
             pre,
             [&HookCommand {
                 command: "./check.sh".into(),
-                timeout: Duration::from_secs(30)
+                timeout: Duration::from_secs(30),
+                kind: Kind::Command,
             }]
         );
         assert!(h.matching(HookEvent::PreToolUse, Some("Read")).is_empty());
@@ -260,16 +275,25 @@ mod tests {
     }
 
     #[test]
-    fn unsupported_hook_types_are_skipped() {
+    fn prompt_hooks_load_and_unsupported_types_are_skipped_with_a_warning() {
         let h = parse(json!({"hooks": {"Stop": [{"hooks": [
-            {"type": "prompt", "prompt": "are you done?"},
+            {"type": "prompt", "prompt": "are you done? $ARGUMENTS", "model": "small-one"},
+            {"type": "http", "url": "http://127.0.0.1:9/hook"},
             {"type": "command", "command": "true"}
         ]}]}}))
         .unwrap();
         let cmds = h.matching(HookEvent::Stop, None);
-        assert_eq!(cmds.len(), 1);
-        assert_eq!(cmds[0].command, "true");
-        assert!(h.warnings()[0].contains("`prompt`"), "{:?}", h.warnings());
+        assert_eq!(cmds.len(), 2);
+        assert_eq!(
+            cmds[0].kind,
+            Kind::Prompt {
+                model: Some("small-one".into())
+            }
+        );
+        assert_eq!(cmds[0].timeout, PROMPT_TIMEOUT);
+        assert_eq!(cmds[1].command, "true");
+        assert!(h.warnings()[0].contains("`http`"), "{:?}", h.warnings());
+        assert!(parse(json!({"hooks": {"Stop": [{"hooks": [{"type": "prompt"}]}]}})).is_err());
     }
 
     #[test]

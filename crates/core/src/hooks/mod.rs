@@ -9,6 +9,7 @@
 
 mod config;
 mod outcome;
+mod prompt;
 mod run;
 #[cfg(test)]
 mod tests;
@@ -235,6 +236,7 @@ pub struct Hooks {
     warnings: Vec<String>,
     /// Variables every command gets (Claude Code's settings `env`).
     env: Arc<Vec<(String, String)>>,
+    judge: JudgeSlot,
 }
 
 /// How to start one hook command somewhere other than directly on the
@@ -312,8 +314,39 @@ impl Matcher {
 
 #[derive(Debug, Clone, PartialEq)]
 struct HookCommand {
+    /// The shell command, or a `prompt` hook's prompt.
     command: String,
     timeout: Duration,
+    kind: Kind,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Kind {
+    Command,
+    /// Claude's `type: "prompt"`: a model judges the event; `model` names
+    /// a (smaller) one, else the session's.
+    Prompt {
+        model: Option<String>,
+    },
+}
+
+/// Asks a model for a `prompt` hook's answer; the session provides it
+/// (`session::prompt_judge`), so hooks need not know providers.
+#[async_trait::async_trait]
+pub trait Judge: Send + Sync {
+    /// The model's reply to `prompt` (`model`, or the session's).
+    async fn judge(&self, model: Option<&str>, prompt: &str) -> Result<String, String>;
+}
+
+/// The judge, if the session gave one (without, prompt hooks report
+/// that they could not run).
+#[derive(Clone, Default)]
+struct JudgeSlot(Option<Arc<dyn Judge>>);
+
+impl fmt::Debug for JudgeSlot {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0.is_some() { "Judge" } else { "NoJudge" })
+    }
 }
 
 impl Hooks {
@@ -331,6 +364,11 @@ impl Hooks {
             self.groups.entry(event).or_default().extend(groups);
         }
         self.warnings.extend(other.warnings);
+    }
+
+    /// `prompt` hooks ask `judge` from now on.
+    pub fn judge_with(&mut self, judge: Arc<dyn Judge>) {
+        self.judge = JudgeSlot(Some(judge));
     }
 
     /// Variables every hook command gets, besides the project folder.
@@ -386,35 +424,45 @@ impl Hooks {
             return HookOutcome::default();
         }
         let stdin = input.to_json(event).to_string();
-        let finished = match &self.place {
+        let judge = self.judge.0.as_deref();
+        let outcomes = match &self.place {
             None => {
-                futures::future::join_all(
-                    commands
-                        .iter()
-                        .map(|c| run::execute(c, &stdin, input, &self.env, None)),
-                )
+                futures::future::join_all(commands.iter().map(|c| async {
+                    match &c.kind {
+                        Kind::Prompt { model } => {
+                            prompt::evaluate(judge, event, c, model.as_deref(), &stdin).await
+                        }
+                        Kind::Command => {
+                            let f = run::execute(c, &stdin, input, &self.env, None).await;
+                            run::interpret(event, &c.command, f)
+                        }
+                    }
+                }))
                 .await
             }
             Some(place) => {
                 let _one = place.one_at_a_time.lock().await;
-                let mut finished = Vec::new();
+                let mut outcomes = Vec::new();
                 for c in &commands {
+                    // A prompt runs no command: nothing to sandbox.
+                    if let Kind::Prompt { model } = &c.kind {
+                        outcomes.push(
+                            prompt::evaluate(judge, event, c, model.as_deref(), &stdin).await,
+                        );
+                        continue;
+                    }
                     let launch = place.launcher.prepare(&c.command);
-                    finished.push(match launch {
+                    let finished = match launch {
                         Ok(l) => run::execute(c, &stdin, input, &self.env, Some(l)).await,
                         Err(e) => run::failed(format!("could not be sandboxed: {e}")),
-                    });
+                    };
                     place.launcher.finish();
+                    outcomes.push(run::interpret(event, &c.command, finished));
                 }
-                finished
+                outcomes
             }
         };
-        outcome::combine(
-            commands
-                .iter()
-                .zip(finished)
-                .map(|(c, f)| run::interpret(event, &c.command, f)),
-        )
+        outcome::combine(outcomes)
     }
 
     /// The commands to run, in settings order, each command string once:

@@ -248,7 +248,7 @@ fn with_stderr(message: String, stderr: &str) -> String {
     }
 }
 
-fn block(out: &mut HookOutcome, reason: String) {
+pub(super) fn block(out: &mut HookOutcome, reason: String) {
     add_line(&mut out.blocked, reason);
 }
 

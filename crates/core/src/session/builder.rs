@@ -7,6 +7,7 @@
 
 use super::extras::Extras;
 use super::hook_sandbox::InSandbox;
+use super::prompt_judge::ModelJudge;
 use super::provider::Chosen;
 use super::session_log::SessionLog;
 use super::setup::Setup;
@@ -184,6 +185,10 @@ impl<'a> SessionBuilder<'a> {
         let mut gate = gate(setup, &root, &self.extra_allow)?;
         gate.sandbox = ctx.sandbox.as_ref().map(|s| s.describe());
         gate.notices = Some(self.events.clone());
+        gate.hooks.judge_with(Arc::new(ModelJudge {
+            provider: self.provider.provider.clone(),
+            model: config.model.clone(),
+        }));
         let mut checkpoint: Option<Arc<dyn Checkpoint>> = None;
         match self.record {
             Record::None => {}
