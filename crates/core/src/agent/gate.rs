@@ -361,10 +361,11 @@ fn from_hooks(original: &Value, updated: &Value) -> Value {
     for (k, v) in new {
         map.insert(k.clone(), v.clone());
     }
-    if aliased && let Some(p) = map.remove("file_path") {
-        if new.contains_key("file_path") {
-            map.insert("path".into(), p);
-        }
+    if aliased
+        && let Some(p) = map.remove("file_path")
+        && new.contains_key("file_path")
+    {
+        map.insert("path".into(), p);
     }
     out
 }
