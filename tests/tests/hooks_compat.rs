@@ -440,3 +440,53 @@ fn a_prompt_hook_asks_a_model_and_its_no_blocks() {
         "{allowed}"
     );
 }
+
+/// SessionStart's `source`: `startup` for a new task, `resume` for its
+/// follow-up (which continues the saved conversation). The hook's plain
+/// stdout is context, so the model's requests show what it was told.
+#[test]
+fn session_start_says_startup_then_resume_for_a_follow_up() {
+    let repo = fixture("greeter");
+    let home = tempfile::tempdir().unwrap();
+    let hook = r#"sed -n 's/.*"source":"\([a-z]*\)".*/SOURCE-IS-\1/p'"#;
+    user_settings(
+        home.path(),
+        json!({"hooks": {"SessionStart": [{"hooks": [{"type": "command", "command": hook}]}]}}),
+    );
+    let model = ScriptedServer::start(
+        Script::new()
+            .conversation("FOLLOW-UP-TEXT", vec![Turn::say("followed up")])
+            .conversation("FIRST-TEXT", vec![Turn::say("first done")]),
+    );
+    let task = |args: &[&str]| {
+        let out = tandem_command(home.path())
+            .arg("task")
+            .arg("-C")
+            .arg(repo.path())
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", describe(&out));
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    let flags = [
+        "--provider",
+        "anthropic",
+        "-m",
+        "m",
+        "--base-url",
+        &model.url(),
+        "-c",
+        "model.api_key=\"k\"",
+    ];
+    let mut start = vec!["start", "FIRST-TEXT"];
+    start.extend(flags);
+    let id = task(&start);
+    task(&["wait", &id]);
+    task(&["follow-up", &id, "FOLLOW-UP-TEXT", "--wait"]);
+    let requests = model.requests();
+    let first = requests.iter().find(|r| r.conversation == Some(1)).unwrap();
+    assert!(first.body.contains("SOURCE-IS-startup"), "{}", first.body);
+    let follow = requests.iter().find(|r| r.conversation == Some(0)).unwrap();
+    assert!(follow.body.contains("SOURCE-IS-resume"), "{}", follow.body);
+}
