@@ -5,8 +5,9 @@
 use serde_json::Value;
 use tandem_core::policy::Mode;
 
-/// Top-level keys Tandem acts on.
-pub const USED: [&str; 8] = [
+/// Top-level keys Tandem acts on. (`enableAllProjectMcpServers` is not
+/// among them: whether `.mcp.json` servers start is the folder's trust.)
+pub const USED: [&str; 7] = [
     "permissions",
     "hooks",
     "env",
@@ -14,7 +15,6 @@ pub const USED: [&str; 8] = [
     "disableAllHooks",
     "enabledMcpjsonServers",
     "disabledMcpjsonServers",
-    "enableAllProjectMcpServers",
 ];
 
 /// Keys under `permissions` Tandem acts on.

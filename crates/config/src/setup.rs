@@ -161,3 +161,32 @@ pub fn load_task(root: &Path, saved: &str) -> Result<Setup, String> {
     let trust = Trust::check(root);
     Ok(load(root, vec![Layer::Table(table)], trust)?.setup)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn claude_mode_and_model_fill_in_only_what_tandem_leaves_unset() {
+        let claude = claude::ClaudeFiles {
+            mode: Some(tandem_core::policy::Mode::ReadOnly),
+            model: Some("claude-opus-4-1".into()),
+            ..Default::default()
+        };
+        let mut settings = Settings::default();
+        settings.model.provider = Some("anthropic".into());
+        apply_claude(&mut settings, &claude);
+        assert_eq!(settings.permissions.mode, claude.mode);
+        assert_eq!(settings.model.model.as_deref(), Some("claude-opus-4-1"));
+        // Tandem's own settings win; another provider ignores Claude's model.
+        let mut settings = Settings::default();
+        settings.permissions.mode = Some(tandem_core::policy::Mode::Auto);
+        settings.model.provider = Some("openai".into());
+        apply_claude(&mut settings, &claude);
+        assert_eq!(
+            settings.permissions.mode,
+            Some(tandem_core::policy::Mode::Auto)
+        );
+        assert_eq!(settings.model.model, None);
+    }
+}
