@@ -137,3 +137,59 @@ fn tandem_config_lists_claude_keys_read_but_not_used() {
         "{line}"
     );
 }
+
+/// Codex's `~/.codex/config.toml`: its `[mcp_servers]` are started (this
+/// one cannot start, so its failure names it), and `tandem config` names
+/// the keys it does not use.
+#[test]
+fn codex_mcp_servers_join_and_other_codex_keys_are_listed() {
+    let repo = fixture("greeter");
+    let home = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(home.path().join(".codex")).unwrap();
+    std::fs::write(
+        home.path().join(".codex/config.toml"),
+        "model = \"gpt-5-codex\"\n\n[mcp_servers.codex-docs]\n\
+         command = \"/nonexistent/codex-docs-server\"\nstartup_timeout_sec = 5\n",
+    )
+    .unwrap();
+    let model = ScriptedServer::start(Script::new().turn(Turn::say("ok")));
+    let out = tandem_command(home.path())
+        .args([
+            "exec",
+            "go",
+            "--json",
+            "--provider",
+            "anthropic",
+            "--model",
+            "m",
+        ])
+        .args(["--base-url", &model.url(), "-c", "model.api_key=\"k\""])
+        .arg("-C")
+        .arg(repo.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", describe(&out));
+    let events: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    assert!(
+        events
+            .iter()
+            .any(|e| e["type"] == "mcp_server" && e["server"] == "codex-docs"),
+        "{events:#?}"
+    );
+
+    let out = tandem_command(home.path())
+        .arg("config")
+        .arg("-C")
+        .arg(repo.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("~/.codex/config.toml (mcp_servers: codex-docs)"),
+        "{text}"
+    );
+    assert!(text.contains("read, not used: model"), "{text}");
+}

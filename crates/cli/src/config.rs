@@ -96,6 +96,7 @@ fn show(args: &ConfigArgs) -> Result<i32, String> {
             );
         }
         claude_files(&root);
+        codex_file();
     }
     Ok(if errors.is_empty() { 0 } else { 2 })
 }
@@ -120,6 +121,34 @@ fn claude_files(root: &Path) {
             outln!("  {name}");
         } else {
             outln!("  {name}: read, not used: {}", unused.join(", "));
+        }
+    }
+}
+
+/// Codex's config file, when there is one: its MCP servers join, the rest
+/// is listed as read, not used.
+fn codex_file() {
+    let home = dirs::home_dir();
+    let Some(path) = tandem_config::codex::config_path(home.as_deref()).filter(|p| p.exists())
+    else {
+        return;
+    };
+    match tandem_config::codex::load(home.as_deref()) {
+        Err(e) => outln!("\nCodex settings: {e}"),
+        Ok(file) => {
+            let servers: Vec<&str> = file.servers.keys().map(String::as_str).collect();
+            outln!(
+                "\nCodex settings, also read: {} (mcp_servers: {})",
+                tilde(&path),
+                if servers.is_empty() {
+                    "none".to_string()
+                } else {
+                    servers.join(", ")
+                }
+            );
+            if !file.not_used.is_empty() {
+                outln!("  read, not used: {}", file.not_used.join(", "));
+            }
         }
     }
 }

@@ -10,6 +10,7 @@
 
 pub mod claude;
 mod claude_keys;
+pub mod codex;
 mod load;
 pub mod setup;
 pub mod sources;

@@ -5,7 +5,8 @@
 
 use crate::trust::Trust;
 use crate::{
-    Layer, Settings, claude, load_settings, project_config_path, read_layer, user_config_path,
+    Layer, Settings, claude, codex, load_settings, project_config_path, read_layer,
+    user_config_path,
 };
 use std::path::Path;
 use std::sync::Arc;
@@ -82,7 +83,8 @@ pub fn load(root: &Path, above: Vec<Layer>, trust: Trust) -> Result<Loaded, Stri
         warnings.extend(hooks.take_warnings());
     }
     hooks.set_env(claude.env.clone().into_iter().collect());
-    let (mcp_servers, mcp_problems) = mcp_specs(root, trusted, &settings, &claude);
+    let codex = codex::load(home.as_deref())?;
+    let (mcp_servers, mcp_problems) = mcp_specs(root, trusted, &settings, &claude, codex);
     let save_root = root.to_path_buf();
     let untrusted = trust.skipped().map(|s| Untrusted {
         folder: s.folder,
@@ -117,19 +119,17 @@ fn mcp_specs(
     trusted: bool,
     settings: &Settings,
     claude: &claude::ClaudeFiles,
+    codex: codex::CodexFile,
 ) -> (Vec<ServerSpec>, Vec<Problem>) {
+    // Codex's servers, under Tandem's own of the same name.
+    let mut servers = codex.servers;
+    servers.extend(settings.mcp_servers.clone());
     let text = trusted
         .then(|| std::fs::read_to_string(root.join(mcp::PROJECT_FILE)).ok())
         .flatten()
         .map(|t| claude::filter_mcp_json(&t, claude));
     let env = |name: &str| std::env::var(name).ok();
-    mcp::resolve(
-        root,
-        text.as_deref(),
-        &settings.mcp_servers,
-        &settings.mcp,
-        &env,
-    )
+    mcp::resolve(root, text.as_deref(), &servers, &settings.mcp, &env)
 }
 
 /// Claude Code's `defaultMode` and `model` where Tandem's own settings
