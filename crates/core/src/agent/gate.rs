@@ -373,6 +373,53 @@ fn from_hooks(original: &Value, updated: &Value) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tools::approval::ApprovalRequest;
+
+    struct Yes;
+
+    #[async_trait::async_trait]
+    impl Approver for Yes {
+        async fn approve(&self, _: &ApprovalRequest) -> Approval {
+            Approval::Allow
+        }
+    }
+
+    /// Claude Code's Notification hook runs when the user is asked, with
+    /// the message; a PermissionRequest hook that allows means nobody is.
+    #[tokio::test]
+    async fn asking_the_user_notifies_and_a_permission_request_hook_can_answer_instead() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("log.jsonl");
+        let logger = format!("cat >> {0}; echo >> {0}", log.display());
+        let allow = r#"echo '{"hookSpecificOutput":{"hookEventName":"PermissionRequest","decision":{"behavior":"allow"}}}'"#;
+        let gate_with = |permission_hook: Option<&str>| {
+            let mut hooks =
+                json!({"Notification": [{"hooks": [{"type": "command", "command": logger}]}]});
+            if let Some(h) = permission_hook {
+                hooks["PermissionRequest"] =
+                    json!([{"hooks": [{"type": "command", "command": h}]}]);
+            }
+            let mut gate = Gate::open(dir.path().to_path_buf());
+            gate.mode = Mode::Ask;
+            gate.hooks = Hooks::from_claude_settings(&json!({ "hooks": hooks })).unwrap();
+            gate.approver = Some(Arc::new(Yes));
+            gate
+        };
+        let shell = crate::tools::builtin_tools().get("shell").unwrap();
+        let input = json!({"command": "make deploy"});
+        gate_with(None).before(&*shell, "t1", &input).await.unwrap();
+        let text = std::fs::read_to_string(&log).unwrap();
+        let notified: Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+        assert_eq!(notified["hook_event_name"], "Notification");
+        assert!(notified["message"].as_str().unwrap().contains("permission"));
+
+        std::fs::remove_file(&log).unwrap();
+        gate_with(Some(allow))
+            .before(&*shell, "t2", &input)
+            .await
+            .unwrap();
+        assert!(!log.exists(), "the hook answered: nobody was asked");
+    }
 
     #[test]
     fn relative_paths_become_absolute_and_absolute_ones_stay() {
