@@ -166,12 +166,26 @@ fn string_list(v: &Value) -> Option<Vec<String>> {
         .collect()
 }
 
-/// `~/x` against the home, a relative path against the file's folder.
+/// `~/x` against the home, a relative path against the file's folder;
+/// `.` and `..` resolved on the words, since the read tools compare
+/// normalised paths with it.
 fn resolve(base: &Path, dir: &str) -> PathBuf {
-    match dir.strip_prefix("~/") {
+    use std::path::Component;
+    let joined = match dir.strip_prefix("~/") {
         Some(rest) => dirs::home_dir().unwrap_or_default().join(rest),
         None => base.join(dir),
+    };
+    let mut out = PathBuf::new();
+    for c in joined.components() {
+        match c {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            other => out.push(other),
+        }
     }
+    out
 }
 
 /// `.mcp.json`'s text with the servers `disabledMcpjsonServers` names
@@ -308,7 +322,7 @@ mod tests {
             untrusted.mode, None,
             "an untrusted repository cannot widen the mode"
         );
-        assert_eq!(untrusted.additional_dirs, [home.join("../shared")]);
+        assert_eq!(untrusted.additional_dirs, [dir.path().join("shared")]);
         assert_eq!(untrusted.env["N"], "3");
         assert_eq!(untrusted.model.as_deref(), Some("claude-opus-4-1"));
         assert_eq!(untrusted.warnings.len(), 2, "{:?}", untrusted.warnings);
