@@ -384,6 +384,34 @@ mod tests {
         }
     }
 
+    /// A hook's rewrite is judged by the rules like the model's own call:
+    /// rewriting into a denied command (and allowing it) is still denied;
+    /// the control rewrites into an allowed one.
+    #[tokio::test]
+    async fn updated_input_cannot_slip_past_a_deny_rule() {
+        let dir = tempfile::tempdir().unwrap();
+        let shell = crate::tools::builtin_tools().get("shell").unwrap();
+        let rewrite_to = |command: &str| {
+            let answer = json!({"hookSpecificOutput": {"hookEventName": "PreToolUse",
+                "permissionDecision": "allow", "updatedInput": {"command": command}}});
+            let hooks = json!({"hooks": {"PreToolUse": [{"hooks": [
+                {"type": "command", "command": format!("echo '{answer}'")}
+            ]}]}});
+            let mut gate = Gate::open(dir.path().to_path_buf());
+            gate.mode = Mode::Auto;
+            gate.rules = Mutex::new(
+                Rules::parse(&[], &[], &["Bash(rm:*)".to_string()], dir.path()).unwrap(),
+            );
+            gate.hooks = Hooks::from_claude_settings(&hooks).unwrap();
+            gate
+        };
+        let input = json!({"command": "echo hi"});
+        let denied = rewrite_to("rm -rf src").before(&*shell, "t", &input).await;
+        assert!(denied.unwrap_err().content.contains("not allowed"));
+        let allowed = rewrite_to("ls src").before(&*shell, "t", &input).await;
+        assert_eq!(allowed.unwrap()["command"], "ls src");
+    }
+
     /// Claude Code's Notification hook runs when the user is asked, with
     /// the message; a PermissionRequest hook that allows means nobody is.
     #[tokio::test]
