@@ -396,7 +396,11 @@ impl Hooks {
                     Some(m) if event.uses_matcher() => format!("{event} ({m})"),
                     _ => event.to_string(),
                 };
-                out.extend(g.commands.iter().map(|c| format!("{head}: {}", c.command)));
+                out.extend(g.commands.iter().map(|c| match c.kind {
+                    // A prompt runs nothing itself, but the user trusts what it asks.
+                    Kind::Prompt { .. } => format!("{head}: prompt \"{}\"", c.command),
+                    Kind::Command => format!("{head}: {}", c.command),
+                }));
             }
         }
         out
