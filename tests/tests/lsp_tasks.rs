@@ -93,7 +93,11 @@ fn a_task_survives_a_killed_server_and_resumes_from_its_transcript() {
         text.contains("Goodbye, ") && text.contains("be politer"),
         "the transcript lost the edit: {text}"
     );
-    assert!(text.contains("\"type\":\"messages\""));
+    // One line per message, in Claude Code's shape.
+    assert!(
+        text.contains("\"type\":\"user\"") && text.contains("\"parentUuid\""),
+        "{text}"
+    );
 
     lsp.command("tandem.task.resume", json!({ "id": id }));
     lsp.wait_until("the resumed task to finish", |c| changed_to(c, &id, "done"));

@@ -351,3 +351,38 @@ fn memory_in_the_repository_when_the_user_chooses_it() {
     let file = std::fs::read_to_string(repo.path().join(".tandem/MEMORY.md")).unwrap();
     assert!(file.contains("- REPO-NOTE"), "{file}");
 }
+
+/// A public skill whose description is over the Agent Skills format's 1024
+/// characters (Claude Code does not enforce it) loads, with a warning.
+#[test]
+fn a_skill_with_a_long_description_loads_with_a_warning() {
+    let home = tempfile::tempdir().unwrap();
+    let repo = fixture("greeter");
+    let dir = repo.path().join(".claude/skills/long-one");
+    std::fs::create_dir_all(&dir).unwrap();
+    let description = format!("LONG-DESCRIPTION {}", "x".repeat(1050));
+    std::fs::write(
+        dir.join("SKILL.md"),
+        format!("---\nname: long-one\ndescription: {description}\n---\nLONG-BODY\n"),
+    )
+    .unwrap();
+    let server = ScriptedServer::start(
+        Script::new()
+            .turn(Turn::new().tool_use("skill", json!({"name": "long-one"})))
+            .turn(Turn::say("used it")),
+    );
+    let out = exec(&server, repo.path(), home.path(), "go", &["--json"]);
+    assert!(out.status.success(), "{}", describe(&out));
+    let events = events(&out);
+    let warnings = of_type(&events, "warning");
+    assert!(
+        warnings.iter().any(|w| {
+            let m = w["message"].as_str().unwrap_or_default();
+            m.contains("long-one") && m.contains("1024")
+        }),
+        "{warnings:?}"
+    );
+    let requests = server.requests();
+    assert!(system_prompt(&requests[0]).contains("LONG-DESCRIPTION"));
+    assert!(tool_results(&requests[1])[0].contains("LONG-BODY"));
+}

@@ -95,25 +95,62 @@ fn show(args: &ConfigArgs) -> Result<i32, String> {
                 "\nmodel.provider is chosen at run time: ANTHROPIC_API_KEY, then OPENAI_API_KEY, then a local server on 127.0.0.1 (11434, 8080)."
             );
         }
-        let claude: Vec<String> = [".claude/settings.json", ".claude/settings.local.json"]
-            .iter()
-            .filter(|p| root.join(p).exists())
-            .map(|p| p.to_string())
-            .chain(
-                dirs::home_dir()
-                    .map(|h| h.join(".claude/settings.json"))
-                    .filter(|p| p.exists())
-                    .map(|p| tilde(&p)),
-            )
-            .collect();
-        if !claude.is_empty() {
-            outln!(
-                "\nPermission rules and hooks are also read from: {}",
-                claude.join(", ")
-            );
-        }
+        claude_files(&root);
+        codex_file();
     }
     Ok(if errors.is_empty() { 0 } else { 2 })
+}
+
+/// Claude Code's settings files that exist, and in each the keys Tandem
+/// reads but does not act on: listed, so nothing is dropped silently.
+fn claude_files(root: &Path) {
+    let home = dirs::home_dir();
+    let files = tandem_config::claude::not_used(root, home.as_deref());
+    if files.is_empty() {
+        return;
+    }
+    outln!(
+        "\nClaude Code settings, also read (permissions, defaultMode, additionalDirectories, hooks, disableAllHooks, env, model, enabled/disabledMcpjsonServers):"
+    );
+    for (path, unused) in files {
+        let name = match path.strip_prefix(root) {
+            Ok(rel) => rel.display().to_string(),
+            Err(_) => tilde(&path),
+        };
+        if unused.is_empty() {
+            outln!("  {name}");
+        } else {
+            outln!("  {name}: read, not used: {}", unused.join(", "));
+        }
+    }
+}
+
+/// Codex's config file, when there is one: its MCP servers join, the rest
+/// is listed as read, not used.
+fn codex_file() {
+    let home = dirs::home_dir();
+    let Some(path) = tandem_config::codex::config_path(home.as_deref()).filter(|p| p.exists())
+    else {
+        return;
+    };
+    match tandem_config::codex::load(home.as_deref()) {
+        Err(e) => outln!("\nCodex settings: {e}"),
+        Ok(file) => {
+            let servers: Vec<&str> = file.servers.keys().map(String::as_str).collect();
+            outln!(
+                "\nCodex settings, also read: {} (mcp_servers: {})",
+                tilde(&path),
+                if servers.is_empty() {
+                    "none".to_string()
+                } else {
+                    servers.join(", ")
+                }
+            );
+            if !file.not_used.is_empty() {
+                outln!("  read, not used: {}", file.not_used.join(", "));
+            }
+        }
+    }
 }
 
 /// `~/…` for paths under the home folder.

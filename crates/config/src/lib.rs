@@ -9,6 +9,8 @@
 //! plain `session::Setup`. The core itself reads none of them.
 
 pub mod claude;
+mod claude_keys;
+pub mod codex;
 mod load;
 pub mod setup;
 pub mod sources;

@@ -5,7 +5,8 @@
 
 use crate::trust::Trust;
 use crate::{
-    Layer, Settings, claude, load_settings, project_config_path, read_layer, user_config_path,
+    Layer, Settings, claude, codex, load_settings, project_config_path, read_layer,
+    user_config_path,
 };
 use std::path::Path;
 use std::sync::Arc;
@@ -64,18 +65,26 @@ pub fn load(root: &Path, above: Vec<Layer>, trust: Trust) -> Result<Loaded, Stri
             }
         }
     }
-    let settings = load_settings(&layers).map_err(|e| e.to_string())?;
+    let mut settings = load_settings(&layers).map_err(|e| e.to_string())?;
     let table = ModelTable::with_overrides(&settings.models).map_err(|e| e.to_string())?;
 
     let home = dirs::home_dir();
-    let (file_rules, mut hooks) = claude::load(root, home.as_deref(), trusted)?;
-    if !settings.hooks.is_empty() {
+    let mut claude = claude::load(root, home.as_deref(), trusted)?;
+    apply_claude(&mut settings, &claude);
+    let file_rules = std::mem::take(&mut claude.rules);
+    let mut hooks = std::mem::take(&mut claude.hooks);
+    let mut warnings = hooks.take_warnings();
+    warnings.append(&mut claude.warnings);
+    if !settings.hooks.is_empty() && !claude.disable_all_hooks {
         let table = serde_json::to_value(&settings.hooks).map_err(|e| format!("hooks: {e}"))?;
         let ours = Hooks::from_claude_settings(&serde_json::json!({ "hooks": table }))
             .map_err(|e| format!("hooks: {e}"))?;
         hooks.extend(ours);
+        warnings.extend(hooks.take_warnings());
     }
-    let (mcp_servers, mcp_problems) = mcp_specs(root, trusted, &settings);
+    hooks.set_env(claude.env.clone().into_iter().collect());
+    let codex = codex::load(home.as_deref())?;
+    let (mcp_servers, mcp_problems) = mcp_specs(root, trusted, &settings, &claude, codex);
     let save_root = root.to_path_buf();
     let untrusted = trust.skipped().map(|s| Untrusted {
         folder: s.folder,
@@ -95,6 +104,8 @@ pub fn load(root: &Path, above: Vec<Layer>, trust: Trust) -> Result<Loaded, Stri
             save_rule: Some(Arc::new(move |rule: &str| {
                 claude::save_allow_rule(&save_root, rule)
             })),
+            read_roots: claude.additional_dirs.clone(),
+            warnings,
         },
         trust,
     })
@@ -103,18 +114,41 @@ pub fn load(root: &Path, above: Vec<Layer>, trust: Trust) -> Result<Loaded, Stri
 /// The servers of `root/.mcp.json` (only when the folder is `trusted`) and
 /// the settings' `[mcp_servers]`, ready to start, and the entries that
 /// cannot be.
-fn mcp_specs(root: &Path, trusted: bool, settings: &Settings) -> (Vec<ServerSpec>, Vec<Problem>) {
+fn mcp_specs(
+    root: &Path,
+    trusted: bool,
+    settings: &Settings,
+    claude: &claude::ClaudeFiles,
+    codex: codex::CodexFile,
+) -> (Vec<ServerSpec>, Vec<Problem>) {
+    // Codex's servers, under Tandem's own of the same name.
+    let mut servers = codex.servers;
+    servers.extend(settings.mcp_servers.clone());
     let text = trusted
         .then(|| std::fs::read_to_string(root.join(mcp::PROJECT_FILE)).ok())
-        .flatten();
+        .flatten()
+        .map(|t| claude::filter_mcp_json(&t, claude));
     let env = |name: &str| std::env::var(name).ok();
-    mcp::resolve(
-        root,
-        text.as_deref(),
-        &settings.mcp_servers,
-        &settings.mcp,
-        &env,
-    )
+    mcp::resolve(root, text.as_deref(), &servers, &settings.mcp, &env)
+}
+
+/// Claude Code's `defaultMode` and `model` where Tandem's own settings
+/// (any layer, flags included) leave them unset: Tandem's settings win.
+fn apply_claude(settings: &mut Settings, claude: &claude::ClaudeFiles) {
+    if settings.permissions.mode.is_none() {
+        settings.permissions.mode = claude.mode;
+    }
+    // A Claude model id only means something to the Anthropic provider.
+    let anthropic = match settings.model.provider.as_deref() {
+        Some(p) => p == "anthropic",
+        None => {
+            settings.model.base_url.is_none()
+                && std::env::var("ANTHROPIC_API_KEY").is_ok_and(|k| !k.trim().is_empty())
+        }
+    };
+    if settings.model.model.is_none() && anthropic {
+        settings.model.model = claude.model.clone();
+    }
 }
 
 /// A background task's settings (`tasks::runner::LoadSetup`): its
@@ -126,4 +160,33 @@ pub fn load_task(root: &Path, saved: &str) -> Result<Setup, String> {
         .map_err(|e| format!("the task's saved settings are unreadable: {e}"))?;
     let trust = Trust::check(root);
     Ok(load(root, vec![Layer::Table(table)], trust)?.setup)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn claude_mode_and_model_fill_in_only_what_tandem_leaves_unset() {
+        let claude = claude::ClaudeFiles {
+            mode: Some(tandem_core::policy::Mode::ReadOnly),
+            model: Some("claude-opus-4-1".into()),
+            ..Default::default()
+        };
+        let mut settings = Settings::default();
+        settings.model.provider = Some("anthropic".into());
+        apply_claude(&mut settings, &claude);
+        assert_eq!(settings.permissions.mode, claude.mode);
+        assert_eq!(settings.model.model.as_deref(), Some("claude-opus-4-1"));
+        // Tandem's own settings win; another provider ignores Claude's model.
+        let mut settings = Settings::default();
+        settings.permissions.mode = Some(tandem_core::policy::Mode::Auto);
+        settings.model.provider = Some("openai".into());
+        apply_claude(&mut settings, &claude);
+        assert_eq!(
+            settings.permissions.mode,
+            Some(tandem_core::policy::Mode::Auto)
+        );
+        assert_eq!(settings.model.model, None);
+    }
 }

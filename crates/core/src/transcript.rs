@@ -1,17 +1,23 @@
 //! A saved conversation (a task's transcript, an interactive run's session
-//! log): append-only JSON lines. `messages` lines carry the
-//! conversation (from index `from` on, replacing what was there: compaction
-//! and joined user text rewrite the tail), `event` lines what the user saw,
-//! `request` lines each prompt and follow-up. Every line carries the
+//! log): append-only JSON lines. `user` and `assistant` lines carry the
+//! conversation one message each, in Claude Code's transcript shape
+//! (`entry.rs`: hooks written for Claude Code read them unchanged), `event`
+//! lines what the user saw, `request` lines each prompt and follow-up.
+//! Older transcripts' `messages` lines (the conversation from index `from`
+//! on, replacing what was there) still read. Every line carries the
 //! protocol version (`"v": 1`; lines from before versions have none and read
 //! as they always did). A line that cannot be read (torn by a crash
 //! mid-write, an event type this version does not know, a newer version's
 //! shape) is skipped with a warning: the rest of the transcript still reads.
 
+mod entry;
+
 use crate::agent::Event;
 use crate::model::Message;
 use crate::protocol::{Unreadable, read_line};
 use crate::sync::Mutex;
+pub use entry::Entry;
+use entry::{Chain, new_uuid, timestamp};
 use serde::{Deserialize, Serialize};
 use std::fs::File;
 use std::io::{self, Write};
@@ -20,20 +26,49 @@ use std::path::Path;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Line {
-    Request { at: u64, kind: String, text: String },
-    Messages { from: usize, messages: Vec<Message> },
-    Event { at: u64, event: Event },
+    Request {
+        at: u64,
+        kind: String,
+        text: String,
+    },
+    /// Written before transcripts took Claude Code's shape; read only.
+    Messages {
+        from: usize,
+        messages: Vec<Message>,
+    },
+    Event {
+        at: u64,
+        event: Event,
+    },
+    User(Entry),
+    Assistant(Entry),
+}
+
+/// Who writes a transcript: the session and folder every message names.
+#[derive(Debug, Clone, Default)]
+pub struct Writer {
+    pub session_id: String,
+    pub cwd: String,
 }
 
 pub struct Transcript {
     file: Mutex<File>,
-    /// The conversation as last written, to write only what changed.
-    written: Mutex<Vec<Message>>,
+    /// The conversation as last written with each message's uuid, to
+    /// write only what changed and link it to what it follows.
+    written: Mutex<Vec<(String, Message)>>,
+    writer: Writer,
 }
 
 impl Transcript {
-    /// Open for appending; `written` is the conversation already in it.
-    pub fn open(path: &Path, written: Vec<Message>) -> io::Result<Transcript> {
+    /// Open for appending; `lines` are the ones already in it (`read`).
+    pub fn open(path: &Path, lines: &[Line], writer: Writer) -> io::Result<Transcript> {
+        let chain = chain(lines);
+        // Messages of the older format have no uuid to follow: the next
+        // write starts the conversation over (`parentUuid: null`), whole.
+        let written = match chain.uuids.into_iter().collect::<Option<Vec<_>>>() {
+            Some(uuids) => uuids.into_iter().zip(chain.messages).collect(),
+            None => Vec::new(),
+        };
         let mut file = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -46,6 +81,7 @@ impl Transcript {
         Ok(Transcript {
             file: Mutex::new(file),
             written: Mutex::new(written),
+            writer,
         })
     }
 
@@ -56,25 +92,36 @@ impl Transcript {
         self.file.lock().write_all(text.as_bytes())
     }
 
-    /// Write the part of `messages` that differs from what was written.
+    /// Write the part of `messages` that differs from what was written,
+    /// one line per message, each linked to the one before it.
     pub fn messages(&self, messages: &[Message]) -> io::Result<()> {
         let mut written = self.written.lock();
         let from = written
             .iter()
             .zip(messages)
-            .position(|(a, b)| a != b)
+            .position(|((_, a), b)| a != b)
             .unwrap_or(written.len().min(messages.len()));
         if from == messages.len() && from == written.len() {
             return Ok(());
         }
-        self.append(&Line::Messages {
-            from,
-            messages: messages[from..].to_vec(),
-        })?;
-        self.file.lock().sync_data()?;
         written.truncate(from);
-        written.extend_from_slice(&messages[from..]);
-        Ok(())
+        for message in &messages[from..] {
+            let entry = Entry {
+                uuid: new_uuid(),
+                parent_uuid: written.last().map(|(u, _)| u.clone()),
+                session_id: self.writer.session_id.clone(),
+                cwd: self.writer.cwd.clone(),
+                timestamp: timestamp(),
+                message: message.clone(),
+            };
+            let uuid = entry.uuid.clone();
+            self.append(&match message.role {
+                crate::model::Role::Assistant => Line::Assistant(entry),
+                _ => Line::User(entry),
+            })?;
+            written.push((uuid, message.clone()));
+        }
+        self.file.lock().sync_data()
     }
 }
 
@@ -130,14 +177,19 @@ pub fn read_all(path: &Path) -> io::Result<(Vec<Line>, Vec<Skipped>)> {
 
 /// The conversation a transcript holds.
 pub fn conversation(lines: &[Line]) -> Vec<Message> {
-    let mut messages = Vec::new();
+    chain(lines).messages
+}
+
+fn chain(lines: &[Line]) -> Chain {
+    let mut chain = Chain::default();
     for line in lines {
-        if let Line::Messages { from, messages: m } = line {
-            messages.truncate(*from);
-            messages.extend(m.iter().cloned());
+        match line {
+            Line::Messages { from, messages } => chain.replace_from(*from, messages),
+            Line::User(e) | Line::Assistant(e) => chain.add(e),
+            Line::Request { .. } | Line::Event { .. } => {}
         }
     }
-    messages
+    chain
 }
 
 /// Seconds since the epoch: the time every line and task record carries.
@@ -166,7 +218,7 @@ mod tests {
     fn the_conversation_survives_rewrites_and_a_torn_line() {
         let d = tempfile::tempdir().unwrap();
         let path = d.path().join("t.jsonl");
-        let t = Transcript::open(&path, Vec::new()).unwrap();
+        let t = Transcript::open(&path, &[], Writer::default()).unwrap();
         let mut conv = vec![msg(Role::User, "fix it")];
         t.messages(&conv).unwrap();
         conv.push(msg(Role::Assistant, "looking"));
@@ -183,18 +235,24 @@ mod tests {
             .append(true)
             .open(&path)
             .unwrap()
-            .write_all(b"{\"type\":\"messages\",\"from\":0,\"mess")
+            .write_all(b"{\"type\":\"user\",\"uuid\":\"x\",\"mess")
             .unwrap();
         let lines = read(&path).unwrap();
-        assert_eq!(lines.len(), 4, "{lines:?}");
+        // One line per message written: 1, then 2, then the rewritten
+        // third, then the compacted two.
+        assert_eq!(lines.len(), 6, "{lines:?}");
         assert_eq!(conversation(&lines), compacted);
         // Reopened with what it holds, it appends only what is new.
-        let t = Transcript::open(&path, conversation(&lines)).unwrap();
+        let t = Transcript::open(&path, &lines, Writer::default()).unwrap();
         let mut more = compacted.clone();
         more.push(msg(Role::Assistant, "done"));
         t.messages(&more).unwrap();
         let lines = read(&path).unwrap();
-        assert!(matches!(&lines[4], Line::Messages { from: 2, .. }));
+        assert_eq!(lines.len(), 7);
+        let (Line::User(kept), Line::Assistant(done)) = (&lines[5], &lines[6]) else {
+            panic!("{lines:?}")
+        };
+        assert_eq!(done.parent_uuid.as_ref(), Some(&kept.uuid));
         assert_eq!(conversation(&lines), more);
     }
 }

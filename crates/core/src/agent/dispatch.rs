@@ -107,11 +107,13 @@ async fn run_one(call: &Call, tools: &Registry, ctx: &ToolContext, gate: &Gate) 
             call.name
         ));
     }
-    if let Err(refusal) = gate.before(&*tool, &call.input).await {
-        return refusal;
-    }
-    let mut output = tool.run(call.input.clone(), ctx).await;
-    gate.after(&*tool, &call.input, &mut output).await;
+    // The input a hook may have rewritten is the one that runs.
+    let input = match gate.before(&*tool, &call.id, &call.input).await {
+        Ok(input) => input,
+        Err(refusal) => return refusal,
+    };
+    let mut output = tool.run(input.clone(), ctx).await;
+    gate.after(&*tool, &call.id, &input, &mut output).await;
     output
 }
 

@@ -107,8 +107,9 @@ pub struct Session {
     /// What this session's sub-agents used, shared with its `task` tool.
     ledger: Arc<Ledger>,
     children: Totals,
-    /// Set when this session is itself a sub-agent (its type).
+    /// Set when this session is itself a sub-agent: its type and id.
     subagent: Option<String>,
+    subagent_id: String,
     /// Events to report right after `Started` (skills, memory, warnings).
     startup_events: Vec<Event>,
     /// Instruction files of folders below the working folder, loaded as
@@ -149,6 +150,7 @@ impl Session {
             ledger: Arc::default(),
             children: Totals::default(),
             subagent: None,
+            subagent_id: String::new(),
             startup_events: Vec::new(),
             nested: None,
         }
@@ -170,9 +172,10 @@ impl Session {
     /// Make this session a sub-agent of type `agent_type` with its own
     /// system prompt: no session-level hooks or `started` event, and the
     /// SubagentStop hook where a session would run Stop.
-    pub(super) fn into_subagent(mut self, system: String, agent_type: &str) -> Self {
+    pub(super) fn into_subagent(mut self, system: String, agent_type: &str, id: &str) -> Self {
         self.system = Some(system);
         self.subagent = Some(agent_type.to_string());
+        self.subagent_id = id.to_string();
         self
     }
 
@@ -255,20 +258,38 @@ impl Session {
     /// Handle one user request; may be called again to follow up.
     pub async fn run(&mut self, prompt: &str) -> Outcome {
         self.start().await;
-        // A sub-agent's prompt comes from the model, not the user.
-        let submit = if self.subagent.is_some() {
-            HookOutcome::default()
-        } else {
-            self.gate
-                .event(
-                    HookEvent::UserPromptSubmit,
-                    None,
-                    json!({ "prompt": prompt }),
-                )
-                .await
+        // A sub-agent's prompt comes from the model, not the user: its
+        // hooks are SubagentStart's, whose context the sub-agent gets.
+        let submit = match &self.subagent {
+            Some(agent_type) => {
+                let start = self
+                    .gate
+                    .event(
+                        HookEvent::SubagentStart,
+                        Some(agent_type),
+                        json!({ "agent_id": self.subagent_id, "agent_type": agent_type }),
+                    )
+                    .await;
+                HookOutcome {
+                    context: start.context,
+                    ..Default::default()
+                }
+            }
+            None => {
+                self.gate
+                    .event(
+                        HookEvent::UserPromptSubmit,
+                        None,
+                        json!({ "prompt": prompt }),
+                    )
+                    .await
+            }
         };
         self.hook_context(&submit);
-        if let Some(reason) = submit.blocked.or(submit.stop) {
+        if let Some(outcome) = self.stopped_by_hook() {
+            return outcome;
+        }
+        if let Some(reason) = submit.blocked {
             self.emit(Event::Error {
                 message: format!("a UserPromptSubmit hook blocked the prompt: {reason}"),
             });
@@ -357,16 +378,40 @@ impl Session {
                 self.config.instructions_cap,
                 &ins.loaded,
             ));
-            let start = self
-                .gate
-                .event(
-                    HookEvent::SessionStart,
-                    Some("startup"),
-                    json!({ "source": "startup" }),
-                )
-                .await;
-            self.hook_context(&start);
+            // A follow-up or a resumed task continues a conversation.
+            let source = if self.messages.is_empty() {
+                "startup"
+            } else {
+                "resume"
+            };
+            self.session_start(source).await;
         }
+    }
+
+    /// SessionStart's hooks with `source` (startup, resume, compact); their
+    /// context joins the conversation.
+    async fn session_start(&mut self, source: &str) {
+        let start = self
+            .gate
+            .event(
+                HookEvent::SessionStart,
+                Some(source),
+                json!({ "source": source, "model": self.config.model }),
+            )
+            .await;
+        self.hook_context(&start);
+    }
+
+    /// A hook answered `continue: false`: the run ends here, its reason
+    /// shown. A sub-agent ends too but leaves the reason for its parent,
+    /// whose run it also ends.
+    fn stopped_by_hook(&mut self) -> Option<Outcome> {
+        let reason = match self.subagent {
+            Some(_) => self.gate.stopped()?,
+            None => self.gate.take_stop()?,
+        };
+        self.emit(Event::Error { message: reason });
+        Some(self.finish(Outcome::Done))
     }
 
     /// The turn loop, from a conversation that ends with a user message.
@@ -377,6 +422,9 @@ impl Session {
         for _ in 0..self.config.max_turns {
             if self.ctx.cancel.is_cancelled() {
                 return self.finish(Outcome::Cancelled);
+            }
+            if let Some(outcome) = self.stopped_by_hook() {
+                return outcome;
             }
             self.take_steering();
             if self.needs_compaction() {
@@ -439,15 +487,27 @@ impl Session {
             if calls.is_empty() {
                 // A Stop hook may send the agent back to work (once per
                 // stop, so a hook cannot loop it forever).
-                let mut input = json!({ "stop_hook_active": stop_hook_active });
+                let mut input = json!({
+                    "stop_hook_active": stop_hook_active,
+                    "last_assistant_message": text,
+                });
                 let event = match &self.subagent {
                     Some(agent_type) => {
                         input["agent_type"] = agent_type.clone().into();
+                        input["agent_id"] = self.subagent_id.clone().into();
                         HookEvent::SubagentStop
                     }
                     None => HookEvent::Stop,
                 };
-                let stop = self.gate.event(event, None, input).await;
+                let subject = self.subagent.clone();
+                let stop = self.gate.event(event, subject.as_deref(), input).await;
+                // `continue: false` wins over a block: the agent stops.
+                if stop.stop.is_some() {
+                    self.emit(Event::Message { text: text.clone() });
+                    if let Some(outcome) = self.stopped_by_hook() {
+                        return outcome;
+                    }
+                }
                 if let Some(reason) = stop.blocked.filter(|_| !stop_hook_active) {
                     stop_hook_active = true;
                     self.add_user_text(format!("[Stop hook] {reason}"));
@@ -700,6 +760,16 @@ impl Session {
             messages_before: before,
             messages_after: self.messages.len(),
         });
+        self.gate
+            .event(
+                HookEvent::PostCompact,
+                Some("auto"),
+                json!({ "trigger": "auto", "compact_summary": summary }),
+            )
+            .await;
+        // As after Claude Code's compaction: SessionStart hooks with
+        // source `compact` put back what the summary may have lost.
+        self.session_start("compact").await;
     }
 }
 

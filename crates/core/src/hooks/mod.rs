@@ -9,6 +9,7 @@
 
 mod config;
 mod outcome;
+mod prompt;
 mod run;
 #[cfg(test)]
 mod tests;
@@ -21,31 +22,60 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// The points at which hooks run; the names are Claude Code's, exactly.
+/// The points at which Tandem runs hooks; the names are Claude Code's, exactly.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum HookEvent {
     SessionStart,
     UserPromptSubmit,
     PreToolUse,
+    PermissionRequest,
     PostToolUse,
-    Stop,
-    SubagentStop,
-    PreCompact,
-    SessionEnd,
+    PostToolUseFailure,
     Notification,
+    SubagentStart,
+    SubagentStop,
+    Stop,
+    PreCompact,
+    PostCompact,
+    SessionEnd,
 }
 
+/// Claude Code's other hook events (its hooks reference, 2026): a settings
+/// file may name them, and Claude Code's users' files do. Tandem has no
+/// such moment, so their hooks are read (a mistake in them is still an
+/// error) and a warning names the event: never a refusal to start.
+pub const NOT_EMITTED: [&str; 14] = [
+    "Setup",
+    "InstructionsLoaded",
+    "PermissionDenied",
+    "TaskCreated",
+    "TaskCompleted",
+    "StopFailure",
+    "TeammateIdle",
+    "ConfigChange",
+    "CwdChanged",
+    "FileChanged",
+    "WorktreeCreate",
+    "WorktreeRemove",
+    "Elicitation",
+    "ElicitationResult",
+];
+
 impl HookEvent {
-    pub const ALL: [HookEvent; 9] = [
+    pub const ALL: [HookEvent; 13] = [
         HookEvent::SessionStart,
         HookEvent::UserPromptSubmit,
         HookEvent::PreToolUse,
+        HookEvent::PermissionRequest,
         HookEvent::PostToolUse,
-        HookEvent::Stop,
-        HookEvent::SubagentStop,
-        HookEvent::PreCompact,
-        HookEvent::SessionEnd,
+        HookEvent::PostToolUseFailure,
         HookEvent::Notification,
+        HookEvent::SubagentStart,
+        HookEvent::SubagentStop,
+        HookEvent::Stop,
+        HookEvent::PreCompact,
+        HookEvent::PostCompact,
+        HookEvent::SessionEnd,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -53,22 +83,23 @@ impl HookEvent {
             HookEvent::SessionStart => "SessionStart",
             HookEvent::UserPromptSubmit => "UserPromptSubmit",
             HookEvent::PreToolUse => "PreToolUse",
+            HookEvent::PermissionRequest => "PermissionRequest",
             HookEvent::PostToolUse => "PostToolUse",
-            HookEvent::Stop => "Stop",
-            HookEvent::SubagentStop => "SubagentStop",
-            HookEvent::PreCompact => "PreCompact",
-            HookEvent::SessionEnd => "SessionEnd",
+            HookEvent::PostToolUseFailure => "PostToolUseFailure",
             HookEvent::Notification => "Notification",
+            HookEvent::SubagentStart => "SubagentStart",
+            HookEvent::SubagentStop => "SubagentStop",
+            HookEvent::Stop => "Stop",
+            HookEvent::PreCompact => "PreCompact",
+            HookEvent::PostCompact => "PostCompact",
+            HookEvent::SessionEnd => "SessionEnd",
         }
     }
 
     /// Claude ignores matchers on events that have nothing to match against
     /// (a prompt, a stop), so a stray matcher there must not hide the hook.
     fn uses_matcher(self) -> bool {
-        !matches!(
-            self,
-            HookEvent::UserPromptSubmit | HookEvent::Stop | HookEvent::SubagentStop
-        )
+        !matches!(self, HookEvent::UserPromptSubmit | HookEvent::Stop)
     }
 
     /// Whether exit code 2 has something to block and a model to tell. On the
@@ -77,7 +108,9 @@ impl HookEvent {
         matches!(
             self,
             HookEvent::PreToolUse
+                | HookEvent::PermissionRequest
                 | HookEvent::PostToolUse
+                | HookEvent::PostToolUseFailure
                 | HookEvent::UserPromptSubmit
                 | HookEvent::Stop
                 | HookEvent::SubagentStop
@@ -183,6 +216,11 @@ pub struct HookOutcome {
     pub context: Vec<String>,
     /// `continue: false`: stop the whole run, with `stopReason`.
     pub stop: Option<String>,
+    /// `updatedInput` (PreToolUse, or PermissionRequest's allow): the tool
+    /// runs with this input instead of the model's. The last hook's wins.
+    pub updated_input: Option<Value>,
+    /// `systemMessage`: text for the user (not the model).
+    pub messages: Vec<String>,
     /// Non-blocking problems (other exit codes, timeouts, unparsable JSON)
     /// for the user, each naming the hook command.
     pub errors: Vec<String>,
@@ -193,6 +231,12 @@ pub struct HookOutcome {
 pub struct Hooks {
     groups: HashMap<HookEvent, Vec<MatcherGroup>>,
     place: Option<Place>,
+    /// What was read but will not run (Claude events Tandem has no moment
+    /// for, hook types it cannot run), for the user at session start.
+    warnings: Vec<String>,
+    /// Variables every command gets (Claude Code's settings `env`).
+    env: Arc<Vec<(String, String)>>,
+    judge: JudgeSlot,
 }
 
 /// How to start one hook command somewhere other than directly on the
@@ -270,8 +314,39 @@ impl Matcher {
 
 #[derive(Debug, Clone, PartialEq)]
 struct HookCommand {
+    /// The shell command, or a `prompt` hook's prompt.
     command: String,
     timeout: Duration,
+    kind: Kind,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Kind {
+    Command,
+    /// Claude's `type: "prompt"`: a model judges the event; `model` names
+    /// a (smaller) one, else the session's.
+    Prompt {
+        model: Option<String>,
+    },
+}
+
+/// Asks a model for a `prompt` hook's answer; the session provides it
+/// (`session::prompt_judge`), so hooks need not know providers.
+#[async_trait::async_trait]
+pub trait Judge: Send + Sync {
+    /// The model's reply to `prompt` (`model`, or the session's).
+    async fn judge(&self, model: Option<&str>, prompt: &str) -> Result<String, String>;
+}
+
+/// The judge, if the session gave one (without, prompt hooks report
+/// that they could not run).
+#[derive(Clone, Default)]
+struct JudgeSlot(Option<Arc<dyn Judge>>);
+
+impl fmt::Debug for JudgeSlot {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0.is_some() { "Judge" } else { "NoJudge" })
+    }
 }
 
 impl Hooks {
@@ -288,6 +363,27 @@ impl Hooks {
         for (event, groups) in other.groups {
             self.groups.entry(event).or_default().extend(groups);
         }
+        self.warnings.extend(other.warnings);
+    }
+
+    /// `prompt` hooks ask `judge` from now on.
+    pub fn judge_with(&mut self, judge: Arc<dyn Judge>) {
+        self.judge = JudgeSlot(Some(judge));
+    }
+
+    /// Variables every hook command gets, besides the project folder.
+    pub fn set_env(&mut self, env: Vec<(String, String)>) {
+        self.env = Arc::new(env);
+    }
+
+    /// Hooks that were read but will not run, each naming why.
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
+    }
+
+    /// The warnings, taken out (to report them once, elsewhere).
+    pub fn take_warnings(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.warnings)
     }
 
     /// Every command as `Event (matcher): command`, events in Claude's
@@ -300,7 +396,11 @@ impl Hooks {
                     Some(m) if event.uses_matcher() => format!("{event} ({m})"),
                     _ => event.to_string(),
                 };
-                out.extend(g.commands.iter().map(|c| format!("{head}: {}", c.command)));
+                out.extend(g.commands.iter().map(|c| match c.kind {
+                    // A prompt runs nothing itself, but the user trusts what it asks.
+                    Kind::Prompt { .. } => format!("{head}: prompt \"{}\"", c.command),
+                    Kind::Command => format!("{head}: {}", c.command),
+                }));
             }
         }
         out
@@ -328,35 +428,45 @@ impl Hooks {
             return HookOutcome::default();
         }
         let stdin = input.to_json(event).to_string();
-        let finished = match &self.place {
+        let judge = self.judge.0.as_deref();
+        let outcomes = match &self.place {
             None => {
-                futures::future::join_all(
-                    commands
-                        .iter()
-                        .map(|c| run::execute(c, &stdin, input, None)),
-                )
+                futures::future::join_all(commands.iter().map(|c| async {
+                    match &c.kind {
+                        Kind::Prompt { model } => {
+                            prompt::evaluate(judge, event, c, model.as_deref(), &stdin).await
+                        }
+                        Kind::Command => {
+                            let f = run::execute(c, &stdin, input, &self.env, None).await;
+                            run::interpret(event, &c.command, f)
+                        }
+                    }
+                }))
                 .await
             }
             Some(place) => {
                 let _one = place.one_at_a_time.lock().await;
-                let mut finished = Vec::new();
+                let mut outcomes = Vec::new();
                 for c in &commands {
+                    // A prompt runs no command: nothing to sandbox.
+                    if let Kind::Prompt { model } = &c.kind {
+                        outcomes.push(
+                            prompt::evaluate(judge, event, c, model.as_deref(), &stdin).await,
+                        );
+                        continue;
+                    }
                     let launch = place.launcher.prepare(&c.command);
-                    finished.push(match launch {
-                        Ok(l) => run::execute(c, &stdin, input, Some(l)).await,
+                    let finished = match launch {
+                        Ok(l) => run::execute(c, &stdin, input, &self.env, Some(l)).await,
                         Err(e) => run::failed(format!("could not be sandboxed: {e}")),
-                    });
+                    };
                     place.launcher.finish();
+                    outcomes.push(run::interpret(event, &c.command, finished));
                 }
-                finished
+                outcomes
             }
         };
-        outcome::combine(
-            commands
-                .iter()
-                .zip(finished)
-                .map(|(c, f)| run::interpret(event, &c.command, f)),
-        )
+        outcome::combine(outcomes)
     }
 
     /// The commands to run, in settings order, each command string once:

@@ -19,6 +19,10 @@ pub(super) fn combine(outcomes: impl IntoIterator<Item = HookOutcome>) -> HookOu
         };
         all.context.extend(o.context);
         all.errors.extend(o.errors);
+        all.messages.extend(o.messages);
+        if o.updated_input.is_some() {
+            all.updated_input = o.updated_input;
+        }
     }
     all.blocked = (!blocked.is_empty()).then(|| blocked.join("\n"));
     all.stop = (!stop.is_empty()).then(|| stop.join("\n"));

@@ -87,6 +87,7 @@ pub(super) async fn execute(
     hook: &HookCommand,
     stdin: &str,
     input: &HookInput,
+    env: &[(String, String)],
     launch: Option<super::Launch>,
 ) -> Finished {
     let mut command;
@@ -110,6 +111,7 @@ pub(super) async fn execute(
         }
     };
     command
+        .envs(env.iter().cloned())
         .env("CLAUDE_PROJECT_DIR", project_dir)
         .env("TANDEM_PROJECT_DIR", project_dir)
         .stdin(Stdio::piped())
@@ -246,7 +248,7 @@ fn with_stderr(message: String, stderr: &str) -> String {
     }
 }
 
-fn block(out: &mut HookOutcome, reason: String) {
+pub(super) fn block(out: &mut HookOutcome, reason: String) {
     add_line(&mut out.blocked, reason);
 }
 
@@ -260,8 +262,9 @@ fn add_line(to: &mut Option<String>, line: String) {
     }
 }
 
-/// Claude's JSON answer; fields Tandem does not act on (`suppressOutput`,
-/// `systemMessage`, ...) are ignored.
+/// Claude's JSON answer. `suppressOutput` (keep the hook's stdout out of
+/// the transcript view) holds by construction: Tandem never shows a hook's
+/// stdout to the user, so it is read and needs nothing more.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Answer {
@@ -270,6 +273,9 @@ struct Answer {
     stop_reason: Option<String>,
     decision: Option<String>,
     reason: Option<String>,
+    system_message: Option<String>,
+    #[allow(dead_code)]
+    suppress_output: Option<bool>,
     hook_specific_output: Option<Specific>,
 }
 
@@ -280,6 +286,21 @@ struct Specific {
     permission_decision: Option<String>,
     permission_decision_reason: Option<String>,
     additional_context: Option<String>,
+    updated_input: Option<serde_json::Value>,
+    /// PermissionRequest's answer to the approval.
+    decision: Option<Approval>,
+}
+
+/// `{"behavior": "allow", "updatedInput": {...}}` or
+/// `{"behavior": "deny", "message": "...", "interrupt": true}`.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Approval {
+    behavior: String,
+    updated_input: Option<serde_json::Value>,
+    message: Option<String>,
+    #[serde(default)]
+    interrupt: bool,
 }
 
 fn read_stdout(event: HookEvent, name: &str, stdout: &Captured, out: &mut HookOutcome) {
@@ -307,6 +328,9 @@ fn read_stdout(event: HookEvent, name: &str, stdout: &Captured, out: &mut HookOu
             return;
         }
     };
+    if let Some(m) = answer.system_message.filter(|m| !m.trim().is_empty()) {
+        out.messages.push(m);
+    }
     if answer.keep_going == Some(false) {
         let reason = answer
             .stop_reason
@@ -356,6 +380,32 @@ fn read_stdout(event: HookEvent, name: &str, stdout: &Captured, out: &mut HookOu
             }
             Some(other) => out.errors.push(format!(
                 "{name} gave an unknown permissionDecision `{other}`"
+            )),
+        }
+    }
+    if event == HookEvent::PreToolUse {
+        out.updated_input = specific.updated_input.filter(|v| v.is_object());
+    }
+    if event == HookEvent::PermissionRequest
+        && let Some(d) = specific.decision
+    {
+        match d.behavior.as_str() {
+            "allow" => {
+                out.permission = Some(HookPermission::Allow);
+                out.updated_input = d.updated_input.filter(|v| v.is_object());
+            }
+            "deny" => {
+                out.permission = Some(HookPermission::Deny);
+                let reason = d
+                    .message
+                    .unwrap_or_else(|| format!("{name} denied this tool call."));
+                if d.interrupt {
+                    add_line(&mut out.stop, reason.clone());
+                }
+                block(out, reason);
+            }
+            other => out.errors.push(format!(
+                "{name} gave an unknown PermissionRequest behavior `{other}`"
             )),
         }
     }
@@ -429,6 +479,42 @@ mod tests {
         );
         assert_eq!(o.stop.as_deref(), Some("enough"));
         assert_eq!(o.blocked.as_deref(), Some("enough"));
+    }
+
+    #[test]
+    fn updated_input_system_message_and_permission_request_answers() {
+        let o = interpret(
+            HookEvent::PreToolUse,
+            "c",
+            exited(
+                0,
+                r#"{"systemMessage":"rewrote it","hookSpecificOutput":{"hookEventName":"PreToolUse","updatedInput":{"command":"ls"}}}"#,
+                "",
+            ),
+        );
+        assert_eq!(o.updated_input, Some(serde_json::json!({"command": "ls"})));
+        assert_eq!(o.messages, ["rewrote it"]);
+        let o = interpret(
+            HookEvent::PermissionRequest,
+            "c",
+            exited(
+                0,
+                r#"{"hookSpecificOutput":{"hookEventName":"PermissionRequest","decision":{"behavior":"allow"}}}"#,
+                "",
+            ),
+        );
+        assert_eq!(o.permission, Some(HookPermission::Allow));
+        let o = interpret(
+            HookEvent::PermissionRequest,
+            "c",
+            exited(
+                0,
+                r#"{"hookSpecificOutput":{"hookEventName":"PermissionRequest","decision":{"behavior":"deny","message":"not on fridays","interrupt":true}}}"#,
+                "",
+            ),
+        );
+        assert_eq!(o.blocked.as_deref(), Some("not on fridays"));
+        assert_eq!(o.stop.as_deref(), Some("not on fridays"));
     }
 
     #[test]

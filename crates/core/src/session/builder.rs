@@ -7,6 +7,7 @@
 
 use super::extras::Extras;
 use super::hook_sandbox::InSandbox;
+use super::prompt_judge::ModelJudge;
 use super::provider::Chosen;
 use super::session_log::SessionLog;
 use super::setup::Setup;
@@ -183,6 +184,11 @@ impl<'a> SessionBuilder<'a> {
 
         let mut gate = gate(setup, &root, &self.extra_allow)?;
         gate.sandbox = ctx.sandbox.as_ref().map(|s| s.describe());
+        gate.notices = Some(self.events.clone());
+        gate.hooks.judge_with(Arc::new(ModelJudge {
+            provider: self.provider.provider.clone(),
+            model: config.model.clone(),
+        }));
         let mut checkpoint: Option<Arc<dyn Checkpoint>> = None;
         match self.record {
             Record::None => {}
@@ -224,6 +230,12 @@ impl<'a> SessionBuilder<'a> {
         for problem in problems {
             session = session.with_startup_event(Event::Warning {
                 message: format!("sub-agent {problem}"),
+            });
+        }
+        // Settings read but not acted on (hooks on events Tandem lacks, …).
+        for message in setup.warnings.iter().chain(setup.hooks.warnings()) {
+            session = session.with_startup_event(Event::Warning {
+                message: message.clone(),
             });
         }
         gate.approver = self.approver.and_then(|make| make(&session.steer_handle()));
@@ -290,6 +302,7 @@ fn tool_context(
     ctx.output_limit = config.tool_output_limit;
     ctx.sandbox = Some(sandbox);
     ctx.read_roots = crate::skills::user_roots(config.home.as_deref());
+    ctx.read_roots.extend(setup.read_roots.iter().cloned());
     Ok(ctx)
 }
 

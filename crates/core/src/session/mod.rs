@@ -7,6 +7,7 @@ mod builder;
 mod extras;
 mod hook_sandbox;
 pub mod mcp;
+mod prompt_judge;
 mod provider;
 mod session_log;
 mod setup;

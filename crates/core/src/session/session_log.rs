@@ -33,7 +33,11 @@ impl SessionLog {
         let opened = std::fs::create_dir_all(&dir).and_then(|()| {
             remove_old(&dir);
             let path = dir.join(format!("{}.jsonl", gate.session_id));
-            let transcript = Transcript::open(&path, Vec::new())?;
+            let writer = crate::transcript::Writer {
+                session_id: gate.session_id.clone(),
+                cwd: root.display().to_string(),
+            };
+            let transcript = Transcript::open(&path, &[], writer)?;
             transcript.append(&Line::Request {
                 at: now(),
                 kind: "prompt".into(),

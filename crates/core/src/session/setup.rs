@@ -33,6 +33,12 @@ pub struct Setup {
     pub untrusted: Option<Untrusted>,
     /// Saves an "always allow" rule where the face's files keep them.
     pub save_rule: Option<SaveRule>,
+    /// Folders outside the workspace the read tools may read (Claude
+    /// Code's `permissions.additionalDirectories`).
+    pub read_roots: Vec<PathBuf>,
+    /// What the files held that this session will not act on (Claude Code
+    /// settings without a meaning here, modes it lacks), shown at start.
+    pub warnings: Vec<String>,
 }
 
 /// The repository's own commands, left out because `folder` is not trusted.
@@ -58,6 +64,8 @@ impl Setup {
             mcp_problems: Vec::new(),
             untrusted: None,
             save_rule: None,
+            read_roots: Vec::new(),
+            warnings: Vec::new(),
         })
     }
 }

@@ -79,6 +79,11 @@ impl Skills {
                 match parsed {
                     // The first found wins: project before user.
                     Ok((meta, _)) => {
+                        out.problems.extend(
+                            meta.warnings
+                                .iter()
+                                .map(|w| format!("skill {} loads, but: {w}", file.display())),
+                        );
                         out.skills
                             .entry(meta.name.clone())
                             .or_insert(Skill { meta, dir, scope });

@@ -1,6 +1,9 @@
 //! One `SKILL.md`: YAML frontmatter between `---` lines, then the Markdown
 //! body. Fields and limits are the Agent Skills format's; fields other
-//! tools add (`argument-hint`, `model`, ...) are accepted and ignored.
+//! tools add (`argument-hint`, `model`, ...) are accepted and ignored. The
+//! spec's limits that Claude Code does not enforce (description and
+//! compatibility length, name rules, name = folder) are warnings, so a
+//! skill written for Claude Code loads as it does there.
 
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -17,6 +20,8 @@ pub struct Frontmatter {
     /// Claude Code's `disable-model-invocation`: only the user may invoke
     /// it (`/name`); it is not listed for the model.
     pub user_only: bool,
+    /// The Agent Skills limits this skill breaks, for the user.
+    pub warnings: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -61,11 +66,22 @@ pub fn split(text: &str) -> Result<(&str, &str), String> {
 pub fn parse(text: &str, folder: &str) -> Result<(Frontmatter, String), String> {
     let (yaml, body) = split(text)?;
     let raw: Raw = serde_norway::from_str(yaml).map_err(|e| format!("frontmatter: {e}"))?;
-    let name = raw.name.ok_or("frontmatter: `name` is missing")?;
-    check_name(&name)?;
-    if name != folder {
+    let mut warnings = Vec::new();
+    // Claude Code names a skill without `name` after its folder.
+    let name = raw.name.unwrap_or_else(|| folder.to_string());
+    // A name `/name` cannot spell is an error; the rest of the spec's
+    // rules Claude Code does not enforce.
+    if name.is_empty() || name.contains(|c: char| c.is_whitespace() || c == '/') {
         return Err(format!(
-            "`name` is `{name}` but the folder is `{folder}`; they must match"
+            "`name` `{name}` cannot be invoked as /name: use lowercase letters, digits and hyphens"
+        ));
+    }
+    if let Err(e) = check_name(&name) {
+        warnings.push(e);
+    }
+    if name != folder {
+        warnings.push(format!(
+            "`name` is `{name}` but the folder is `{folder}` (the Agent Skills format wants them equal)"
         ));
     }
     let description = raw
@@ -73,13 +89,16 @@ pub fn parse(text: &str, folder: &str) -> Result<(Frontmatter, String), String> 
         .map(|d| d.trim().to_string())
         .filter(|d| !d.is_empty())
         .ok_or("frontmatter: `description` is missing or empty")?;
-    if description.chars().count() > 1024 {
-        return Err("`description` is longer than 1024 characters".into());
+    let long = description.chars().count();
+    if long > 1024 {
+        warnings.push(format!(
+            "`description` is {long} characters, over the Agent Skills format's 1024"
+        ));
     }
     if let Some(c) = &raw.compatibility
         && (c.trim().is_empty() || c.chars().count() > 500)
     {
-        return Err("`compatibility` must be 1 to 500 characters".into());
+        warnings.push("`compatibility` should be 1 to 500 characters".into());
     }
     let mut metadata = BTreeMap::new();
     for (key, value) in raw.metadata {
@@ -105,6 +124,7 @@ pub fn parse(text: &str, folder: &str) -> Result<(Frontmatter, String), String> 
             metadata,
             allowed_tools,
             user_only: raw.disable_model_invocation,
+            warnings,
         },
         body.trim().to_string(),
     ))
@@ -150,19 +170,30 @@ mod tests {
     }
 
     #[test]
+    fn limits_claude_code_does_not_enforce_are_warnings_and_the_skill_loads() {
+        let warns = |text: &str, folder: &str| parse(text, folder).unwrap().0.warnings;
+        let long = format!("---\nname: x\ndescription: {}\n---\n", "d".repeat(1068));
+        let w = warns(&long, "x");
+        assert!(w[0].contains("1068") && w[0].contains("1024"), "{w:?}");
+        assert!(
+            warns("---\nname: Bad_Name\ndescription: d\n---\n", "Bad_Name")[0].contains("invalid")
+        );
+        assert!(warns("---\nname: a--b\ndescription: d\n---\n", "a--b")[0].contains("invalid"));
+        assert!(warns("---\nname: other\ndescription: d\n---\n", "x")[0].contains("folder"));
+        // No name: the folder's, as in Claude Code.
+        let (fm, _) = parse("---\ndescription: d\n---\n", "x").unwrap();
+        assert_eq!((fm.name.as_str(), fm.warnings.len()), ("x", 0));
+        assert!(warns("---\nname: x\ndescription: d\n---\n", "x").is_empty());
+    }
+
+    #[test]
     fn invalid_skills_say_why() {
         let bad = |text: &str, folder: &str| parse(text, folder).unwrap_err();
         assert!(bad("# no frontmatter", "x").contains("must start with YAML"));
         assert!(bad("---\nname: x\n", "x").contains("no closing"));
         assert!(bad("---\nname: x\n---\n", "x").contains("description"));
-        assert!(bad("---\ndescription: d\n---\n", "x").contains("`name` is missing"));
-        assert!(bad("---\nname: Bad_Name\ndescription: d\n---\n", "Bad_Name").contains("invalid"));
-        assert!(bad("---\nname: a--b\ndescription: d\n---\n", "a--b").contains("invalid"));
-        assert!(bad("---\nname: -a\ndescription: d\n---\n", "-a").contains("invalid"));
-        assert!(bad("---\nname: other\ndescription: d\n---\n", "x").contains("must match"));
+        assert!(bad("---\nname: two words\ndescription: d\n---\n", "x").contains("/name"));
         assert!(bad("---\nname: x\ndescription: [unclosed\n---\n", "x").contains("frontmatter"));
-        let long = format!("---\nname: x\ndescription: {}\n---\n", "d".repeat(1025));
-        assert!(bad(&long, "x").contains("1024"));
         assert!(
             bad(
                 "---\nname: x\ndescription: d\nmetadata:\n  a: [1]\n---\n",

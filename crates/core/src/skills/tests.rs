@@ -37,14 +37,24 @@ fn project_skills_in_both_folders_hide_user_skills_and_invalid_ones_are_reported
         "User notes",
         "NOTES BODY",
     );
+    // Against the Agent Skills name rules, which Claude Code does not
+    // enforce: it loads, with a warning.
     skill(&root.join(".claude/skills"), "Bad_Name", "x", "x");
+    let broken = root.join(".claude/skills/broken");
+    std::fs::create_dir_all(&broken).unwrap();
+    std::fs::write(
+        broken.join("SKILL.md"),
+        "---\nname: broken\n---\nno description\n",
+    )
+    .unwrap();
     std::fs::create_dir_all(root.join(".claude/skills/no-skill-file")).unwrap();
     let skills = Skills::discover(&root, Some(&home));
-    assert_eq!(skills.names(), ["deploy", "notes", "review"]);
+    assert_eq!(skills.names(), ["Bad_Name", "deploy", "notes", "review"]);
     assert_eq!(skills.get("review").unwrap().scope, Scope::Project);
     assert_eq!(skills.get("notes").unwrap().scope, Scope::User);
-    assert_eq!(skills.problems.len(), 1, "{:?}", skills.problems);
-    assert!(skills.problems[0].contains("Bad_Name/SKILL.md is invalid"));
+    assert_eq!(skills.problems.len(), 2, "{:?}", skills.problems);
+    assert!(skills.problems[0].contains("Bad_Name/SKILL.md loads, but"));
+    assert!(skills.problems[1].contains("broken/SKILL.md is invalid"));
 
     let section = skills.prompt_section();
     assert!(section.contains("- `deploy`: Ship it\n"));

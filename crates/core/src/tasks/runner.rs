@@ -206,8 +206,13 @@ async fn execute(
     workspace.restore(saved.changes, saved.citations);
 
     let path = store.transcript_path(&meta.id);
-    let history = transcript::conversation(&transcript::read(&path).map_err(|e| e.to_string())?);
-    let transcript = Arc::new(Transcript::open(&path, history.clone()).map_err(|e| e.to_string())?);
+    let lines = transcript::read(&path).map_err(|e| e.to_string())?;
+    let history = transcript::conversation(&lines);
+    let writer = transcript::Writer {
+        session_id: meta.id.clone(),
+        cwd: root.display().to_string(),
+    };
+    let transcript = Arc::new(Transcript::open(&path, &lines, writer).map_err(|e| e.to_string())?);
     let (kind, text) = match &step {
         Step::Start => ("start", meta.prompt.clone()),
         Step::FollowUp(t) => ("follow_up", t.clone()),

@@ -59,12 +59,15 @@ fn a_transcript_from_before_versions_reads_as_it_did() {
     );
 
     // A follow-up appends versioned lines after the old ones; all read.
-    let t = Transcript::open(&path, conversation.clone()).unwrap();
+    // The old messages have no uuids to link to, so the conversation is
+    // written again whole in the new shape, starting over.
+    let t = Transcript::open(&path, &lines, Writer::default()).unwrap();
     let mut more = conversation.clone();
     more.push(Message::user_text("and the docs"));
     t.messages(&more).unwrap();
     let (lines, _) = read_all(&path).unwrap();
-    assert_eq!(lines.len(), 14);
+    assert_eq!(lines.len(), 13 + 5);
+    assert!(matches!(&lines[13], Line::User(e) if e.parent_uuid.is_none()));
     assert_eq!(super::conversation(&lines), more);
 }
 
@@ -72,7 +75,7 @@ fn a_transcript_from_before_versions_reads_as_it_did() {
 fn lines_it_cannot_read_are_skipped_and_the_rest_reads() {
     let d = tempfile::tempdir().unwrap();
     let path = d.path().join("t.jsonl");
-    let t = Transcript::open(&path, Vec::new()).unwrap();
+    let t = Transcript::open(&path, &[], Writer::default()).unwrap();
     t.append(&Line::Request {
         at: 1,
         kind: "start".into(),
@@ -120,7 +123,7 @@ fn lines_it_cannot_read_are_skipped_and_the_rest_reads() {
 fn every_line_written_carries_the_version_beside_its_fields() {
     let d = tempfile::tempdir().unwrap();
     let path = d.path().join("t.jsonl");
-    let t = Transcript::open(&path, Vec::new()).unwrap();
+    let t = Transcript::open(&path, &[], Writer::default()).unwrap();
     t.append(&Line::Request {
         at: 1,
         kind: "start".into(),
@@ -148,7 +151,7 @@ fn every_line_written_carries_the_version_beside_its_fields() {
         shapes,
         [
             (&v, &Value::from("request")),
-            (&v, &Value::from("messages")),
+            (&v, &Value::from("user")),
             (&v, &Value::from("event")),
         ]
     );

@@ -456,6 +456,53 @@ async fn compaction_replaces_older_turns_with_a_summary() {
     assert!(events.iter().any(|e| matches!(e, Event::Compacted { .. })));
 }
 
+/// Claude Code's compaction hooks: PreCompact before, PostCompact with the
+/// summary after, then SessionStart with source `compact`, whose context
+/// reaches the model's next call (and not before).
+#[tokio::test]
+async fn compaction_runs_the_compact_hooks() {
+    let mut responses = Vec::new();
+    for i in 0..4 {
+        responses.push(reply(vec![call(&i.to_string(), "look", json!({}))], 10));
+    }
+    responses.push(reply(vec![call("4", "look", json!({}))], 950));
+    responses.push(reply(vec![text("SUMMARY: read things")], 10));
+    responses.push(reply(vec![text("finished")], 10));
+    let p = FakeProvider::new(responses);
+    let mut h = harness(p, |c| {
+        c.context_window = 1000;
+        c.keep_recent_messages = 2;
+    });
+    let log = h._dir.path().join("hooks.jsonl");
+    let logger = format!("cat >> {0}; echo >> {0}", log.display());
+    let settings = json!({"hooks": {
+        "PreCompact": [{"matcher": "auto", "hooks": [{"type": "command", "command": logger}]}],
+        "PostCompact": [{"hooks": [{"type": "command", "command": logger}]}],
+        "SessionStart": [{"matcher": "compact", "hooks": [
+            {"type": "command", "command": "echo AFTER-COMPACT-CONTEXT"}
+        ]}]
+    }});
+    let mut gate = Gate::open(h._dir.path().to_path_buf());
+    gate.hooks = crate::hooks::Hooks::from_claude_settings(&settings).unwrap();
+    h.session = h.session.with_gate(Arc::new(gate));
+    assert_eq!(h.session.run("the original task").await, Outcome::Done);
+    let logged: Vec<Value> = std::fs::read_to_string(&log)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(logged.len(), 2, "{logged:?}");
+    assert_eq!(
+        (&logged[0]["hook_event_name"], &logged[0]["trigger"]),
+        (&json!("PreCompact"), &json!("auto"))
+    );
+    assert_eq!(logged[1]["hook_event_name"], "PostCompact");
+    assert_eq!(logged[1]["compact_summary"], "SUMMARY: read things");
+    let reqs = h.provider.requests();
+    let said = |i: usize| format!("{:?}", reqs[i].messages).contains("AFTER-COMPACT-CONTEXT");
+    assert!(!said(4) && said(6));
+}
+
 #[test]
 fn today_is_a_plausible_date() {
     let d = today();

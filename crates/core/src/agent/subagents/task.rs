@@ -299,7 +299,7 @@ impl Tool for TaskTool {
             Arc::new(move |u: &Usage| table.cost(&cost_model, u)),
         )
         .with_gate(p.gate.clone())
-        .into_subagent(self.system_prompt(&agent), &agent.name);
+        .into_subagent(self.system_prompt(&agent), &agent.name, &id);
 
         let run = async move {
             let outcome = child.run(&input.prompt).await;
