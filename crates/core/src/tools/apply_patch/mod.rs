@@ -1,7 +1,7 @@
 //! `apply_patch`: multi-file edits in the `*** Begin Patch` format.
 
 mod apply;
-use tandem_patch::{parser, seek};
+use tandem_patch::parser;
 
 pub use apply::{Applied, apply};
 pub use parser::{Chunk, FileOp, ParseError, Patch, parse};
@@ -37,7 +37,7 @@ impl Tool for ApplyPatch {
 +text of the new file\n\
 *** Delete File: src/old.py\n\
 *** End Patch\n\
-In an Update, lines start with ' ' (context, about 3 lines around each change), '-' (remove) or '+' (add); `@@ line` finds that line first (e.g. a function header) to say where a change is; `*** Move to: path` right after the Update line moves the file; `*** End of File` after a chunk anchors it at the end."
+In an Update, lines start with ' ' (context, about 3 lines around each change), '-' (remove) or '+' (add); `@@ line` finds that line first (e.g. a function header) to say where a change is, one `@@` line per chunk; a chunk of only '+' lines is added at the end of the file; `*** Move to: path` right after the Update line moves the file; `*** End of File` after a chunk anchors it at the end. Add File and Move to replace a file that exists."
     }
 
     fn schema(&self) -> Value {
