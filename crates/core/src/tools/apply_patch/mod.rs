@@ -37,7 +37,7 @@ impl Tool for ApplyPatch {
 +text of the new file\n\
 *** Delete File: src/old.py\n\
 *** End Patch\n\
-In an Update, lines start with ' ' (context, about 3 lines around each change), '-' (remove) or '+' (add); `@@ line` finds that line first (e.g. a function header) to say where a change is, one `@@` line per chunk; a chunk of only '+' lines is added at the end of the file; `*** Move to: path` right after the Update line moves the file; `*** End of File` after a chunk anchors it at the end. Add File and Move to replace a file that exists."
+In an Update, lines start with ' ' (context, about 3 lines around each change), '-' (remove) or '+' (add); `@@ line` (one per chunk) finds that line first, e.g. a function header; `*** Move to: path` right after the Update line moves the file; `*** End of File` after a chunk anchors it at the end."
     }
 
     fn schema(&self) -> Value {
