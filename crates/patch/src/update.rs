@@ -65,6 +65,15 @@ impl std::fmt::Display for UpdateError {
                 for l in lines {
                     write!(f, "\n  {l}")?;
                 }
+                // After an Update's lines, a header written with a space
+                // before it is read as a context line (as the reference
+                // reads it): say so, or the model will not see why.
+                if lines.iter().any(|l| l.trim_start().starts_with("*** ")) {
+                    write!(
+                        f,
+                        "\n(A `***` line with a space before it is a context line here; start file headers at the beginning of the line.)"
+                    )?;
+                }
                 Ok(())
             }
             UpdateError::Overlap { chunk } => write!(

@@ -144,3 +144,15 @@ fn failures_say_which_chunk_and_what_was_looked_for() {
     .unwrap_err();
     assert_eq!(e, UpdateError::Overlap { chunk: 2 });
 }
+
+#[test]
+fn an_indented_header_read_as_context_is_explained() {
+    // The reference reads `  *** Update File: b` after a chunk's lines as a
+    // context line of a, so the chunk is not found; the error says why.
+    let e = updated("x\n", "@@\n-x\n+y\n  *** Update File: b\n@@\n-b\n+c").unwrap_err();
+    let text = e.to_string();
+    assert!(text.contains("\n   *** Update File: b\n"), "{text}");
+    assert!(text.contains("is a context line here"), "{text}");
+    let plain = updated("x\n", "@@\n-z\n+y").unwrap_err().to_string();
+    assert!(!plain.contains("context line here"), "{plain}");
+}
