@@ -1,11 +1,19 @@
 //! Parsing the `*** Begin Patch` format (the one OpenAI models are trained
-//! on) into file operations.
+//! on) into file operations, line by line as Codex's reference parser does,
+//! so a patch it accepts is accepted here and one it refuses is refused.
 //!
-//! Leniency, because models slip: a patch wrapped in a shell heredoc
-//! (`apply_patch <<'EOF'`) or a code fence is unwrapped; markers may carry
-//! trailing whitespace; an empty line inside a chunk is an empty context
-//! line; a missing final `*** End Patch` is accepted when the patch simply
-//! stops. Anything else out of place is an error naming its line.
+//! What the reference tolerates, and so this does: spaces around the
+//! envelope markers and a heredoc around the patch (see `envelope`); spaces
+//! around a file header, except right after an Update's lines, where a line
+//! starting with a space is a context line; trailing spaces on `@@`,
+//! `*** Move to:` and `*** End of File`; an empty line inside a chunk (an
+//! empty context line) and blank lines before the first chunk or after
+//! `*** End of File`; a first chunk without `@@`. What it refuses, and so
+//! this does: anything else, including blank lines between files, two `@@`
+//! lines in a row, an Update with no chunk (even a pure rename), and a patch
+//! that changes no file. Errors name their line and say what was expected.
+
+use crate::envelope::envelope;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Patch {
@@ -14,6 +22,7 @@ pub struct Patch {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FileOp {
+    /// Creates the file, or replaces it when it exists (as the reference).
     Add {
         path: String,
         contents: String,
@@ -23,22 +32,39 @@ pub enum FileOp {
     },
     Update {
         path: String,
+        /// Replaces the destination when it exists (as the reference).
         move_to: Option<String>,
         chunks: Vec<Chunk>,
     },
 }
 
-/// One `@@` section: the lines it expects and the lines it leaves.
+/// One chunk of an Update: the lines it expects and the lines it leaves.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Chunk {
-    /// `@@ text` lines: each is found in order before the chunk's lines.
-    pub anchors: Vec<String>,
+    /// The `@@ text` line: found first, the chunk's lines come after it.
+    pub context: Option<String>,
     /// Context and removed lines, in order.
     pub old: Vec<String>,
     /// Context and added lines, in order.
     pub new: Vec<String>,
+    /// `(index in old, index in new)` of each context line, so the file's
+    /// own line (its spacing, its line ending) is kept where the patch only
+    /// points at it.
+    pub kept: Vec<(usize, usize)>,
     /// `*** End of File`: the old lines must end the file.
     pub end_of_file: bool,
+}
+
+impl Chunk {
+    fn is_empty(&self) -> bool {
+        self.old.is_empty() && self.new.is_empty()
+    }
+
+    fn keep(&mut self, line: &str) {
+        self.kept.push((self.old.len(), self.new.len()));
+        self.old.push(line.to_string());
+        self.new.push(line.to_string());
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,272 +80,250 @@ impl std::fmt::Display for ParseError {
     }
 }
 
-const BEGIN: &str = "*** Begin Patch";
-const END: &str = "*** End Patch";
+pub(crate) const BEGIN: &str = "*** Begin Patch";
+pub(crate) const END: &str = "*** End Patch";
 const ADD: &str = "*** Add File: ";
 const DELETE: &str = "*** Delete File: ";
 const UPDATE: &str = "*** Update File: ";
 const MOVE: &str = "*** Move to: ";
 const EOF_MARK: &str = "*** End of File";
+/// Codex's marker for which of its environments a patch is for. Tandem has
+/// one, so a patch naming one is refused rather than applied somewhere the
+/// model did not mean.
+const ENVIRONMENT: &str = "*** Environment ID: ";
+
+/// Where the parser is: which kind of file section the last header began.
+enum Section {
+    Start,
+    Add,
+    Delete,
+    /// The line of the `*** Update File:` header.
+    Update(usize),
+}
 
 pub fn parse(text: &str) -> Result<Patch, ParseError> {
-    let all: Vec<&str> = text.lines().collect();
-    let (first, lines) = unwrap(&all);
-    let err = |i: usize, message: String| ParseError {
-        line: first + i + 1,
-        message,
+    let (first_line, lines) = envelope(text)?;
+    let mut p = Parser {
+        ops: Vec::new(),
+        section: Section::Start,
+        line: first_line,
     };
-    if lines.first().map(|l| l.trim()) != Some(BEGIN) {
-        return Err(err(0, format!("the patch must start with `{BEGIN}`")));
-    }
-    let mut ops = Vec::new();
-    let mut i = 1;
-    // Running out of lines without `*** End Patch` is accepted.
-    while let Some(raw) = lines.get(i) {
-        let line = raw.trim_end();
-        if line == END {
-            if let Some(extra) = lines[i + 1..].iter().position(|l| !l.trim().is_empty()) {
-                return Err(err(i + 1 + extra, format!("text after `{END}`")));
-            }
+    // The envelope guarantees the first line is `*** Begin Patch` and the
+    // last `*** End Patch`; an earlier `*** End Patch` ends the patch there
+    // and what follows is ignored, as the reference does.
+    for (i, raw) in lines.iter().enumerate().skip(1) {
+        p.line = first_line + i;
+        if p.feed(raw, i == lines.len() - 1)? {
             break;
         }
-        if let Some(path) = line.strip_prefix(ADD) {
-            let mut contents = String::new();
-            i += 1;
-            while let Some(l) = lines.get(i) {
-                if l.starts_with("*** ") {
-                    break;
+    }
+    if p.ops.is_empty() {
+        return Err(ParseError {
+            line: first_line,
+            message: "the patch changes no files".into(),
+        });
+    }
+    Ok(Patch { ops: p.ops })
+}
+
+struct Parser {
+    ops: Vec<FileOp>,
+    section: Section,
+    line: usize,
+}
+
+fn error<T>(line: usize, message: String) -> Result<T, ParseError> {
+    Err(ParseError { line, message })
+}
+
+impl Parser {
+    fn err<T>(&self, message: String) -> Result<T, ParseError> {
+        error(self.line, message)
+    }
+
+    /// One line; `Ok(true)` once `*** End Patch` is reached.
+    fn feed(&mut self, raw: &str, last: bool) -> Result<bool, ParseError> {
+        let trimmed = raw.trim();
+        if last {
+            self.close_update()?;
+            return Ok(true);
+        }
+        match self.section {
+            Section::Start | Section::Delete => {
+                if trimmed.starts_with(ENVIRONMENT) && matches!(self.section, Section::Start) {
+                    return self.err(format!(
+                        "`{}` names an environment of Codex's; Tandem applies patches to this workspace only, so leave that line out",
+                        ENVIRONMENT.trim_end()
+                    ));
                 }
-                let Some(body) = l.strip_prefix('+') else {
-                    return Err(err(
-                        i,
-                        format!("lines of an added file start with '+', got `{l}`"),
+                match self.header(trimmed)? {
+                    Some(ended) => Ok(ended),
+                    None => self.err(format!(
+                        "expected `*** Add File:`, `*** Delete File:`, `*** Update File:` or `{END}`, got `{trimmed}`"
+                    )),
+                }
+            }
+            Section::Add => {
+                if let Some(ended) = self.header(trimmed)? {
+                    return Ok(ended);
+                }
+                let Some(body) = raw.strip_prefix('+') else {
+                    return self.err(format!(
+                        "lines of an added file start with '+', got `{raw}`"
                     ));
                 };
-                contents.push_str(body);
-                contents.push('\n');
-                i += 1;
-            }
-            ops.push(FileOp::Add {
-                path: path.trim().into(),
-                contents,
-            });
-        } else if let Some(path) = line.strip_prefix(DELETE) {
-            ops.push(FileOp::Delete {
-                path: path.trim().into(),
-            });
-            i += 1;
-        } else if let Some(path) = line.strip_prefix(UPDATE) {
-            let header = i;
-            i += 1;
-            let mut move_to = None;
-            if let Some(to) = lines.get(i).and_then(|l| l.trim_end().strip_prefix(MOVE)) {
-                move_to = Some(to.trim().to_string());
-                i += 1;
-            }
-            let (chunks, next) = chunks(lines, i).map_err(|(at, m)| err(at, m))?;
-            i = next;
-            if chunks.is_empty() && move_to.is_none() {
-                return Err(err(header, format!("`{}` has no changes", line.trim())));
-            }
-            ops.push(FileOp::Update {
-                path: path.trim().into(),
-                move_to,
-                chunks,
-            });
-        } else if line.trim().is_empty() {
-            i += 1;
-        } else {
-            return Err(err(
-                i,
-                format!(
-                    "expected `*** Add File:`, `*** Delete File:`, `*** Update File:` or `{END}`, got `{line}`"
-                ),
-            ));
-        }
-    }
-    if ops.is_empty() {
-        return Err(err(0, "the patch changes no files".into()));
-    }
-    Ok(Patch { ops })
-}
-
-/// Drop a heredoc or code-fence wrapper; returns the offset of the first
-/// kept line and the kept lines.
-fn unwrap<'a>(all: &'a [&'a str]) -> (usize, &'a [&'a str]) {
-    let mut start = 0;
-    let mut end = all.len();
-    while start < end && all[start].trim().is_empty() {
-        start += 1;
-    }
-    while end > start && all[end - 1].trim().is_empty() {
-        end -= 1;
-    }
-    if start < end {
-        let first = all[start].trim();
-        if first.starts_with("```")
-            || (first != BEGIN && (first.contains("<<") || first.starts_with("apply_patch")))
-        {
-            start += 1;
-            let last = all[end - 1].trim();
-            if end > start
-                && (last.starts_with("```") || last == "EOF" || last == "PATCH" || last == "'EOF'")
-            {
-                end -= 1;
-            }
-        }
-    }
-    (start, &all[start..end])
-}
-
-/// The chunks of one Update, from line `i` up to the next file header.
-fn chunks(lines: &[&str], mut i: usize) -> Result<(Vec<Chunk>, usize), (usize, String)> {
-    let mut out: Vec<Chunk> = Vec::new();
-    let mut current: Option<Chunk> = None;
-    while let Some(raw) = lines.get(i) {
-        let line = raw.trim_end_matches('\r');
-        let marker = line.trim_end();
-        if marker == EOF_MARK {
-            let chunk = current.get_or_insert_with(Chunk::default);
-            chunk.end_of_file = true;
-            i += 1;
-            continue;
-        }
-        if marker.starts_with("*** ") {
-            break;
-        }
-        if let Some(anchor) = marker.strip_prefix("@@") {
-            let anchor = anchor.trim();
-            // A second @@ before any lines narrows the same chunk.
-            let chunk = match current.take() {
-                Some(c) if c.old.is_empty() && c.new.is_empty() => c,
-                Some(c) => {
-                    out.push(c);
-                    Chunk::default()
+                if let Some(FileOp::Add { contents, .. }) = self.ops.last_mut() {
+                    contents.push_str(body);
+                    contents.push('\n');
                 }
-                None => Chunk::default(),
-            };
-            let mut chunk = chunk;
-            if !anchor.is_empty() {
-                chunk.anchors.push(anchor.to_string());
+                Ok(false)
             }
-            current = Some(chunk);
-            i += 1;
-            continue;
+            Section::Update(_) => self.update_line(raw),
         }
-        let chunk = current.get_or_insert_with(Chunk::default);
-        if line.is_empty() {
-            chunk.old.push(String::new());
-            chunk.new.push(String::new());
-        } else if let Some(rest) = line.strip_prefix(' ') {
-            chunk.old.push(rest.into());
-            chunk.new.push(rest.into());
-        } else if let Some(rest) = line.strip_prefix('-') {
-            chunk.old.push(rest.into());
-        } else if let Some(rest) = line.strip_prefix('+') {
-            chunk.new.push(rest.into());
+    }
+
+    /// A file header or `*** End Patch` starts a new section: `Some(true)`
+    /// when the patch ended, `None` when `line` is neither.
+    fn header(&mut self, line: &str) -> Result<Option<bool>, ParseError> {
+        let (op, section) = if line == END {
+            self.close_update()?;
+            return Ok(Some(true));
+        } else if let Some(path) = line.strip_prefix(ADD) {
+            let op = FileOp::Add {
+                path: path.into(),
+                contents: String::new(),
+            };
+            (op, Section::Add)
+        } else if let Some(path) = line.strip_prefix(DELETE) {
+            (FileOp::Delete { path: path.into() }, Section::Delete)
+        } else if let Some(path) = line.strip_prefix(UPDATE) {
+            let op = FileOp::Update {
+                path: path.into(),
+                move_to: None,
+                chunks: Vec::new(),
+            };
+            (op, Section::Update(self.line))
         } else {
-            return Err((
-                i,
-                format!("expected a line starting with ' ', '+', '-' or '@@', got `{line}`"),
-            ));
+            return Ok(None);
+        };
+        self.close_update()?;
+        self.ops.push(op);
+        self.section = section;
+        Ok(Some(false))
+    }
+
+    /// An Update must change something, and its last `@@` must have lines.
+    fn close_update(&self) -> Result<(), ParseError> {
+        let Section::Update(header) = self.section else {
+            return Ok(());
+        };
+        let Some(FileOp::Update { path, chunks, .. }) = self.ops.last() else {
+            return Ok(());
+        };
+        match chunks.last() {
+            None => Err(ParseError {
+                line: header,
+                message: format!(
+                    "`{UPDATE}{path}` has no chunk; even a rename needs one (a `@@` line and the lines it changes)"
+                ),
+            }),
+            Some(c) if c.is_empty() => self.err("the last `@@` has no lines under it".into()),
+            Some(_) => Ok(()),
         }
-        i += 1;
     }
-    if let Some(c) = current {
-        out.push(c);
+
+    /// A line inside an Update. Only its end is trimmed before looking for
+    /// a marker: a line starting with a space is a context line, whatever
+    /// follows the space (the reference reads it so too).
+    fn update_line(&mut self, raw: &str) -> Result<bool, ParseError> {
+        let at = self.line;
+        let line = raw.trim_end();
+        if let Some(ended) = self.header(line)? {
+            return Ok(ended);
+        }
+        let Some(FileOp::Update {
+            move_to, chunks, ..
+        }) = self.ops.last_mut()
+        else {
+            return Ok(false);
+        };
+        if chunks.is_empty()
+            && move_to.is_none()
+            && let Some(to) = line.strip_prefix(MOVE)
+        {
+            *move_to = Some(to.into());
+            return Ok(false);
+        }
+        let context = if line == "@@" {
+            Some(None)
+        } else {
+            line.strip_prefix("@@ ").map(|c| Some(c.to_string()))
+        };
+        if let Some(context) = context {
+            if chunks.last().is_some_and(Chunk::is_empty) {
+                return error(
+                    at,
+                    format!(
+                        "expected the lines of the chunk above, got a second `@@` line `{line}` (one `@@` line per chunk)"
+                    ),
+                );
+            }
+            chunks.push(Chunk {
+                context,
+                ..Chunk::default()
+            });
+            return Ok(false);
+        }
+        if line == EOF_MARK {
+            match chunks.last_mut() {
+                Some(c) if c.is_empty() => {
+                    return error(at, format!("`{EOF_MARK}` follows a `@@` with no lines"));
+                }
+                Some(c) if c.end_of_file => {
+                    return error(at, format!("a second `{EOF_MARK}` for the same chunk"));
+                }
+                Some(c) => c.end_of_file = true,
+                None => {}
+            }
+            return Ok(false);
+        }
+        // `*** End of File` closes its chunk; before the first chunk and
+        // after a closed one, blank lines are skipped and only a `@@` line
+        // may start the next chunk (but the first may leave it out).
+        if chunks.last().is_none_or(|c| c.end_of_file) {
+            if raw.trim().is_empty() {
+                return Ok(false);
+            }
+            if !chunks.is_empty() {
+                return error(
+                    at,
+                    format!(
+                        "expected a `@@` line to start the next chunk after `{EOF_MARK}`, got `{raw}`"
+                    ),
+                );
+            }
+            chunks.push(Chunk::default());
+        }
+        let chunk = chunks.last_mut().expect("a chunk was just ensured");
+        if raw.is_empty() {
+            chunk.keep("");
+        } else if let Some(rest) = raw.strip_prefix(' ') {
+            chunk.keep(rest);
+        } else if let Some(rest) = raw.strip_prefix('+') {
+            chunk.new.push(rest.into());
+        } else if let Some(rest) = raw.strip_prefix('-') {
+            chunk.old.push(rest.into());
+        } else {
+            return error(
+                at,
+                format!(
+                    "expected a line starting with ' ', '+', '-' or `@@`, or a file header, got `{raw}`"
+                ),
+            );
+        }
+        Ok(false)
     }
-    if let Some(pos) = out
-        .iter()
-        .position(|c| c.old.is_empty() && c.new.is_empty())
-    {
-        return Err((
-            i.saturating_sub(1),
-            format!("chunk {} has no lines", pos + 1),
-        ));
-    }
-    Ok((out, i))
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_patch_of_every_kind() {
-        let p = parse(
-            "*** Begin Patch\n*** Add File: a/new.py\n+x = 1\n+\n*** Delete File: old.py\n*** Update File: m.py\n*** Move to: n.py\n@@ class A:\n@@   def f(self):\n-    return 1\n+    return 2\n@@\n ctx\n\n+end\n*** End of File\n*** End Patch\n",
-        )
-        .unwrap();
-        assert_eq!(p.ops.len(), 3);
-        assert_eq!(
-            p.ops[0],
-            FileOp::Add {
-                path: "a/new.py".into(),
-                contents: "x = 1\n\n".into()
-            }
-        );
-        assert_eq!(
-            p.ops[1],
-            FileOp::Delete {
-                path: "old.py".into()
-            }
-        );
-        let FileOp::Update {
-            path,
-            move_to,
-            chunks,
-        } = &p.ops[2]
-        else {
-            panic!()
-        };
-        assert_eq!((path.as_str(), move_to.as_deref()), ("m.py", Some("n.py")));
-        assert_eq!(chunks.len(), 2);
-        assert_eq!(chunks[0].anchors, ["class A:", "def f(self):"]);
-        assert_eq!(chunks[0].old, ["    return 1"]);
-        assert_eq!(chunks[0].new, ["    return 2"]);
-        assert_eq!(chunks[1].old, ["ctx", ""]);
-        assert_eq!(chunks[1].new, ["ctx", "", "end"]);
-        assert!(chunks[1].end_of_file);
-    }
-
-    #[test]
-    fn heredoc_and_fence_wrappers_are_unwrapped() {
-        let body = "*** Begin Patch\n*** Delete File: x\n*** End Patch";
-        for wrapped in [
-            format!("apply_patch <<'EOF'\n{body}\nEOF\n"),
-            format!("```\n{body}\n```"),
-            format!("\n\n{body}\n\n"),
-        ] {
-            assert_eq!(
-                parse(&wrapped).unwrap().ops,
-                vec![FileOp::Delete { path: "x".into() }]
-            );
-        }
-    }
-
-    #[test]
-    fn errors_name_the_line() {
-        let e = parse("*** Update File: a\n").unwrap_err();
-        assert_eq!(e.line, 1);
-        assert!(e.message.contains("must start with"));
-        let e = parse("*** Begin Patch\n*** Update File: a\n@@\n ok\nbad line\n*** End Patch")
-            .unwrap_err();
-        assert_eq!(e.line, 5);
-        assert!(e.message.contains("got `bad line`"), "{e}");
-        let e = parse("*** Begin Patch\n*** Add File: a\nno plus\n*** End Patch").unwrap_err();
-        assert_eq!(e.line, 3);
-        let e = parse("*** Begin Patch\n*** Update File: a\n*** End Patch").unwrap_err();
-        assert!(e.message.contains("has no changes"), "{e}");
-        let e = parse("*** Begin Patch\n*** Frobnicate: a\n*** End Patch").unwrap_err();
-        assert_eq!(e.line, 2);
-        let e = parse("*** Begin Patch\n*** End Patch").unwrap_err();
-        assert!(e.message.contains("no files"));
-    }
-
-    #[test]
-    fn a_missing_end_marker_is_accepted() {
-        let p = parse("*** Begin Patch\n*** Update File: a\n@@\n-x\n+y").unwrap();
-        assert_eq!(p.ops.len(), 1);
-    }
-}
+mod tests;

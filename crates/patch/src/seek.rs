@@ -1,7 +1,9 @@
-//! Finding a chunk's lines in a file, strictly first and then more
-//! leniently: trailing whitespace ignored, then surrounding whitespace, then
-//! common Unicode punctuation folded to ASCII. At each level the first match
-//! at or after the cursor wins; earlier chunks and `@@` anchors move the
+//! Finding a chunk's lines in a file as Codex's reference does: exactly
+//! first, then ignoring trailing whitespace, then surrounding whitespace,
+//! then with common Unicode punctuation read as ASCII. Each level searches
+//! the whole range before the next, more lenient one is tried, so a strict
+//! match later in the file wins over a lenient one earlier. The first match
+//! at or after the cursor wins; earlier chunks and `@@` lines move the
 //! cursor, which is how a patch picks between identical blocks.
 
 type Norm = fn(&str) -> String;
@@ -14,42 +16,33 @@ const LEVELS: [Norm; 4] = [
 ];
 
 /// Index of the first occurrence of `needle` in `lines` at or after `from`.
-/// With `at_end`, a match that ends the file is preferred.
+/// With `at_end` (`*** End of File`) only a match that ends the file counts,
+/// wherever the cursor is.
 pub fn seek(lines: &[String], needle: &[String], from: usize, at_end: bool) -> Option<usize> {
     if needle.is_empty() {
-        return Some(if at_end {
-            lines.len()
-        } else {
-            from.min(lines.len())
-        });
+        return Some(from);
     }
-    if needle.len() > lines.len() {
-        return None;
-    }
+    let last = lines.len().checked_sub(needle.len())?;
+    let first = if at_end { last } else { from };
     for norm in LEVELS {
         let want: Vec<String> = needle.iter().map(|l| norm(l)).collect();
-        let matches_at = |i: usize| (0..want.len()).all(|k| norm(&lines[i + k]) == want[k]);
-        if at_end {
-            let last = lines.len() - needle.len();
-            if last >= from && matches_at(last) {
-                return Some(last);
-            }
-        }
-        if let Some(i) = (from..=lines.len() - needle.len()).find(|&i| matches_at(i)) {
-            return Some(i);
+        let found =
+            (first..=last).find(|&i| (0..want.len()).all(|k| norm(&lines[i + k]) == want[k]));
+        if found.is_some() {
+            return found;
         }
     }
     None
 }
 
+/// Typographic dashes, quotes and spaces as the ASCII a model types.
 fn fold_punctuation(s: &str) -> String {
     s.chars()
         .map(|c| match c {
-            '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' => '\'',
-            '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' => '"',
-            '\u{2010}' | '\u{2011}' | '\u{2012}' | '\u{2013}' | '\u{2014}' | '\u{2015}'
-            | '\u{2212}' => '-',
-            '\u{00A0}' | '\u{2002}' | '\u{2003}' | '\u{2009}' | '\u{202F}' => ' ',
+            '\u{2010}'..='\u{2015}' | '\u{2212}' => '-',
+            '\u{2018}'..='\u{201B}' => '\'',
+            '\u{201C}'..='\u{201F}' => '"',
+            '\u{00A0}' | '\u{2002}'..='\u{200A}' | '\u{202F}' | '\u{205F}' | '\u{3000}' => ' ',
             other => other,
         })
         .collect()
@@ -65,19 +58,26 @@ mod tests {
 
     #[test]
     fn strict_first_then_lenient() {
-        let lines = v(&["a  ", "  b", "c \u{2014} d", "a", "b"]);
+        let lines = v(&["a  ", "  b", "c \u{2014} d\u{3000}", "a", "b"]);
         assert_eq!(seek(&lines, &v(&["a", "b"]), 0, false), Some(3));
         assert_eq!(seek(&lines, &v(&["a", "  b"]), 0, false), Some(0));
         assert_eq!(seek(&lines, &v(&["b"]), 0, false), Some(4));
         assert_eq!(seek(&lines, &v(&["c - d"]), 0, false), Some(2));
         assert_eq!(seek(&lines, &v(&["a", "b"]), 4, false), None);
         assert_eq!(seek(&lines, &v(&["zzz"]), 0, false), None);
+        assert_eq!(
+            seek(&lines, &v(&["a", "b", "c", "d", "e", "f"]), 0, false),
+            None
+        );
     }
 
     #[test]
-    fn end_of_file_prefers_the_last_match() {
+    fn end_of_file_only_matches_at_the_end() {
         let lines = v(&["x", "y", "x"]);
         assert_eq!(seek(&lines, &v(&["x"]), 0, true), Some(2));
-        assert_eq!(seek(&lines, &v(&[]), 0, true), Some(3));
+        assert_eq!(seek(&lines, &v(&["y"]), 0, true), None);
+        // The cursor does not hold an end-of-file match back.
+        assert_eq!(seek(&lines, &v(&["y", "x"]), 3, true), Some(1));
+        assert_eq!(seek(&lines, &v(&[]), 1, true), Some(1));
     }
 }

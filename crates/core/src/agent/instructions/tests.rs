@@ -217,7 +217,7 @@ fn touched_paths_of_each_tool() {
         ["a/b.rs"]
     );
     assert_eq!(touched_paths("edit", &json!({"path": "c.rs"})), ["c.rs"]);
-    let patch = "*** Begin Patch\n*** Update File: x/a.rs\n*** Move to: y/b.rs\n*** Add File: z/c.rs\n*** Delete File: d.rs\n*** End Patch";
+    let patch = "*** Begin Patch\n*** Update File: x/a.rs\n*** Move to: y/b.rs\n@@\n-x\n+y\n*** Add File: z/c.rs\n*** Delete File: d.rs\n*** End Patch";
     assert_eq!(
         touched_paths("apply_patch", &json!({ "patch": patch })),
         ["x/a.rs", "y/b.rs", "z/c.rs"]

@@ -1,11 +1,13 @@
 //! Applying a parsed patch to the workspace's proposal, all or nothing: every
 //! file's new text is computed first, and only when all of them apply are
-//! they written into the proposal.
+//! they written into the proposal. Where Codex's reference applies a patch
+//! op by op and leaves the ops before a failure applied, this leaves
+//! nothing; on success both end with the same files.
 
-use super::parser::{Chunk, FileOp, Patch};
-use super::seek::seek;
+use super::parser::{FileOp, Patch};
 use crate::workspace::Workspace;
 use std::collections::BTreeMap;
+use tandem_patch::update::update;
 
 /// What a successful patch did to one file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,11 +50,9 @@ pub fn apply(patch: &Patch, ws: &Workspace) -> Result<Vec<Applied>, String> {
         match op {
             FileOp::Add { path, contents } => {
                 let p = rel(path)?;
-                if current(&state, &p)?.is_some() {
-                    return Err(format!(
-                        "Add File {p}: the file already exists; use `*** Update File:` to change it"
-                    ));
-                }
+                // An existing file is replaced, as the reference does; what
+                // it held counts as removed.
+                let removed = current(&state, &p)?.map_or(0, |old| old.lines().count());
                 state.insert(p.clone(), Some(contents.clone()));
                 writes.push((p.clone(), Write::Text(contents.clone())));
                 summary.push(Applied {
@@ -60,7 +60,7 @@ pub fn apply(patch: &Patch, ws: &Workspace) -> Result<Vec<Applied>, String> {
                     path: p,
                     from: None,
                     added: contents.lines().count(),
-                    removed: 0,
+                    removed,
                 });
             }
             FileOp::Delete { path } => {
@@ -89,41 +89,43 @@ pub fn apply(patch: &Patch, ws: &Workspace) -> Result<Vec<Applied>, String> {
                         "Update File {p}: the file does not exist; use `*** Add File:` to create it"
                     ));
                 };
-                let (text, added, removed) = update(&p, &old, chunks)?;
-                match move_to {
-                    Some(to) => {
-                        let to = rel(to)?;
-                        if to != p && current(&state, &to)?.is_some() {
-                            return Err(format!(
-                                "Update File {p}: cannot move to {to}, which already exists"
-                            ));
-                        }
+                let done = update(&old, chunks).map_err(|e| {
+                    format!(
+                        "Update File {p}, {e}\nRead the file again and retry with its exact lines."
+                    )
+                })?;
+                let to = move_to.as_deref().map(rel).transpose()?;
+                match to {
+                    // Onto an existing file too: the reference replaces it.
+                    Some(to) if to != p => {
                         state.insert(p.clone(), None);
-                        state.insert(to.clone(), Some(text.clone()));
+                        state.insert(to.clone(), Some(done.text.clone()));
                         writes.push((
                             p.clone(),
                             Write::Move {
                                 to: to.clone(),
-                                text,
+                                text: done.text,
                             },
                         ));
                         summary.push(Applied {
                             mark: 'R',
                             path: to,
                             from: Some(p),
-                            added,
-                            removed,
+                            added: done.added,
+                            removed: done.removed,
                         });
                     }
-                    None => {
-                        state.insert(p.clone(), Some(text.clone()));
-                        writes.push((p.clone(), Write::Text(text)));
+                    // A move onto itself is an update (the reference would
+                    // write the file and then delete it).
+                    _ => {
+                        state.insert(p.clone(), Some(done.text.clone()));
+                        writes.push((p.clone(), Write::Text(done.text)));
                         summary.push(Applied {
                             mark: 'M',
                             path: p,
                             from: None,
-                            added,
-                            removed,
+                            added: done.added,
+                            removed: done.removed,
                         });
                     }
                 }
@@ -139,64 +141,6 @@ pub fn apply(patch: &Patch, ws: &Workspace) -> Result<Vec<Applied>, String> {
         done.map_err(|e| format!("cannot change {path}: {e}"))?;
     }
     Ok(summary)
-}
-
-/// Apply the chunks of one file; returns the new text and line counts.
-fn update(path: &str, text: &str, chunks: &[Chunk]) -> Result<(String, usize, usize), String> {
-    let crlf = text.contains("\r\n");
-    let final_newline = text.ends_with('\n');
-    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
-    let mut cursor = 0;
-    let mut edits: Vec<(usize, usize, Vec<String>)> = Vec::new();
-    for (n, chunk) in chunks.iter().enumerate() {
-        for anchor in &chunk.anchors {
-            let Some(at) = seek(&lines, std::slice::from_ref(anchor), cursor, false) else {
-                return Err(format!(
-                    "Update File {path}, chunk {}: could not find the line `@@ {anchor}` after line {cursor}. Read the file again and retry.",
-                    n + 1
-                ));
-            };
-            cursor = at + 1;
-        }
-        // A chunk that only adds lines goes after its anchor, or at the end.
-        let at_end = chunk.end_of_file || (chunk.old.is_empty() && chunk.anchors.is_empty());
-        let Some(at) = seek(&lines, &chunk.old, cursor, at_end) else {
-            return Err(format!(
-                "Update File {path}, chunk {}: could not find these lines after line {cursor}:\n{}\nRead the file again and retry with its exact lines.",
-                n + 1,
-                chunk
-                    .old
-                    .iter()
-                    .map(|l| format!("  {l}"))
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            ));
-        };
-        edits.push((at, chunk.old.len(), chunk.new.clone()));
-        cursor = at + chunk.old.len();
-    }
-    let (mut added, mut removed) = (0, 0);
-    for (at, len, new) in edits.into_iter().rev() {
-        let old: Vec<String> = lines.splice(at..at + len, new.iter().cloned()).collect();
-        // Count only lines that really changed, not repeated context.
-        let diff = similar::TextDiff::from_slices(
-            &old.iter().map(String::as_str).collect::<Vec<_>>(),
-            &new.iter().map(String::as_str).collect::<Vec<_>>(),
-        );
-        for change in diff.iter_all_changes() {
-            match change.tag() {
-                similar::ChangeTag::Insert => added += 1,
-                similar::ChangeTag::Delete => removed += 1,
-                similar::ChangeTag::Equal => {}
-            }
-        }
-    }
-    let eol = if crlf { "\r\n" } else { "\n" };
-    let mut out = lines.join(eol);
-    if final_newline && !out.is_empty() {
-        out.push_str(eol);
-    }
-    Ok((out, added, removed))
 }
 
 #[cfg(test)]
@@ -243,7 +187,9 @@ mod tests {
     }
 
     #[test]
-    fn lenient_whitespace_and_punctuation_crlf_and_no_final_newline() {
+    fn lenient_matching_keeps_line_endings_and_ends_the_file_with_a_newline() {
+        // The old text had no final newline; like the reference, the
+        // updated file gets one (in the file's own CRLF).
         let (r, out) = run(
             &[("w.txt", "say \u{201C}hi\u{201D}  \r\nnext\r\nlast")],
             "*** Begin Patch\n*** Update File: w.txt\n@@\n-say \"hi\"\n+say \"hello\"\n next\n*** End Patch",
@@ -251,7 +197,35 @@ mod tests {
         out.unwrap();
         assert_eq!(
             r.proposed("w.txt").unwrap(),
-            "say \"hello\"\r\nnext\r\nlast"
+            "say \"hello\"\r\nnext\r\nlast\r\n"
+        );
+    }
+
+    #[test]
+    fn add_and_move_replace_an_existing_file_in_the_proposal() {
+        let (r, out) = run(
+            &[("a.txt", "a\n"), ("b.txt", "b\n"), ("c.txt", "c\n")],
+            "*** Begin Patch\n*** Add File: a.txt\n+new a\n*** Update File: b.txt\n*** Move to: c.txt\n@@\n-b\n+moved b\n*** End Patch",
+        );
+        let done = out.unwrap();
+        assert_eq!((done[0].mark, done[0].added, done[0].removed), ('A', 1, 1));
+        assert_eq!(
+            (done[1].mark, done[1].from.as_deref()),
+            ('R', Some("b.txt"))
+        );
+        let cs = r.ctx.workspace.changes();
+        assert_eq!(
+            cs.get("a.txt").unwrap().proposed.as_deref(),
+            Some("new a\n")
+        );
+        assert_eq!(cs.get("b.txt").unwrap().proposed, None);
+        let c = cs.get("c.txt").unwrap();
+        assert_eq!(c.proposed.as_deref(), Some("moved b\n"));
+        assert_eq!(c.baseline.as_deref(), Some("c\n"));
+        assert_eq!(
+            r.disk("c.txt").as_deref(),
+            Some("c\n"),
+            "the disk must not change"
         );
     }
 
@@ -311,20 +285,12 @@ mod tests {
     fn refuses_impossible_operations() {
         for (patch, want) in [
             (
-                "*** Begin Patch\n*** Add File: a.txt\n+x\n*** End Patch",
-                "already exists",
-            ),
-            (
                 "*** Begin Patch\n*** Delete File: nope.txt\n*** End Patch",
                 "does not exist",
             ),
             (
                 "*** Begin Patch\n*** Update File: nope.txt\n-x\n+y\n*** End Patch",
                 "does not exist",
-            ),
-            (
-                "*** Begin Patch\n*** Update File: a.txt\n*** Move to: b.txt\n-a\n+c\n*** End Patch",
-                "already exists",
             ),
             (
                 "*** Begin Patch\n*** Add File: ../out.txt\n+x\n*** End Patch",

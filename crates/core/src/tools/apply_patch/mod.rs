@@ -1,7 +1,7 @@
 //! `apply_patch`: multi-file edits in the `*** Begin Patch` format.
 
 mod apply;
-use tandem_patch::{parser, seek};
+use tandem_patch::parser;
 
 pub use apply::{Applied, apply};
 pub use parser::{Chunk, FileOp, ParseError, Patch, parse};
@@ -29,15 +29,16 @@ impl Tool for ApplyPatch {
     fn description(&self) -> &str {
         "Edit, add, delete or move files with a patch. All of it applies or none of it does. Format:\n\
 *** Begin Patch\n\
-*** Update File: src/app.py\n\
-@@ def greet():\n\
--    print(\"Hi\")\n\
-+    print(\"Hello\")\n\
-*** Add File: src/new.py\n\
-+text of the new file\n\
-*** Delete File: src/old.py\n\
+*** Update File: <path>\n\
+@@ <a line above the change>\n\
+ <context line>\n\
+-<line to remove>\n\
++<line to add>\n\
+*** Add File: <path>\n\
++<line of the new file>\n\
+*** Delete File: <path>\n\
 *** End Patch\n\
-In an Update, lines start with ' ' (context, about 3 lines around each change), '-' (remove) or '+' (add); `@@ line` finds that line first (e.g. a function header) to say where a change is; `*** Move to: path` right after the Update line moves the file; `*** End of File` after a chunk anchors it at the end."
+In an Update, lines start with ' ' (context, ~3 lines around each change), '-' (remove) or '+' (add); `@@ line` (one per chunk) finds that line first, e.g. a function header; `*** Move to: path` right after the Update line moves the file; `*** End of File` after a chunk anchors it at the end."
     }
 
     fn schema(&self) -> Value {
