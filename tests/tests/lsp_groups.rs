@@ -235,6 +235,12 @@ fn applying_a_task_leaves_the_runs_proposal_alone() {
         "{greet}"
     );
     lsp.wait_until("the task marked applied", |c| task_done(c, &id, "applied"));
+    let applied_told = lsp
+        .notifications("tandem/taskChanged")
+        .iter()
+        .filter(|n| n["params"]["id"] == id.as_str() && n["params"]["state"] == "applied")
+        .count();
+    assert_eq!(applied_told, 1, "told once that the task was applied");
     // The runs' hunk is still proposed, still answerable.
     assert_eq!(
         groups(&review(&lsp)),
@@ -255,7 +261,8 @@ fn a_proposed_new_file_opened_as_an_empty_buffer_stays_acceptable() {
     let lsp = LspClient::start(repo.path(), scripted_options(&model.url()), Enc::Utf16);
     let run = lsp.command("tandem.run", json!({ "prompt": "notes" }));
     lsp.wait_run_finished(run["result"]["run"].as_u64().unwrap());
-    lsp.open_with("NOTES.md", "");
+    // As Neovim sends it: one newline ('eol' is on).
+    lsp.open_with("NOTES.md", "\n");
     lsp.wait_until("the new file's hunk", |c| {
         !c.diagnostics("NOTES.md").is_empty()
     });
@@ -304,7 +311,7 @@ fn a_task_becomes_a_branch_from_the_editor_without_touching_the_checkout() {
         .as_str()
         .unwrap_or_else(|| panic!("{branched}"))
         .to_string();
-    assert_eq!(name, format!("tandem/{}", &id[..8]));
+    assert_eq!(name, format!("tandem/{}", &id[id.len() - 8..]));
     assert_eq!(git(repo.path(), &["branch", "--show-current"]), "main");
     assert_eq!(git(repo.path(), &["status", "--porcelain"]), "");
     assert!(!lsp.path("NOTES.md").exists());

@@ -90,8 +90,9 @@ pub fn review_file(path: &str, change: &FileChange, current: Option<String>) -> 
             // An empty buffer of a file that does not exist yet is the user
             // looking at the proposed file (an editor opens one for a path
             // with nothing on disk), not an edit of theirs.
-            let empty_view =
-                base.is_none() && now == Some("") || kind == ChangeKind::Moved && now == Some("");
+            // (Neovim sends such a buffer as "\n": its 'eol' is on.)
+            let blank = now.is_some_and(|t| t.trim().is_empty());
+            let empty_view = blank && (base.is_none() || kind == ChangeKind::Moved);
             let expected = empty_view
                 || if kind == ChangeKind::Moved {
                     now.is_none()
@@ -212,6 +213,9 @@ mod tests {
         let r = review(&cs, |_| Some(String::new()));
         assert_eq!(r[0].hunks[0].state, HunkState::Pending);
         assert_eq!(r[0].hunks[0].len, 0);
+        // Neovim's empty buffer is one newline.
+        let r = review(&cs, |_| Some("\n".into()));
+        assert_eq!(r[0].hunks[0].state, HunkState::Pending);
         // A file the agent edits that the user emptied is an edit.
         let cs = set("a.txt", Some("a\n"), Some("b\n"));
         let r = review(&cs, |_| Some(String::new()));

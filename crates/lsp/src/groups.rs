@@ -49,9 +49,11 @@ impl GroupId {
     }
 }
 
-/// A task id as the user sees it.
+/// A task id as the user sees it: its last 8 characters, the random part
+/// (the first ones are a timestamp, the same for tasks started together),
+/// as `tandem task` shows it; `Store::find` takes it.
 pub fn short(id: &str) -> &str {
-    &id[..id.len().min(8)]
+    &id[id.len().saturating_sub(8)..]
 }
 
 impl Serialize for GroupId {
@@ -159,8 +161,10 @@ mod tests {
         assert!(err.contains("task:<id>"), "{err}");
         assert!(GroupId::parse("Run").is_err());
         assert_eq!(
-            GroupId::Task("3f2a1b9c77".into()).label().as_deref(),
-            Some("task 3f2a1b9c")
+            GroupId::Task("1a234736da2ecddca33".into())
+                .label()
+                .as_deref(),
+            Some("task ecddca33")
         );
     }
 

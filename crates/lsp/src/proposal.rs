@@ -272,8 +272,17 @@ pub fn accept_edit(
                         annotation_id: None,
                     },
                 )));
+                // An editor may hold the new file open as an empty buffer
+                // (Neovim's is "\n"): its whole text becomes the file's, or
+                // the blank line would stay at the end.
+                let whole = docs.by_uri(&uri).map_or(start, |d| {
+                    Range::new(
+                        Position::new(0, 0),
+                        to_position(&d.rope, d.rope.len_chars(), enc),
+                    )
+                });
                 if !proposed.is_empty() {
-                    ops.push(text_edit(&uri, vec![TextEdit::new(start, proposed)]));
+                    ops.push(text_edit(&uri, vec![TextEdit::new(whole, proposed)]));
                 }
             }
             ChangeKind::Deleted => {

@@ -221,8 +221,10 @@ async fn apply(backend: &Backend, store: &Store, meta: &TaskMeta) -> Result<Valu
     let applied = answer["applied"].as_bool().unwrap_or(false);
     let left_out = answer["leftOut"].clone();
     let fully = applied && left_out.as_array().is_none_or(Vec::is_empty);
-    if fully {
-        backend.task_groups().close(&meta.id);
+    // Accepting the last hunks closed the group and marked the task
+    // applied already (`close_if_reviewed`); only what that left is done
+    // here, so the "applied" notification goes out once.
+    if fully && backend.task_groups().close(&meta.id).is_some() {
         let meta = store
             .update(&meta.id, |m| m.state = TaskState::Applied)
             .map_err(|e| Error::invalid_params(e.to_string()))?;

@@ -52,9 +52,9 @@ export interface ReviewState {
 
 export const EMPTY: ReviewState = { groups: [], waiting: [] };
 
-/** A task's id as the user sees it. */
+/** A task's id as the user sees it: its random last 8 characters, as `tandem task` shows it. */
 export function shortId(id: string): string {
-  return id.slice(0, 8);
+  return id.slice(-8);
 }
 
 export class Review implements vscode.Disposable {

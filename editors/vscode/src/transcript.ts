@@ -187,7 +187,7 @@ export class Transcript implements vscode.Disposable {
 
   /** A background task changed state. */
   task(id: string, state: string): void {
-    this.line(`── background task ${id.slice(0, 8)}: ${state}`);
+    this.line(`── background task ${id.slice(-8)}: ${state}`);
   }
 
   private render(): void {
