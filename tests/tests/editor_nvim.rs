@@ -11,6 +11,12 @@
 //! and renders it to `target/screenshots/nvim-inline-diff.png` (Pillow, also
 //! from PyPI).
 //!
+//! `review_you_can_see_in_neovim` runs `editors/nvim/test/review.lua`: the
+//! run log, a three-file proposal with a new file answered where it is
+//! drawn, a task's result as its own proposal, `:Tandem review`, `:Tandem
+//! accept!`; `screenshots_of_review_in_neovim` captures
+//! `target/screenshots/nvim-new-file.png` and `nvim-review.png`.
+//!
 //! `TANDEM_NVIM=/path/to/nvim` uses that Neovim instead of installing one.
 
 use serde_json::{Value, json};
@@ -324,16 +330,139 @@ fn rewrite_greet(done: &str) -> Script {
 #[test]
 fn background_tasks_in_neovim() {
     let nvim = nvim();
-    let model = ScriptedServer::start(rewrite_greet("Friendlier."));
+    // The first task rewrites greet.py, the second names.py.
+    let model = ScriptedServer::start(
+        rewrite_greet("Friendlier.")
+            .turn(Turn::new().tool_use(
+                "write",
+                json!({"path": "src/names.py", "content": NAMES_AFTER}),
+            ))
+            .turn(Turn::say("More names."))
+            .turn(Turn::say("Followed up.")),
+    );
     let repo = fixture("greeter");
+    // A repository, for `:Tandem task branch`.
+    for args in [
+        &["init", "-q"][..],
+        &["add", "-A"],
+        &[
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.com",
+            "commit",
+            "-qm",
+            "init",
+        ],
+    ] {
+        let ok = Command::new("git")
+            .args(args)
+            .current_dir(repo.path())
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "git {args:?}");
+    }
     let home = tempfile::tempdir().unwrap();
     let (result, _, context) = run_lua_test(&nvim, "tasks.lua", &model, repo.path(), home.path());
     let failures = result["failures"].as_array().unwrap();
     assert!(
-        failures.is_empty() && result["checks"].as_array().unwrap().len() >= 5,
+        failures.is_empty() && result["checks"].as_array().unwrap().len() >= 12,
         "{context}"
     );
-    assert_eq!(model.requests().len(), 2);
+    assert_eq!(model.requests().len(), 5);
+}
+
+const NOTES: &str = "# Notes\n\nGreetings are friendlier.\n";
+const GREET_DOCSTRING: &str = "\"\"\"Greetings.\"\"\"
+
+
+def greet(name):
+    return f\"Hello, {name}!\"
+
+
+def farewell(name):
+    return \"Bye \" + name
+";
+const NAMES_AFTER: &str = "NAMES = [\"Ada\", \"Grace\", \"Linus\", \"Margaret\"]
+
+
+def all_greetings(greet):
+    return [greet(n) for n in NAMES]
+";
+const README_AFTER: &str =
+    "# greeter, friendlier\n\nA fixture project for Tandem's end-to-end tests.\n";
+
+/// A run with a plan and a command, proposing three files (an insertion
+/// and a replacement in src/greet.py, src/names.py, the new NOTES.md);
+/// then a background task rewriting README.md.
+fn review_script() -> Script {
+    Script::new()
+        .turn(Turn::new().tool_use(
+            "todo",
+            json!({"todos": [
+                {"content": "Write the notes", "status": "in_progress"},
+                {"content": "Make the greetings friendlier", "status": "pending"},
+            ]}),
+        ))
+        .turn(Turn::new().tool_use("shell", json!({"command": "printf 'one\\ntwo\\n'; exit 3"})))
+        .turn(
+            Turn::new()
+                .tool_use(
+                    "write",
+                    json!({"path": "src/greet.py", "content": GREET_DOCSTRING}),
+                )
+                .tool_use(
+                    "write",
+                    json!({"path": "src/names.py", "content": NAMES_AFTER}),
+                )
+                .tool_use("write", json!({"path": "NOTES.md", "content": NOTES})),
+        )
+        .turn(Turn::say("Three files changed."))
+        .turn(Turn::new().tool_use(
+            "write",
+            json!({"path": "README.md", "content": README_AFTER}),
+        ))
+        .turn(Turn::say("README updated."))
+}
+
+/// `editors/nvim/test/review.lua`: the run log (plan, command output and
+/// exit code), the hunks drawn inline (an insertion, a replacement, a new
+/// file's content) and answered where they are drawn, the new file
+/// accepted onto disk, a task opened as its own proposal, `:Tandem review`
+/// listing both, `:Tandem accept!` taking the runs' proposal alone, a task
+/// hunk accepted from the review list, `:help` for every subcommand.
+#[test]
+fn review_you_can_see_in_neovim() {
+    let nvim = nvim();
+    let model = ScriptedServer::start(review_script());
+    let repo = fixture("greeter");
+    let home = tempfile::tempdir().unwrap();
+    let (result, passed, context) =
+        run_lua_test(&nvim, "review.lua", &model, repo.path(), home.path());
+    let failures = result["failures"].as_array().unwrap();
+    assert!(failures.is_empty() && passed >= 50, "{context}");
+    let read = |p: &str| std::fs::read_to_string(repo.path().join(p)).unwrap();
+    // The new file is on disk with its content; the rest stays in buffers.
+    assert_eq!(read("NOTES.md"), NOTES);
+    let fixture_file = |p: &str| {
+        std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("fixtures/greeter")
+                .join(p),
+        )
+        .unwrap()
+    };
+    for p in ["src/greet.py", "src/names.py", "README.md"] {
+        assert_eq!(read(p), fixture_file(p), "{p} was written");
+    }
+    // The command's output and exit code went back to the model.
+    let requests = model.requests();
+    assert_eq!(requests.len(), 6, "{requests:#?}");
+    let results = tool_results(&requests[2]).join("\n");
+    assert!(
+        results.contains("two") && results.contains("[exit code 3]"),
+        "{results}"
+    );
 }
 
 /// Install a Debian package when running as root (CI, fresh machines);
@@ -501,6 +630,24 @@ impl Tmux {
         );
     }
 
+    /// Wait until every one of `lines` is on the screen (30 s at most);
+    /// returns the screen.
+    fn wait_for_screen(&self, lines: &[&str]) -> String {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let screen = self.screen();
+            let missing: Vec<&&str> = lines.iter().filter(|l| !screen.contains(**l)).collect();
+            if missing.is_empty() {
+                return screen;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{missing:?} not on the screen:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     /// Save the screen as `target/screenshots/NAME.{ansi,txt,png}`; returns
     /// its text.
     fn screenshot(&self, name: &str) -> String {
@@ -572,6 +719,64 @@ fn a_screenshot_of_the_inline_diff() {
         below("return \"Hello, \" + name", "return f\"Hello, {name}!\""),
         "{text}"
     );
+}
+
+/// Screenshots of review: `nvim-new-file.png`, the run's proposal drawn
+/// inline with the new NOTES.md (an empty buffer showing the proposed
+/// content) below src/greet.py; `nvim-review.png`, `:Tandem review` with
+/// the runs' proposal and a task's.
+#[test]
+fn screenshots_of_review_in_neovim() {
+    let model = ScriptedServer::start(review_script());
+    let repo = fixture("greeter");
+    let home = tempfile::tempdir().unwrap();
+    let path = |name: &str| home.path().join(name);
+    let (ready, go, ready2, failed) = (path("ready"), path("go"), path("ready2"), path("failed"));
+    let tmux = start_scene(
+        "review_screens.lua",
+        &model,
+        repo.path(),
+        home.path(),
+        &[
+            ("TANDEM_READY", &ready),
+            ("TANDEM_GO", &go),
+            ("TANDEM_READY2", &ready2),
+            ("TANDEM_RESULT", &failed),
+        ],
+    );
+    tmux.wait_for_file(&ready, &failed, home.path());
+    // The proposal inline: the insertion above the first line, the
+    // replacement, the new file's content in its empty buffer.
+    tmux.wait_for_screen(&[
+        "\"\"\"Greetings.\"\"\"",
+        "return f\"Hello, {name}!\"",
+        "Tandem: insert 3 lines",
+        "Tandem: new file, 3 lines",
+        "# Notes",
+        "Greetings are friendlier.",
+        "4 hunks to review",
+    ]);
+    let text = tmux.screenshot("nvim-new-file");
+    let row = |s: &str| text.lines().position(|l| l.contains(s)).unwrap();
+    assert!(
+        row("\"\"\"Greetings.\"\"\"") < row("def greet(name):")
+            && row("Tandem: new file, 3 lines") + 1 == row("# Notes"),
+        "{text}"
+    );
+    std::fs::write(&go, "go\n").unwrap();
+    tmux.wait_for_file(&ready2, &failed, home.path());
+    // `:Tandem review`: both proposals, the task's hunk drawn above.
+    tmux.wait_for_screen(&[
+        "runs in this editor (4 hunks)",
+        "src/greet.py:1: insert 3 lines",
+        "NOTES.md:1: new file, 3 lines",
+        "src/names.py:1: replace 1 line with 1",
+        "update the readme (1 hunk)",
+        "README.md:1: replace 1 line with 1: # greeter, friendlier",
+        "Tandem review",
+        "# greeter, friendlier",
+    ]);
+    tmux.screenshot("nvim-review");
 }
 
 /// Typing in insert mode while an approval arrives: every key lands in the

@@ -139,7 +139,7 @@ local function main()
     saw_own = saw_own or s:find("Tandem: thinking", 1, true) ~= nil
   end
   check("require('tandem').status() showed it", saw_own, result.own_statuses)
-  check("and is empty once the run ended", tandem.status() == "", tandem.status())
+  check("and counts the hunks once the run ended", tandem.status() == "Tandem: 2 to review", tandem.status())
 
   -- The inline diff: removed lines highlighted, added lines as virtual lines,
   -- the buffer untouched.

@@ -56,6 +56,9 @@ local function handlers()
       if result and result.uri then
         inline.refresh_uri(result.uri)
       end
+      -- The server republishes after every change of a proposal: the
+      -- review list and the statusline's count follow.
+      require("tandem.review").refresh()
     end,
     ["tandem/event"] = function(_, params, ctx)
       require("tandem.events").on_event(params, ctx)
@@ -78,6 +81,18 @@ local function wanted(buf)
   return fts == nil or vim.tbl_contains(fts, vim.bo[buf].filetype)
 end
 
+-- What the server is doing, for the statusline: nil (never started),
+-- "starting", "ready", or "failed" with `M.failure` saying why.
+M.state = nil
+M.failure = nil
+
+local function set_state(state, why)
+  M.state, M.failure = state, why
+  vim.schedule(function()
+    vim.cmd("redrawstatus")
+  end)
+end
+
 --- Start (or reuse) the server for `buf`'s root and attach it.
 function M.attach(buf)
   buf = buf or vim.api.nvim_get_current_buf()
@@ -85,7 +100,44 @@ function M.attach(buf)
     return nil
   end
   local opts = config.options
-  return vim.lsp.start({
+  if not M.get(buf) then
+    local exe = opts.cmd and opts.cmd[1]
+    if type(exe) == "string" and vim.fn.executable(exe) ~= 1 then
+      if M.state ~= "failed" then
+        set_state("failed", ("%s is not an executable"):format(exe))
+        local text = ("Tandem: cannot start the server: %s is not an executable"):format(exe)
+        vim.schedule(function()
+          vim.notify(text, vim.log.levels.WARN)
+        end)
+      end
+      return nil
+    end
+    if M.state ~= "ready" then
+      set_state("starting")
+    end
+  end
+  -- A buffer of a path with nothing on disk (`:edit NOTES.md` of a file
+  -- Tandem proposes) goes to the server as "" rather than "\n": an empty
+  -- text is looking at the proposed file, a lone newline an edit of the
+  -- user's over it. 'fixeol' still ends the written file with a newline.
+  if
+    not vim.lsp.buf_is_attached(buf, (M.get(buf) or {}).id or -1)
+    and vim.api.nvim_buf_line_count(buf) == 1
+    and vim.api.nvim_buf_get_lines(buf, 0, 1, false)[1] == ""
+    and not vim.uv.fs_stat(vim.api.nvim_buf_get_name(buf))
+  then
+    vim.bo[buf].eol = false
+    -- Only while it is empty: full texts sent once it has some end with
+    -- the newline again.
+    vim.api.nvim_create_autocmd({ "TextChanged", "TextChangedI" }, {
+      buffer = buf,
+      once = true,
+      callback = function()
+        vim.bo[buf].eol = true
+      end,
+    })
+  end
+  local ok, id = pcall(vim.lsp.start, {
     name = M.name,
     cmd = opts.cmd,
     cmd_env = opts.cmd_env,
@@ -98,8 +150,26 @@ function M.attach(buf)
     on_init = function(client)
       local ns = vim.lsp.diagnostic.get_namespace(client.id)
       vim.diagnostic.config(opts.diagnostics, ns)
+      set_state("ready")
     end,
-  }, { bufnr = buf })
+    on_exit = function(code, signal)
+      if code ~= 0 or signal ~= 0 then
+        local why = signal ~= 0 and ("killed by signal %d"):format(signal) or ("exited with code %d"):format(code)
+        set_state("failed", why)
+      else
+        set_state(nil)
+      end
+    end,
+  }, { bufnr = buf, silent = true })
+  if not ok or not id then
+    local why = ok and "vim.lsp.start gave no client" or tostring(id)
+    set_state("failed", why)
+    vim.schedule(function()
+      vim.notify("Tandem: cannot start the server: " .. why, vim.log.levels.WARN)
+    end)
+    return nil
+  end
+  return id
 end
 
 --- The client for `buf`, started if needed; reports when there is none.
@@ -155,6 +225,22 @@ end
 
 function M.uri(buf)
   return vim.uri_from_bufnr(buf)
+end
+
+--- The loaded buffer of `uri`, else nil.
+function M.buf_of(uri)
+  local ok, fname = pcall(vim.uri_to_fname, uri)
+  local buf = ok and vim.fn.bufnr(fname) or -1
+  if buf > 0 and vim.api.nvim_buf_is_loaded(buf) then
+    return buf
+  end
+  return nil
+end
+
+--- The path of `uri` relative to the current folder, for messages.
+function M.path_of(uri)
+  local ok, fname = pcall(vim.uri_to_fname, uri)
+  return ok and vim.fn.fnamemodify(fname, ":.") or uri
 end
 
 return M

@@ -14,7 +14,10 @@ M.subcommands = {
     tandem().ask({ prompt = o.rest, range = o.range > 0 and { o.line1, o.line2 } or nil })
   end,
   task = function(o)
-    tandem().task(o.rest)
+    tandem()
+    if not require("tandem.tasks").command(0, o.rest) then
+      require("tandem").task(o.rest)
+    end
   end,
   tasks = function()
     tandem().tasks()
@@ -25,11 +28,20 @@ M.subcommands = {
   cancel = function()
     tandem().cancel()
   end,
+  new = function()
+    tandem().new_conversation()
+  end,
   accept = function(o)
-    tandem().accept({ all = o.bang, file = o.rest == "file" })
+    tandem().accept({ all = o.bang, file = not o.bang and o.rest == "file", task = o.bang and o.rest or nil })
   end,
   reject = function(o)
-    tandem().reject({ all = o.bang, file = o.rest == "file" })
+    tandem().reject({ all = o.bang, file = not o.bang and o.rest == "file", task = o.bang and o.rest or nil })
+  end,
+  review = function()
+    tandem().review()
+  end,
+  log = function()
+    tandem().log()
   end,
   rerun = function()
     tandem().rerun()
@@ -51,6 +63,11 @@ M.subcommands = {
 
 function M.run(opts)
   local sub, rest = (opts.args or ""):match("^%s*(%S*)%s*(.-)%s*$")
+  -- `:Tandem accept!` as well as `:Tandem! accept`.
+  local bang = opts.bang
+  if sub:sub(-1) == "!" and M.subcommands[sub:sub(1, -2)] then
+    sub, bang = sub:sub(1, -2), true
+  end
   local fn = M.subcommands[sub]
   if not fn then
     local names = vim.tbl_keys(M.subcommands)
@@ -61,7 +78,7 @@ function M.run(opts)
     )
     return
   end
-  fn({ rest = rest, bang = opts.bang, range = opts.range, line1 = opts.line1, line2 = opts.line2 })
+  fn({ rest = rest, bang = bang, range = opts.range, line1 = opts.line1, line2 = opts.line2 })
 end
 
 function M.complete(arglead, cmdline, _)
@@ -70,6 +87,11 @@ function M.complete(arglead, cmdline, _)
     local sub = before:match("^(%S+)")
     if (sub == "accept" or sub == "reject") and ("file"):find(arglead, 1, true) == 1 then
       return { "file" }
+    end
+    if sub == "task" and not before:match("^%S+%s+%S+%s") then
+      return vim.tbl_filter(function(a)
+        return a:find(arglead, 1, true) == 1
+      end, require("tandem.tasks").actions)
     end
     if sub == "approve" then
       return vim.tbl_filter(function(a)

@@ -18,13 +18,16 @@ M.defaults = {
   inline = true,
   -- A short summary at the end of each hunk's first line.
   hints = true,
-  -- Buffer-local maps, set while a buffer has hunks (false: no map).
+  -- Buffer-local maps, set while a buffer has hunks (false: none; a false
+  -- entry: not that one).
   keymaps = {
     accept = "<leader>ta",
     reject = "<leader>tr",
+    accept_file = "<leader>tA",
     next = "]h",
     prev = "[h",
     diff = "<leader>td",
+    review = "<leader>tq",
   },
   -- Send other servers' diagnostics to Tandem (`tandem/diagnostics`).
   forward_diagnostics = true,
@@ -42,6 +45,12 @@ function M.set(opts)
   -- A list replaces the default list instead of merging into it.
   if opts and opts.cmd then
     M.options.cmd = opts.cmd
+  end
+  -- `keymaps = true`: the default maps; `false`: none.
+  if opts and opts.keymaps == true then
+    M.options.keymaps = vim.deepcopy(M.defaults.keymaps)
+  elseif opts and opts.keymaps == false then
+    M.options.keymaps = false
   end
   if opts and opts.root_markers then
     M.options.root_markers = opts.root_markers

@@ -44,6 +44,7 @@ local function show(buf, text)
     once = true,
     callback = function()
       open[buf] = nil
+      require("tandem.inline").refresh(buf)
       local win = vim.fn.bufwinid(buf)
       if win ~= -1 then
         vim.api.nvim_win_call(win, function()
@@ -53,13 +54,22 @@ local function show(buf, text)
     end,
   })
   vim.api.nvim_set_current_win(src_win)
+  -- Diff mode shows the changes now: the inline drawing steps aside.
+  require("tandem.inline").refresh(buf)
   return scratch
 end
 
 --- Open (or update) the diff of `buf` against its proposal.
 function M.open(buf)
   buf = buf or vim.api.nvim_get_current_buf()
-  client.request(buf, "tandem/proposedContent", { uri = client.uri(buf) }, function(err, result)
+  local params = { uri = client.uri(buf) }
+  -- The proposal of the hunk under the cursor (a task's, say), else the
+  -- first that changes the file.
+  if vim.api.nvim_get_current_buf() == buf then
+    local h = require("tandem.inline").hunk_at(buf, vim.api.nvim_win_get_cursor(0)[1] - 1)
+    params.group = h and h.group or nil
+  end
+  client.request(buf, "tandem/proposedContent", params, function(err, result)
     if client.report(err, "getting the proposed text") then
       return
     end

@@ -90,51 +90,42 @@ function M.cancel()
   end)
 end
 
-local function answer(verb, opts)
-  opts = opts or {}
-  local buf = vim.api.nvim_get_current_buf()
-  local cap = verb:sub(1, 1):upper() .. verb:sub(2)
-  local command, args
-  if opts.all then
-    command, args = "tandem." .. verb .. "All", {}
-  elseif opts.file then
-    command, args = "tandem." .. verb .. "File", { uri = client.uri(buf) }
-  else
-    local row = vim.api.nvim_win_get_cursor(0)[1] - 1
-    local hunk = inline.hunk_at(buf, row)
-    if not hunk then
-      vim.notify("Tandem: no hunk under the cursor", vim.log.levels.INFO)
+--- The next run starts a new conversation (runs go on with the current
+--- one otherwise: the model sees what was said before).
+function M.new_conversation()
+  client.execute(0, "tandem.newConversation", {}, function(err)
+    if client.report(err, "starting a new conversation") then
       return
     end
-    command, args = "tandem." .. verb .. "Hunk", { uri = client.uri(buf), hunk = hunk.id }
-  end
-  client.execute(buf, command, args, function(err)
-    client.report(err, cap .. " " .. verb)
+    vim.notify("Tandem: the next run starts a new conversation")
   end)
 end
 
---- Accept the hunk under the cursor; `{ file = true }` the file's hunks,
---- `{ all = true }` the whole proposal.
+--- Accept the hunk under the cursor (in a buffer or the review list);
+--- `{ file = true }` the file's hunks, `{ all = true }` the runs' whole
+--- proposal, `{ all = true, task = id }` a task's.
 function M.accept(opts)
-  answer("accept", opts)
+  require("tandem.answer").answer("accept", opts)
 end
 
 function M.reject(opts)
-  answer("reject", opts)
+  require("tandem.answer").answer("reject", opts)
 end
 
 --- Drop the conflicted hunk under the cursor and ask Tandem to redo it on
 --- the text as it is now.
 function M.rerun()
-  local buf = vim.api.nvim_get_current_buf()
-  local hunk = inline.hunk_at(buf, vim.api.nvim_win_get_cursor(0)[1] - 1)
-  if not hunk then
-    vim.notify("Tandem: no hunk under the cursor", vim.log.levels.INFO)
-    return
-  end
-  client.execute(buf, "tandem.rerun", { uri = client.uri(buf), hunk = hunk.id }, function(err)
-    client.report(err, "re-running")
-  end)
+  require("tandem.answer").rerun()
+end
+
+--- `:Tandem review`: every pending hunk in the quickfix list.
+function M.review()
+  require("tandem.review").open()
+end
+
+--- `:Tandem log`: the run log.
+function M.log()
+  require("tandem.events").open_log()
 end
 
 function M.diff()
@@ -149,17 +140,38 @@ function M.prev_hunk()
   inline.jump(nil, -1)
 end
 
---- For the statusline: Tandem's progress ("Tandem: thinking (turn 2)").
---- `vim.lsp.status()` shows it too, with every other server's.
+--- For the statusline: what Tandem is doing. "Tandem: starting",
+--- "Tandem: failed to start (why)", a run's progress ("Tandem: thinking
+--- (turn 2)"), "Tandem: running", "Tandem: 3 to review", "Tandem: idle";
+--- "" while no server was started. `vim.lsp.status()` shows the progress
+--- too, with every other server's.
 M._progress = {}
 M._titles = {}
 function M.status()
+  local state = client.state
+  if state == "failed" then
+    return "Tandem: failed to start (" .. tostring(client.failure or "?") .. ")"
+  elseif state == nil then
+    return ""
+  elseif state == "starting" then
+    return "Tandem: starting"
+  end
   local parts = {}
   for _, msg in pairs(M._progress) do
     parts[#parts + 1] = msg
   end
   table.sort(parts)
-  return table.concat(parts, ", ")
+  if #parts > 0 then
+    return table.concat(parts, ", ")
+  end
+  if require("tandem.events").running() then
+    return "Tandem: running"
+  end
+  local n = require("tandem.review").count
+  if n and n > 0 then
+    return ("Tandem: %d to review"):format(n)
+  end
+  return "Tandem: idle"
 end
 
 local function on_progress(args)
@@ -215,6 +227,14 @@ function M.setup(opts)
     end,
   })
   vim.api.nvim_create_autocmd("LspProgress", { group = group, callback = on_progress })
+  vim.api.nvim_create_autocmd("LspAttach", {
+    group = group,
+    callback = function(args)
+      if client.is_tandem(args.data.client_id) then
+        require("tandem.review").refresh()
+      end
+    end,
+  })
   vim.api.nvim_create_autocmd("ColorScheme", { group = group, callback = inline.set_highlights })
   vim.api.nvim_create_autocmd("WinResized", {
     group = group,

@@ -24,6 +24,7 @@ local function set_highlights()
   link("TandemDeleteSign", "DiffDelete")
   link("TandemAddSign", "DiffAdd")
   link("TandemHint", "Comment")
+  link("TandemTaskHint", "Special")
 end
 
 M.set_highlights = set_highlights
@@ -32,18 +33,31 @@ local function plural(n, word)
   return ("%d %s%s"):format(n, word, n == 1 and "" or "s")
 end
 
+--- Who proposes a hunk: "Tandem", or "Tandem task 3f2a1b9c" for a task's.
+local function origin(h)
+  local id = type(h.group) == "string" and h.group:match("^task:(.+)$")
+  return id and ("Tandem task " .. id:sub(-8)) or "Tandem"
+end
+
+M.origin = origin
+
 --- A short line saying what a hunk does.
 local function describe(h)
+  local who = origin(h)
   if h.state == "conflicted" then
-    return "Tandem: overlaps your edit, re-run or reject it"
+    return who .. ": overlaps your edit, re-run or reject it"
   end
-  local old, new = h.len, #h.newLines
-  if old == 0 then
-    return "Tandem: insert " .. plural(new, "line")
+  local old, new = h.len, #(h.newLines or {})
+  if h.kind == "added" then
+    return ("%s: new file, %s"):format(who, plural(new, "line"))
+  elseif h.kind == "deleted" then
+    return who .. ": delete this file"
+  elseif old == 0 then
+    return who .. ": insert " .. plural(new, "line")
   elseif new == 0 then
-    return "Tandem: delete " .. plural(old, "line")
+    return who .. ": delete " .. plural(old, "line")
   end
-  return ("Tandem: replace %s with %d"):format(plural(old, "line"), new)
+  return ("%s: replace %s with %d"):format(who, plural(old, "line"), new)
 end
 
 local function expand_tabs(text, ts)
@@ -88,7 +102,10 @@ local function set_maps(buf, on)
     return
   end
   st.maps = on
-  local keys = config.options.keymaps or {}
+  local keys = config.options.keymaps
+  if type(keys) ~= "table" then
+    keys = {}
+  end
   local inline = M
   local actions = {
     accept = function()
@@ -106,6 +123,12 @@ local function set_maps(buf, on)
     diff = function()
       require("tandem.diff").open(buf)
     end,
+    accept_file = function()
+      require("tandem").accept({ file = true })
+    end,
+    review = function()
+      require("tandem.review").open()
+    end,
   }
   local descs = {
     accept = "Tandem: accept the hunk under the cursor",
@@ -113,6 +136,8 @@ local function set_maps(buf, on)
     next = "Tandem: next hunk",
     prev = "Tandem: previous hunk",
     diff = "Tandem: diff against the proposal",
+    accept_file = "Tandem: accept this file's hunks",
+    review = "Tandem: the review list",
   }
   for name, fn in pairs(actions) do
     local lhs = keys[name]
@@ -123,6 +148,31 @@ local function set_maps(buf, on)
         pcall(vim.keymap.del, "n", lhs, { buffer = buf })
       end
     end
+  end
+end
+
+-- Virtual lines above the first line only show when the window is
+-- scrolled to them ('topfill'): scroll each window at the top of `buf` so
+-- an insertion at the start of the file is seen.
+local function reveal_top(buf)
+  local above = 0
+  for _, m in ipairs(vim.api.nvim_buf_get_extmarks(buf, M.ns, { 0, 0 }, { 0, -1 }, { details = true })) do
+    local d = m[4]
+    if d.virt_lines and d.virt_lines_above then
+      above = above + #d.virt_lines
+    end
+  end
+  if above == 0 then
+    return
+  end
+  for _, win in ipairs(vim.fn.win_findbuf(buf)) do
+    vim.api.nvim_win_call(win, function()
+      local view = vim.fn.winsaveview()
+      if view.topline == 1 and (view.topfill or 0) < above then
+        view.topfill = above
+        vim.fn.winrestview(view)
+      end
+    end)
   end
 end
 
@@ -138,7 +188,9 @@ function M.render(buf, result)
   st.hunks, st.version = {}, result and result.version
   -- With `inline` off only the anchors are set: the hunk under the cursor
   -- and the jumps still work.
-  local draw = config.options.inline
+  -- While `:Tandem diff` shows the proposal beside the buffer, diff mode
+  -- draws the changes: drawing them inline too would show each twice.
+  local draw = config.options.inline and not require("tandem.diff").scratch_of(buf)
   local line_count = vim.api.nvim_buf_line_count(buf)
   local only_empty = line_count == 1 and vim.api.nvim_buf_get_lines(buf, 0, 1, false)[1] == ""
   local ts = vim.bo[buf].tabstop
@@ -181,7 +233,8 @@ function M.render(buf, result)
       anchor.end_row, anchor.end_col = start + len, 0
     end
     if draw and config.options.hints then
-      anchor.virt_text = { { "  " .. describe(h), "TandemHint" } }
+      local task = h.group ~= nil and h.group ~= "run"
+      anchor.virt_text = { { "  " .. describe(h), task and "TandemTaskHint" or "TandemHint" } }
       anchor.virt_text_pos = "eol"
     end
     local mark = vim.api.nvim_buf_set_extmark(buf, M.ns, len > 0 and start or row, 0, anchor)
@@ -198,6 +251,7 @@ function M.render(buf, result)
     st.hunks[#st.hunks + 1] = entry
   end
   set_maps(buf, #st.hunks > 0)
+  reveal_top(buf)
 end
 
 --- Ask the server for `buf`'s hunks and draw them.
