@@ -23,6 +23,9 @@ fn shell_then_done() -> Vec<Turn> {
 
 /// Run `prompt` and return what the model was told of its command.
 fn result_of(lsp: &LspClient, model: &ScriptedServer, prompt: &str) -> String {
+    // Each question in a conversation of its own: the tool results read
+    // below are this run's only.
+    lsp.command("tandem.newConversation", json!({}));
     let r = lsp.command("tandem.run", json!({ "prompt": prompt }));
     let run = r["result"]["run"].as_u64().unwrap_or_else(|| panic!("{r}"));
     lsp.wait_run_finished(run);

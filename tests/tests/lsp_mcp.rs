@@ -58,6 +58,8 @@ fn trust(home: &Path, repo: &Path) {
 }
 
 fn run(lsp: &LspClient, prompt: &str) -> u64 {
+    // Runs of their own conversations: each request's tool results are its run's.
+    lsp.command("tandem.newConversation", json!({}));
     let run = lsp.command("tandem.run", json!({ "prompt": prompt }))["result"]["run"]
         .as_u64()
         .unwrap();

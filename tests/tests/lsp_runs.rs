@@ -34,6 +34,9 @@ fn commands_ask_first_and_a_denial_reaches_the_model() {
     let lsp = LspClient::start(repo.path(), options, Enc::Utf16);
 
     let result_of = |prompt: &str| {
+        // Each question in a conversation of its own: the tool results
+        // read below are this run's only.
+        lsp.command("tandem.newConversation", json!({}));
         let run = start_run(&lsp, prompt);
         lsp.wait_run_finished(run);
         let req = model
@@ -386,37 +389,50 @@ fn hunk_count(lsp: &LspClient, rel: &str) -> usize {
         .count()
 }
 
-/// Each editor run keeps its conversation in the state folder (what hooks
-/// get as `transcript_path`), one file per run.
+/// The editor's runs keep their conversation in the state folder (what
+/// hooks get as `transcript_path`): runs of one conversation in one file, a
+/// new conversation in a file of its own.
 #[test]
 fn each_editor_run_keeps_its_conversation() {
     let model = ScriptedServer::start(
         Script::new()
             .turn(Turn::say("first answer"))
-            .turn(Turn::say("second answer")),
+            .turn(Turn::say("second answer"))
+            .turn(Turn::say("third answer")),
     );
     let repo = fixture("greeter");
     let lsp = LspClient::start(repo.path(), scripted_options(&model.url()), Enc::Utf16);
+    let logs = |lsp: &LspClient| -> Vec<String> {
+        let sessions = lsp.home().join(".local/state/tandem/sessions");
+        std::fs::read_dir(&sessions)
+            .unwrap()
+            .flatten()
+            .flat_map(|project| std::fs::read_dir(project.path()).unwrap().flatten())
+            .map(|log| std::fs::read_to_string(log.path()).unwrap())
+            .collect()
+    };
     for prompt in ["first question", "second question"] {
         let run = start_run(&lsp, prompt);
         assert_eq!(lsp.wait_run_finished(run), "done");
     }
-    let sessions = lsp.home().join(".local/state/tandem/sessions");
-    let logs: Vec<String> = std::fs::read_dir(&sessions)
-        .unwrap()
-        .flatten()
-        .flat_map(|project| std::fs::read_dir(project.path()).unwrap().flatten())
-        .map(|log| std::fs::read_to_string(log.path()).unwrap())
-        .collect();
-    assert_eq!(logs.len(), 2);
-    for (question, answer) in [
-        ("first question", "first answer"),
-        ("second question", "second answer"),
+    let one = logs(&lsp);
+    assert_eq!(one.len(), 1, "{one:?}");
+    for text in [
+        "first question",
+        "first answer",
+        "second question",
+        "second answer",
     ] {
-        assert!(
-            logs.iter()
-                .any(|l| l.contains(question) && l.contains(answer)),
-            "{logs:?}"
-        );
+        assert!(one[0].contains(text), "{text:?} not in {one:?}");
     }
+    lsp.command("tandem.newConversation", json!({}));
+    let run = start_run(&lsp, "third question");
+    assert_eq!(lsp.wait_run_finished(run), "done");
+    let two = logs(&lsp);
+    assert_eq!(two.len(), 2);
+    assert!(
+        two.iter()
+            .any(|l| l.contains("third answer") && !l.contains("first question")),
+        "{two:?}"
+    );
 }

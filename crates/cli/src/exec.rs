@@ -12,7 +12,7 @@ use std::sync::Arc;
 use tandem_config::{Layer, setup};
 use tandem_core::agent::{Event, Outcome};
 use tandem_core::model::replay::{Recorder, Replayer};
-use tandem_core::session::{self, Chosen, Record, RunSummary, SessionBuilder};
+use tandem_core::session::{self, Chosen, Record, RunSummary, SessionBuilder, saved};
 use tandem_core::workspace::Workspace;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -63,6 +63,17 @@ pub struct ExecArgs {
     /// only, without asking (see `tandem trust`).
     #[arg(long)]
     pub trust: bool,
+    /// Go on with the last session in this folder: its conversation
+    /// reaches the model before the prompt.
+    #[arg(long = "continue")]
+    pub continue_last: bool,
+    /// Go on with session ID (or the start of one; `tandem sessions` lists them).
+    #[arg(long, value_name = "ID", conflicts_with = "continue_last")]
+    pub resume: Option<String>,
+    /// Start a new session from a copy of session ID's conversation (the
+    /// original stays as it was).
+    #[arg(long, value_name = "ID", conflicts_with_all = ["continue_last", "resume"])]
+    pub fork: Option<String>,
 }
 
 impl ExecArgs {
@@ -100,6 +111,31 @@ struct PreparedRun {
     provider: Chosen,
     loaded: setup::Loaded,
     prompt: String,
+    /// The saved session this run goes on with, and whether as a fork.
+    from: Option<(saved::Loaded, bool)>,
+}
+
+/// `--continue`, `--resume ID`, `--fork ID`: the session to go on with.
+fn continued(
+    args: &ExecArgs,
+    root: &std::path::Path,
+) -> Result<Option<(saved::Loaded, bool)>, String> {
+    let (found, fork) = if args.continue_last {
+        let last = saved::latest(root).ok_or_else(|| {
+            format!(
+                "--continue: no session in {} yet; run `tandem exec` once first",
+                root.display()
+            )
+        })?;
+        (last, false)
+    } else if let Some(id) = &args.resume {
+        (saved::find(root, id)?, false)
+    } else if let Some(id) = &args.fork {
+        (saved::find(root, id)?, true)
+    } else {
+        return Ok(None);
+    };
+    Ok(Some((saved::load(&found)?, fork)))
 }
 
 async fn prepare(args: &ExecArgs) -> Result<PreparedRun, String> {
@@ -126,6 +162,7 @@ async fn prepare(args: &ExecArgs) -> Result<PreparedRun, String> {
     if prompt.trim().is_empty() {
         return Err("the prompt is empty".into());
     }
+    let from = continued(args, workspace.root())?;
 
     let provider = if let Some(path) = &args.replay {
         let replay = Replayer::open(path).map_err(|e| e.to_string())?;
@@ -153,6 +190,7 @@ async fn prepare(args: &ExecArgs) -> Result<PreparedRun, String> {
         provider,
         loaded,
         prompt,
+        from,
     })
 }
 
@@ -203,8 +241,15 @@ impl PreparedRun {
             }))
             .allow(&args.allow)
             .tools_from(mcp.source())
-            .record(Record::SessionLog {
-                prompt: self.prompt.clone(),
+            .record(match self.from {
+                Some((from, fork)) => Record::Continue {
+                    prompt: self.prompt.clone(),
+                    from: Box::new(from),
+                    fork,
+                },
+                None => Record::SessionLog {
+                    prompt: self.prompt.clone(),
+                },
             })
             .build();
         let built = match built {
@@ -217,6 +262,7 @@ impl PreparedRun {
         };
         let prompt = built.prompt(&self.prompt);
         let ctx = built.ctx.clone();
+        let session_id = built.session_id.clone();
         let mut session = built.session;
         spawn_interrupt_handler(cancel.clone());
 
@@ -251,6 +297,11 @@ impl PreparedRun {
         let cost_usd = session.cost_usd();
         drop(session); // closes the event channel so the printer ends
         let summary = printer.await.unwrap_or_default();
+        // On stderr in both modes: how to go on with this conversation.
+        eprintln!(
+            "session {session_id}: `tandem exec --continue` (or --resume {}) goes on with it",
+            &session_id[..session_id.len().min(8)]
+        );
 
         let mut apply = None;
         let mut apply_error = None;

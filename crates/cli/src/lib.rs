@@ -11,6 +11,7 @@ pub mod exec;
 pub mod human;
 mod overrides;
 pub mod report;
+pub mod sessions;
 pub mod task;
 pub mod trust;
 

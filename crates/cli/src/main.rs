@@ -25,6 +25,9 @@ enum Command {
     Config(tandem_cli::config::ConfigArgs),
     /// Background tasks: start several, review each result later.
     Task(tandem_cli::task::TaskArgs),
+    /// Saved conversations of this folder: list, show, delete (continue
+    /// one with `tandem exec --continue`, `--resume ID` or `--fork ID`).
+    Sessions(tandem_cli::sessions::SessionsArgs),
     /// Trust a folder: let the hooks and MCP servers its own files define
     /// run (`--list` shows your answers, `--revoke` forgets one).
     Trust(tandem_cli::trust::TrustArgs),
@@ -56,6 +59,7 @@ fn main() -> ExitCode {
         Some(Command::Config(args)) => tandem_cli::config::run_config(args),
         Some(Command::Task(args)) => runtime.block_on(tandem_cli::task::run_task(args)),
         Some(Command::Trust(args)) => tandem_cli::trust::run_trust(args),
+        Some(Command::Sessions(args)) => tandem_cli::sessions::run_sessions(args),
         Some(Command::Lsp) => {
             runtime.block_on(tandem_lsp::serve_stdio());
             0

@@ -102,6 +102,11 @@ impl Backend {
         ws.relative(rel.to_str()?).ok()
     }
 
+    /// The conversation the next run goes on with.
+    pub fn conversation(&self) -> &super::conversation::Conversation {
+        self.state.conversation()
+    }
+
     /// The tasks opened for review.
     pub fn task_groups(&self) -> &TaskGroups {
         self.state.task_groups()

@@ -32,6 +32,12 @@ struct HunkArgs {
 }
 
 #[derive(Debug, Default, Deserialize)]
+struct SessionRef {
+    #[serde(default)]
+    session: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
 struct GroupArgs {
     #[serde(default)]
     group: GroupId,
@@ -97,6 +103,21 @@ pub async fn execute(backend: &Backend, command: &str, arguments: Vec<Value>) ->
             reject(backend, &a.group, Pick::All).await
         }
         commands::RERUN => rerun(backend, args(command, arg)?).await,
+        commands::NEW_CONVERSATION => {
+            let a: SessionRef = args(command, arg)?;
+            match a.session {
+                Some(id) => {
+                    let found = tandem_core::session::saved::find(&backend.root(), &id)
+                        .map_err(Error::invalid_params)?;
+                    backend.conversation().switch(&found.id);
+                    Ok(json!({ "session": found.id }))
+                }
+                None => {
+                    backend.conversation().start_new();
+                    Ok(json!({ "session": null }))
+                }
+            }
+        }
         commands::DIFF => {
             let a: HunkArgs = args(command, arg)?;
             Ok(proposed_content(backend, &a.uri, a.group.as_ref()))

@@ -10,6 +10,7 @@ pub mod backend;
 pub mod catch_panic;
 pub mod commands;
 pub mod config_check;
+pub mod conversation;
 pub mod documents;
 pub mod framing;
 pub mod groups;

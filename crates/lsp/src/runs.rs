@@ -97,10 +97,18 @@ async fn drive(
         .approver(Box::new(move |_| Some(Arc::new(approver) as _)))
         .problems(backend.problems.clone())
         .tools_from(mcp.source())
-        .record(Record::SessionLog {
-            prompt: prompt.clone(),
+        .record(match backend.conversation().to_continue(&root) {
+            Some(from) => Record::Continue {
+                prompt: prompt.clone(),
+                from: Box::new(from),
+                fork: false,
+            },
+            None => Record::SessionLog {
+                prompt: prompt.clone(),
+            },
         })
         .build()?;
+    backend.conversation().started(&built.session_id);
     let prompt = built.prompt(&prompt);
     let mut session = built.session;
     backend.runs().set_steer(id, session.steer_handle());

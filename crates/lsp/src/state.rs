@@ -4,6 +4,7 @@
 //! background tasks and the tasks opened for review. Handlers call methods; none locks a `Mutex` itself,
 //! and no lock is held across an await.
 
+use super::conversation::Conversation;
 use super::groups::TaskGroups;
 use super::position::Encoding;
 use super::review_marks::ReviewMarks;
@@ -119,6 +120,7 @@ pub struct State {
     marks: ReviewMarks,
     tasks: TaskTokens,
     task_groups: TaskGroups,
+    conversation: Conversation,
 }
 
 impl State {
@@ -148,6 +150,10 @@ impl State {
 
     pub fn task_groups(&self) -> &TaskGroups {
         &self.task_groups
+    }
+
+    pub fn conversation(&self) -> &Conversation {
+        &self.conversation
     }
 }
 

@@ -16,6 +16,9 @@ pub mod commands {
     pub const ACCEPT_ALL: &str = "tandem.acceptAll";
     pub const REJECT_ALL: &str = "tandem.rejectAll";
     pub const RERUN: &str = "tandem.rerun";
+    /// The next run starts a new conversation (else it goes on with the
+    /// current one); `{"session": id}` goes on with a saved one instead.
+    pub const NEW_CONVERSATION: &str = "tandem.newConversation";
     pub const DIFF: &str = "tandem.diff";
     /// What the accepting commands (hunk, file, all) start with.
     pub const ACCEPT_PREFIX: &str = "tandem.accept";
@@ -48,6 +51,7 @@ pub mod commands {
         REJECT_ALL,
         RERUN,
         DIFF,
+        NEW_CONVERSATION,
     ];
 
     /// The task commands, in the order the server advertises them.

@@ -93,6 +93,11 @@ export function registerCommands(server: Server, transcript: Transcript, review:
       });
       if (message) await run("tandem.steer", { message });
     }),
+    // Runs go on with the current conversation until the user starts a new one.
+    reg("tandem.ui.newConversation", async () => {
+      const r = await run("tandem.newConversation", {});
+      if (r) void vscode.window.showInformationMessage("Tandem: the next run starts a new conversation");
+    }),
     reg("tandem.ui.cancel", async () => {
       const r = await run("tandem.cancel", {});
       if (r && r.cancelled === 0) void vscode.window.showInformationMessage("Tandem: nothing is running");

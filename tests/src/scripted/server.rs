@@ -333,11 +333,20 @@ fn plan(
     if let Err(message) = valid {
         return error(400, message);
     }
+    // Of the conversations whose text is in the request, the one whose text
+    // comes last: a session that goes on carries earlier prompts (other
+    // conversations' texts) before its newest one. Ties: the first listed.
     let conv = inner
         .script
         .conversations
         .iter()
-        .position(|c| c.match_text.as_deref().is_some_and(|m| text.contains(m)))
+        .enumerate()
+        .filter_map(|(i, c)| Some((i, text.rfind(c.match_text.as_deref()?)?)))
+        .fold(None, |best: Option<(usize, usize)>, (i, at)| match best {
+            Some((_, b)) if b >= at => best,
+            _ => Some((i, at)),
+        })
+        .map(|(i, _)| i)
         .or_else(|| {
             inner
                 .script

@@ -36,6 +36,13 @@ pub enum Record {
     /// An interactive run's session log in the state folder, started with
     /// this prompt (hooks get its path).
     SessionLog { prompt: String },
+    /// Go on with a saved session (`fork`: as a new session that starts
+    /// with its conversation); the builder's history is its conversation.
+    Continue {
+        prompt: String,
+        from: Box<super::saved::Loaded>,
+        fork: bool,
+    },
     /// A background task's own transcript: hooks see the task's id as the
     /// session and may read `transcript` inside the task's sandbox. The
     /// task attaches its own checkpoint (`Session::with_checkpoint`), which
@@ -62,6 +69,8 @@ pub struct SessionBuilder<'a> {
 pub struct Built {
     pub session: Session,
     pub ctx: Arc<ToolContext>,
+    /// The session's id (its log's name): what continues it.
+    pub session_id: String,
     extras: Extras,
 }
 
@@ -152,7 +161,7 @@ impl<'a> SessionBuilder<'a> {
         self
     }
 
-    pub fn build(self) -> Result<Built, String> {
+    pub fn build(mut self) -> Result<Built, String> {
         let setup = self.setup;
         let settings = &setup.settings;
         let root = self.workspace.root().to_path_buf();
@@ -194,6 +203,14 @@ impl<'a> SessionBuilder<'a> {
             Record::None => {}
             Record::SessionLog { prompt } => {
                 if let Some(log) = SessionLog::start(&mut gate, &root, &prompt) {
+                    checkpoint = Some(log);
+                }
+            }
+            Record::Continue { prompt, from, fork } => {
+                if self.history.is_empty() {
+                    self.history = from.messages.clone();
+                }
+                if let Some(log) = SessionLog::resume(&mut gate, &root, &from, &prompt, fork) {
                     checkpoint = Some(log);
                 }
             }
@@ -239,6 +256,7 @@ impl<'a> SessionBuilder<'a> {
             });
         }
         gate.approver = self.approver.and_then(|make| make(&session.steer_handle()));
+        let session_id = gate.session_id.clone();
         let mut session = session.with_gate(Arc::new(gate));
         if let Some(checkpoint) = checkpoint {
             session = session.with_checkpoint(checkpoint);
@@ -246,6 +264,7 @@ impl<'a> SessionBuilder<'a> {
         Ok(Built {
             session,
             ctx,
+            session_id,
             extras,
         })
     }

@@ -1,7 +1,7 @@
 //! Putting a session together the same way for every face: the plain
 //! values it is configured with (`Setup`), the provider (`Chosen`), the
 //! one builder (`SessionBuilder`), its MCP servers, and the summary of a
-//! run read off its events.
+//! run read off its events; the saved sessions to continue (`saved.rs`).
 
 mod builder;
 mod extras;
@@ -9,6 +9,7 @@ mod hook_sandbox;
 pub mod mcp;
 mod prompt_judge;
 mod provider;
+pub mod saved;
 mod session_log;
 mod setup;
 mod summary;

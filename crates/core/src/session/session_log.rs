@@ -4,6 +4,7 @@
 //! hook that checks what the agent said, say), and the user can look back.
 //! Logs older than `KEEP_DAYS` are removed when a new one starts.
 
+use super::saved::Loaded;
 use crate::agent::Checkpoint;
 use crate::agent::Gate;
 use crate::model::Message;
@@ -26,25 +27,69 @@ impl SessionLog {
     /// and give the gate its path. `None` (and no path) when there is no
     /// state folder or it cannot be written: the run goes on without it.
     pub fn start(gate: &mut Gate, root: &Path, prompt: &str) -> Option<Arc<SessionLog>> {
-        let dir = dirs::state_dir()?
-            .join("tandem")
-            .join("sessions")
-            .join(crate::memory::project_key(root));
+        let dir = super::saved::dir(root)?;
         let opened = std::fs::create_dir_all(&dir).and_then(|()| {
             remove_old(&dir);
             let path = dir.join(format!("{}.jsonl", gate.session_id));
-            let writer = crate::transcript::Writer {
-                session_id: gate.session_id.clone(),
-                cwd: root.display().to_string(),
-            };
-            let transcript = Transcript::open(&path, &[], writer)?;
-            transcript.append(&Line::Request {
-                at: now(),
-                kind: "prompt".into(),
-                text: prompt.to_string(),
-            })?;
-            Ok(SessionLog { path, transcript })
+            Self::open(gate, root, path, &[], "prompt", prompt)
         });
+        Self::opened(gate, &dir, opened)
+    }
+
+    /// Go on with a saved session: the same file and session id (`fork`:
+    /// a new session that starts with a copy of its conversation, written
+    /// whole at the first checkpoint).
+    pub fn resume(
+        gate: &mut Gate,
+        root: &Path,
+        from: &Loaded,
+        prompt: &str,
+        fork: bool,
+    ) -> Option<Arc<SessionLog>> {
+        let dir = super::saved::dir(root)?;
+        let opened = if fork {
+            let path = dir.join(format!("{}.jsonl", gate.session_id));
+            Self::open(gate, root, path, &[], "fork", prompt)
+        } else {
+            gate.session_id = from.saved.id.clone();
+            Self::open(
+                gate,
+                root,
+                from.saved.path.clone(),
+                &from.lines,
+                "follow_up",
+                prompt,
+            )
+        };
+        Self::opened(gate, &dir, opened)
+    }
+
+    fn open(
+        gate: &Gate,
+        root: &Path,
+        path: PathBuf,
+        lines: &[Line],
+        kind: &str,
+        prompt: &str,
+    ) -> std::io::Result<SessionLog> {
+        let writer = crate::transcript::Writer {
+            session_id: gate.session_id.clone(),
+            cwd: root.display().to_string(),
+        };
+        let transcript = Transcript::open(&path, lines, writer)?;
+        transcript.append(&Line::Request {
+            at: now(),
+            kind: kind.into(),
+            text: prompt.to_string(),
+        })?;
+        Ok(SessionLog { path, transcript })
+    }
+
+    fn opened(
+        gate: &mut Gate,
+        dir: &Path,
+        opened: std::io::Result<SessionLog>,
+    ) -> Option<Arc<SessionLog>> {
         match opened {
             Ok(log) => {
                 gate.transcript_path = log.path.display().to_string();
