@@ -12,7 +12,7 @@ use std::sync::Arc;
 use tandem_config::{Layer, setup};
 use tandem_core::agent::{Event, Outcome};
 use tandem_core::model::replay::{Recorder, Replayer};
-use tandem_core::session::{self, Chosen, Record, RunSummary, SessionBuilder, saved};
+use tandem_core::session::{self, Chosen, Expanded, Record, RunSummary, SessionBuilder, saved};
 use tandem_core::workspace::Workspace;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -260,7 +260,21 @@ impl PreparedRun {
                 return 2;
             }
         };
-        let prompt = built.prompt(&self.prompt);
+        // A `/command`: expanded, answered (`/help`), or refused before
+        // any model call when no command or skill has that name.
+        let prompt = match built.prompt(&self.prompt) {
+            Ok(Expanded::Prompt(p)) => p,
+            Ok(Expanded::Answer(text)) => {
+                mcp.shutdown().await;
+                out!("{text}");
+                return 0;
+            }
+            Err(message) => {
+                mcp.shutdown().await;
+                eprintln!("error: {message}");
+                return 2;
+            }
+        };
         let ctx = built.ctx.clone();
         let session_id = built.session_id.clone();
         let mut session = built.session;

@@ -10,7 +10,7 @@ use serde::Serialize;
 use std::sync::Arc;
 use tandem_config::{Layer, setup};
 use tandem_core::agent::{Event, Outcome};
-use tandem_core::session::{self, Record, RunSummary, SessionBuilder};
+use tandem_core::session::{self, Expanded, Record, RunSummary, SessionBuilder};
 use tandem_protocol::PROTOCOL_VERSION;
 use tandem_protocol::methods;
 use tokio::sync::mpsc;
@@ -109,7 +109,15 @@ async fn drive(
         })
         .build()?;
     backend.conversation().started(&built.session_id);
-    let prompt = built.prompt(&prompt);
+    // An unknown `/command` is an error (shown), never text for the model;
+    // `/help` is answered here.
+    let prompt = match built.prompt(&prompt)? {
+        Expanded::Prompt(p) => p,
+        Expanded::Answer(text) => {
+            backend.tell(MessageType::INFO, text).await;
+            return Ok(());
+        }
+    };
     let mut session = built.session;
     backend.runs().set_steer(id, session.steer_handle());
 

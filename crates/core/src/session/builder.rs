@@ -5,7 +5,7 @@
 //! the steps (sandbox, tools, gate, hooks, skills and memory, sub-agents,
 //! checkpoint) is written once, here.
 
-use super::extras::Extras;
+use super::extras::{Expanded, Extras};
 use super::hook_sandbox::InSandbox;
 use super::prompt_judge::ModelJudge;
 use super::provider::Chosen;
@@ -75,9 +75,9 @@ pub struct Built {
 }
 
 impl Built {
-    /// The prompt as the model gets it: `/name` of a skill expanded (the
-    /// skill then counts as a source of the run).
-    pub fn prompt(&self, text: &str) -> String {
+    /// The prompt as the model gets it: a `/command` or `/skill` at its
+    /// start expanded (`Extras::expand_prompt`); an unknown one is an error.
+    pub fn prompt(&self, text: &str) -> Result<Expanded, String> {
         self.extras.expand_prompt(text, &self.ctx)
     }
 }

@@ -2,9 +2,11 @@
 //! the user's skills, and the memory files. Loaded once per session and
 //! attached the same way by every face: the `skill` and `memory` tools,
 //! their system prompt sections, what `tandem exec` reports at the start,
-//! and `/name` at the start of a prompt.
+//! and `/name` at the start of a prompt (a custom command, Tandem's own
+//! `/init`, `/review` and `/help`, or a skill; an unknown one is an error).
 
 use crate::agent::{Event, Session};
+use crate::commands::{self, Commands};
 use crate::memory::Memory;
 use crate::settings::Settings;
 use crate::skills::Skills;
@@ -17,6 +19,16 @@ use std::sync::Arc;
 pub struct Extras {
     pub skills: Arc<Skills>,
     pub memory: Option<Arc<Memory>>,
+    pub commands: Arc<Commands>,
+}
+
+/// What a prompt becomes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Expanded {
+    /// The text the model gets.
+    Prompt(String),
+    /// An answer for the user, no model call (`/help`).
+    Answer(String),
 }
 
 impl Extras {
@@ -25,6 +37,7 @@ impl Extras {
     pub fn load(root: &Path, settings: &Settings, home: Option<&Path>) -> Extras {
         Extras {
             skills: Arc::new(Skills::discover(root, home)),
+            commands: Arc::new(Commands::load(root, home)),
             memory: Memory::locate(
                 root,
                 &settings.memory,
@@ -50,6 +63,12 @@ impl Extras {
     /// prompt, and what to report when it starts.
     pub fn attach(&self, mut session: Session) -> Session {
         let mut warnings = self.skills.problems.clone();
+        warnings.extend(
+            self.commands
+                .problems
+                .iter()
+                .map(|p| format!("custom command {p}")),
+        );
         session = session.with_prompt_section(self.skills.prompt_section());
         if let Some(memory) = &self.memory {
             let (section, problems) = memory.prompt_section();
@@ -74,15 +93,55 @@ impl Extras {
         session
     }
 
-    /// The prompt, with a skill's instructions added when it starts with
-    /// `/name` for a known skill; the skill is then a source of the run.
-    pub fn expand_prompt(&self, prompt: &str, ctx: &ToolContext) -> String {
-        match self.skills.expand_prompt(prompt) {
-            Some((text, name)) => {
-                crate::tools::skill::note_use(&self.skills, &name, ctx);
-                text
-            }
-            None => prompt.to_string(),
+    /// The prompt as the model gets it. `/name args` at its start runs a
+    /// custom command (its body with the arguments and `@file`s put in),
+    /// `/help` lists what can be run, a skill's name adds its instructions
+    /// (the skill is then a source of the run); any other `/name` is an
+    /// error, so it never reaches the model as text.
+    pub fn expand_prompt(&self, prompt: &str, ctx: &ToolContext) -> Result<Expanded, String> {
+        let Some((name, args)) = commands::invocation(prompt) else {
+            return Ok(Expanded::Prompt(prompt.to_string()));
+        };
+        if name == "help" {
+            return Ok(Expanded::Answer(self.help()));
         }
+        if let Some(command) = self.commands.get(name) {
+            let read = |p: &str| {
+                let rel = ctx.workspace.relative(p).ok()?;
+                ctx.workspace.read(&rel).ok().flatten()
+            };
+            return Ok(Expanded::Prompt(commands::expand(command, args, read)));
+        }
+        if let Some((text, name)) = self.skills.expand_prompt(prompt) {
+            crate::tools::skill::note_use(&self.skills, &name, ctx);
+            return Ok(Expanded::Prompt(text));
+        }
+        Err(format!(
+            "unknown command /{name}: nothing was sent to the model (/help lists the commands and skills)"
+        ))
+    }
+
+    /// `/help`: every command and skill, one line each.
+    fn help(&self) -> String {
+        let mut out = String::from("Commands (start a prompt with one):\n  /help  this list\n");
+        for c in self.commands.all() {
+            let hint = c
+                .argument_hint
+                .as_deref()
+                .map(|h| format!(" {h}"))
+                .unwrap_or_default();
+            out.push_str(&format!(
+                "  /{}{hint}  {} ({})\n",
+                c.name, c.description, c.origin
+            ));
+        }
+        let skills = self.skills.names();
+        if !skills.is_empty() {
+            out.push_str("Skills:\n");
+            for s in skills {
+                out.push_str(&format!("  /{s}\n"));
+            }
+        }
+        out
     }
 }

@@ -15,7 +15,7 @@ mod setup;
 mod summary;
 
 pub use builder::{Built, MakeApprover, Record, SessionBuilder};
-pub use extras::Extras;
+pub use extras::{Expanded, Extras};
 pub use hook_sandbox::InSandbox;
 pub use provider::{Chosen, LOCAL_MODEL_PORTS, choose_provider};
 pub use session_log::SessionLog;

@@ -10,7 +10,7 @@ use crate::agent::{Checkpoint, Event, Outcome};
 use crate::model::{Message, Usage};
 use crate::policy::Mode;
 use crate::sandbox::BackendChoice;
-use crate::session::{self, Record, RunSummary, SessionBuilder, Setup};
+use crate::session::{self, Expanded, Record, RunSummary, SessionBuilder, Setup};
 use crate::tools::ToolContext;
 use crate::transcript::{self, Line, Transcript};
 use crate::workspace::Workspace;
@@ -241,10 +241,15 @@ async fn execute(
     *built.ctx.commands.lock() = saved.commands;
     *built.ctx.sources.lock() = saved.sources;
     // The request of this step, as the model gets it (`/name` expanded).
+    // An unknown `/command` fails the task before any model call.
+    let expand = |text: &str| match built.prompt(text)? {
+        Expanded::Prompt(p) => Ok::<_, String>(p),
+        Expanded::Answer(_) => Err("`/help` is not a task: give the task what to do".to_string()),
+    };
     let request = match &step {
-        Step::Start => Some(built.prompt(&meta.prompt)),
-        Step::FollowUp(text) => Some(built.prompt(text)),
-        Step::Resume if fresh => Some(built.prompt(&meta.prompt)),
+        Step::Start => Some(expand(&meta.prompt)?),
+        Step::FollowUp(text) => Some(expand(text)?),
+        Step::Resume if fresh => Some(expand(&meta.prompt)?),
         Step::Resume => None,
     };
     let saver = Arc::new(Saver {
