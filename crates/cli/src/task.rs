@@ -260,23 +260,13 @@ async fn dispatch(args: TaskArgs) -> Result<i32, String> {
         }
         TaskCommand::Branch { id, name, author } => {
             let meta = store.find(&id)?;
-            let name = name.unwrap_or_else(|| format!("tandem/{}", short(&meta.id)));
             let author = author.or(configured_author(&store));
-            let result = store.result(&meta.id).map_err(|e| e.to_string())?;
-            let message = git::message(&meta.summary, &meta.prompt);
-            let commit = git::branch(
-                &CommitRequest {
-                    root: store.root(),
-                    changes: &result.changes,
-                    message: &message,
-                    author: author.as_deref(),
-                },
-                &name,
-            )?;
-            store
-                .update(&meta.id, |m| m.branch = Some(name.clone()))
-                .map_err(|e| e.to_string())?;
-            outln!("Branch {name} at {}", &commit[..commit.len().min(12)]);
+            let made = tandem_core::tasks::branch::branch(&store, &meta, name, author.as_deref())?;
+            outln!(
+                "Branch {} at {}",
+                made.name,
+                &made.commit[..made.commit.len().min(12)]
+            );
             Ok(0)
         }
         TaskCommand::Patch { id, author } => {
@@ -447,7 +437,7 @@ fn next_step(meta: &TaskMeta) -> Option<String> {
 }
 
 fn short(id: &str) -> &str {
-    &id[id.len().saturating_sub(8)..]
+    tandem_core::tasks::branch::short_id(id)
 }
 
 fn list_line(t: &TaskMeta) -> String {

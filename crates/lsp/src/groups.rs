@@ -49,12 +49,9 @@ impl GroupId {
     }
 }
 
-/// A task id as the user sees it: its last 8 characters, the random part
-/// (the first ones are a timestamp, the same for tasks started together),
-/// as `tandem task` shows it; `Store::find` takes it.
-pub fn short(id: &str) -> &str {
-    &id[id.len().saturating_sub(8)..]
-}
+/// A task id as the user sees it, as `tandem task` shows it; `Store::find`
+/// takes it.
+pub use tandem_core::tasks::branch::short_id as short;
 
 impl Serialize for GroupId {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {

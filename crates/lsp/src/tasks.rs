@@ -15,7 +15,6 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::sync::Arc;
 use tandem_core::agent::Event;
-use tandem_core::tasks::git::{self, CommitRequest};
 use tandem_core::tasks::runner::{self, Step, Watch};
 use tandem_core::tasks::{Store, TaskMeta, TaskState};
 use tandem_protocol::{commands, methods};
@@ -237,25 +236,10 @@ async fn apply(backend: &Backend, store: &Store, meta: &TaskMeta) -> Result<Valu
 /// A git branch with the task's result as one commit on top of HEAD (the
 /// user's files and index untouched), like `tandem task branch`.
 async fn branch(backend: &Backend, store: &Store, meta: &TaskMeta) -> Result<Value> {
-    let result = store
-        .result(&meta.id)
-        .map_err(|e| Error::invalid_params(e.to_string()))?;
-    let name = format!("tandem/{}", super::groups::short(&meta.id));
-    let message = git::message(&meta.summary, &meta.prompt);
-    let commit = git::branch(
-        &CommitRequest {
-            root: store.root(),
-            changes: &result.changes,
-            message: &message,
-            author: None,
-        },
-        &name,
-    )
-    .map_err(Error::invalid_params)?;
-    let meta = store
-        .update(&meta.id, |m| m.branch = Some(name.clone()))
-        .map_err(|e| Error::invalid_params(e.to_string()))?;
-    notify(backend, &meta).await;
+    let made = tandem_core::tasks::branch::branch(store, meta, None, None)
+        .map_err(Error::invalid_params)?;
+    let (name, commit) = (made.name, made.commit);
+    notify(backend, &made.meta).await;
     backend
         .tell(
             MessageType::INFO,

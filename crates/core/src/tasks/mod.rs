@@ -3,6 +3,7 @@
 //! the work tree so they outlive the process that ran them, and delivered
 //! as a result to review: the diff, the files read, the commands run.
 
+pub mod branch;
 pub mod git;
 pub mod meta;
 pub mod owner;
