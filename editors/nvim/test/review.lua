@@ -7,25 +7,12 @@
 -- a task hunk accepted from the review list.
 -- Environment: as inline_diff.lua (TANDEM_FILE is src/greet.py).
 local env = vim.env
-local result = { checks = {}, failures = {}, notifications = {}, selects = {}, statuses = {} }
+local H = dofile(vim.fs.dirname(debug.getinfo(1, "S").source:sub(2)) .. "/harness.lua")
+local result = H.result({ "notifications", "selects", "statuses" })
 
-local function check(name, ok, detail)
-  table.insert(result.checks, { name = name, ok = ok and true or false })
-  if not ok then
-    table.insert(result.failures, name .. (detail and (": " .. vim.inspect(detail)) or ""))
-  end
-  return ok
-end
-
-local function wait(what, cond, ms)
-  if not vim.wait(ms or 20000, cond, 20) then
-    error("timed out waiting for " .. what, 2)
-  end
-end
-
-local function lines(buf)
-  return vim.api.nvim_buf_get_lines(buf, 0, -1, false)
-end
+local check = H.checker(result)
+local wait = H.waiter(20000)
+local lines = H.lines
 
 local function notified(pattern)
   for _, n in ipairs(result.notifications) do
@@ -355,12 +342,4 @@ local function main()
   check("no errors were shown", not messages:find(" failed: ", 1, true) and not messages:find("E%d+:"), messages)
 end
 
-local ok, err = xpcall(main, debug.traceback)
-if not ok then
-  table.insert(result.failures, "error: " .. tostring(err))
-end
-result.messages = vim.fn.execute("messages")
-local f = assert(io.open(env.TANDEM_RESULT, "w"))
-f:write(vim.json.encode(result))
-f:close()
-vim.cmd("qa!")
+H.run(result, main)

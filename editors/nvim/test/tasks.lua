@@ -7,22 +7,11 @@
 -- a server that cannot start shows in the statusline.
 -- Environment: as inline_diff.lua.
 local env = vim.env
-local result = { checks = {}, failures = {}, notifications = {}, selects = {} }
+local H = dofile(vim.fs.dirname(debug.getinfo(1, "S").source:sub(2)) .. "/harness.lua")
+local result = H.result({ "notifications", "selects" })
 
-local function check(name, ok, detail)
-  table.insert(result.checks, { name = name, ok = ok and true or false })
-  if not ok then
-    table.insert(result.failures, name .. (detail and (": " .. vim.inspect(detail)) or ""))
-  end
-  return ok
-end
-
-local function wait(what, cond, ms)
-  if not vim.wait(ms or 30000, cond, 20) then
-    error("timed out waiting for " .. what, 2)
-  end
-end
-
+local check = H.checker(result)
+local wait = H.waiter(30000)
 local function main()
   vim.opt.rtp:prepend(env.TANDEM_NVIM_PLUGIN)
   vim.cmd("runtime plugin/tandem.lua")
@@ -155,12 +144,4 @@ local function main()
   end, 5000)
 end
 
-local ok, err = xpcall(main, debug.traceback)
-if not ok then
-  table.insert(result.failures, "error: " .. tostring(err))
-end
-result.messages = vim.fn.execute("messages")
-local f = assert(io.open(env.TANDEM_RESULT, "w"))
-f:write(vim.json.encode(result))
-f:close()
-vim.cmd("qa!")
+H.run(result, main)

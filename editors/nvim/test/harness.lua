@@ -1,0 +1,53 @@
+-- What the headless Neovim tests share (loaded with dofile from the test's
+-- own folder): the result written for tests/tests/editor_nvim.rs, checks
+-- that record instead of stopping, waits with a deadline, and the end that
+-- writes the result and quits.
+local H = {}
+
+--- A new result: `fields` are the test's own lists (notifications, …).
+function H.result(fields)
+  local r = { checks = {}, failures = {} }
+  for _, f in ipairs(fields or {}) do
+    r[f] = {}
+  end
+  return r
+end
+
+--- `check(name, ok, detail)` recording into `result`.
+function H.checker(result)
+  return function(name, ok, detail)
+    table.insert(result.checks, { name = name, ok = ok and true or false })
+    if not ok then
+      table.insert(result.failures, name .. (detail and (": " .. vim.inspect(detail)) or ""))
+    end
+    return ok
+  end
+end
+
+--- `wait(what, cond, ms)`: poll `cond` until it holds, else fail the test.
+function H.waiter(default_ms)
+  return function(what, cond, ms)
+    if not vim.wait(ms or default_ms or 20000, cond, 20) then
+      error("timed out waiting for " .. what, 2)
+    end
+  end
+end
+
+function H.lines(buf)
+  return vim.api.nvim_buf_get_lines(buf, 0, -1, false)
+end
+
+--- Run `main`, record an error as a failure, write the result, quit.
+function H.run(result, main)
+  local ok, err = xpcall(main, debug.traceback)
+  if not ok then
+    table.insert(result.failures, "error: " .. tostring(err))
+  end
+  result.messages = vim.fn.execute("messages")
+  local f = assert(io.open(vim.env.TANDEM_RESULT, "w"))
+  f:write(vim.json.encode(result))
+  f:close()
+  vim.cmd("qa!")
+end
+
+return H
