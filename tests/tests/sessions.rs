@@ -171,3 +171,58 @@ fn the_editor_goes_on_with_its_conversation_even_after_a_restart() {
         "not reloaded after the restart: {body}"
     );
 }
+
+#[test]
+fn compact_works_across_continuations() {
+    let model = ScriptedServer::start(
+        Script::new()
+            .turn(Turn::say("The secret word is PAPAYA."))
+            .turn(Turn::say("And the colour is TEAL."))
+            .turn(Turn::say("SUMMARY: the user picked PAPAYA and TEAL."))
+            .turn(Turn::say("PAPAYA and TEAL.")),
+    );
+    let repo = fixture("greeter");
+    let home = tempfile::tempdir().unwrap();
+    let ok = |out: std::process::Output| assert!(out.status.success(), "{}", describe(&out));
+    ok(exec(
+        home.path(),
+        repo.path(),
+        &model,
+        &["Pick a secret word"],
+    ));
+    ok(exec(
+        home.path(),
+        repo.path(),
+        &model,
+        &["--continue", "Pick a colour"],
+    ));
+    // Nothing to compact without a session to go on with.
+    let out = exec(home.path(), repo.path(), &model, &["/compact"]);
+    assert_eq!(out.status.code(), Some(2), "{}", describe(&out));
+    let out = exec(
+        home.path(),
+        repo.path(),
+        &model,
+        &["--continue", "/compact the words"],
+    );
+    assert!(out.status.success(), "{}", describe(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Compacted session"));
+    let asked = &model.requests()[2].body;
+    assert!(
+        asked.contains("Write a summary of the conversation")
+            && asked.contains("Focus the summary on: the words"),
+        "{asked}"
+    );
+    ok(exec(
+        home.path(),
+        repo.path(),
+        &model,
+        &["--continue", "Which words?"],
+    ));
+    let body = &model.requests()[3].body;
+    assert!(
+        body.contains("SUMMARY: the user picked PAPAYA and TEAL.")
+            && !body.contains("Pick a secret word\""),
+        "the next run did not go on from the summary: {body}"
+    );
+}

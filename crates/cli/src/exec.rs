@@ -269,6 +269,30 @@ impl PreparedRun {
                 out!("{text}");
                 return 0;
             }
+            Ok(Expanded::Clear) => {
+                mcp.shutdown().await;
+                outln!(
+                    "Each `tandem exec` is a new conversation unless --continue, --resume or --fork says otherwise."
+                );
+                return 0;
+            }
+            Ok(Expanded::Compact(focus)) => {
+                let mut session = built.session;
+                let done = session.compact_now(focus.as_deref()).await;
+                session.end("compacted").await;
+                mcp.shutdown().await;
+                if !done {
+                    eprintln!(
+                        "error: nothing to compact: `/compact` works on a session this run goes on with (--continue, --resume)"
+                    );
+                    return 2;
+                }
+                outln!(
+                    "Compacted session {}: it goes on from the summary.",
+                    built.session_id
+                );
+                return 0;
+            }
             Err(message) => {
                 mcp.shutdown().await;
                 eprintln!("error: {message}");

@@ -117,6 +117,28 @@ async fn drive(
             backend.tell(MessageType::INFO, text).await;
             return Ok(());
         }
+        Expanded::Clear => {
+            backend.conversation().start_new();
+            backend
+                .tell(
+                    MessageType::INFO,
+                    "Tandem: the next run starts a new conversation",
+                )
+                .await;
+            return Ok(());
+        }
+        Expanded::Compact(focus) => {
+            let mut session = built.session;
+            let done = session.compact_now(focus.as_deref()).await;
+            session.end("compacted").await;
+            let said = if done {
+                "Tandem: the conversation was compacted; the next run goes on from its summary"
+            } else {
+                "Tandem: nothing to compact yet"
+            };
+            backend.tell(MessageType::INFO, said).await;
+            return Ok(());
+        }
     };
     let mut session = built.session;
     backend.runs().set_steer(id, session.steer_handle());

@@ -712,22 +712,55 @@ impl Session {
             > self.config.compact_threshold * self.config.context_window as f64
     }
 
+    /// Compact the conversation now (`/compact [focus]`): the older part
+    /// replaced by a summary that keeps `focus` in view, saved at once.
+    /// False when there was nothing to compact or the summary failed (said
+    /// in an event).
+    pub async fn compact_now(&mut self, focus: Option<&str>) -> bool {
+        self.start().await;
+        let before = self.messages.len();
+        self.compact_with("manual", focus).await;
+        self.save_checkpoint();
+        self.messages.len() < before
+    }
+
     /// Replace the older part of the conversation with a summary. A failure
     /// is reported and the run goes on uncompacted.
     async fn compact(&mut self) {
+        self.compact_with("auto", None).await;
+    }
+
+    async fn compact_with(&mut self, trigger: &str, focus: Option<&str>) {
         self.gate
             .event(
                 HookEvent::PreCompact,
-                Some("auto"),
-                json!({ "trigger": "auto" }),
+                Some(trigger),
+                json!({ "trigger": trigger, "custom_instructions": focus.unwrap_or("") }),
             )
             .await;
-        let Some(split) = compaction::split_point(&self.messages, self.config.keep_recent_messages)
-        else {
+        // Asked for: even a short conversation, keeping its last reply.
+        let keep = match trigger {
+            "manual" => self.config.keep_recent_messages.min(1),
+            _ => self.config.keep_recent_messages,
+        };
+        let Some(split) = compaction::split_point(&self.messages, keep) else {
+            if trigger == "manual" {
+                self.emit(Event::Warning {
+                    message: "nothing to compact yet".into(),
+                });
+            }
             return;
         };
         let older = &self.messages[..split];
-        let request = self.request(compaction::summary_request(older), true);
+        let mut ask = compaction::summary_request(older);
+        if let Some(focus) = focus.filter(|f| !f.trim().is_empty())
+            && let Some(last) = ask.last_mut()
+        {
+            last.content.push(Block::Text {
+                text: format!("Focus the summary on: {focus}"),
+            });
+        }
+        let request = self.request(ask, true);
         let summary = match self.call_model(&request).await {
             Ok(r) if !r.message.text().trim().is_empty() => {
                 self.account(&r.usage);
@@ -763,8 +796,8 @@ impl Session {
         self.gate
             .event(
                 HookEvent::PostCompact,
-                Some("auto"),
-                json!({ "trigger": "auto", "compact_summary": summary }),
+                Some(trigger),
+                json!({ "trigger": trigger, "compact_summary": summary }),
             )
             .await;
         // As after Claude Code's compaction: SessionStart hooks with

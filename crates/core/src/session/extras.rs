@@ -29,6 +29,10 @@ pub enum Expanded {
     Prompt(String),
     /// An answer for the user, no model call (`/help`).
     Answer(String),
+    /// `/compact [focus]`: compact the conversation the face goes on with.
+    Compact(Option<String>),
+    /// `/clear`: the face starts a new conversation.
+    Clear,
 }
 
 impl Extras {
@@ -102,8 +106,15 @@ impl Extras {
         let Some((name, args)) = commands::invocation(prompt) else {
             return Ok(Expanded::Prompt(prompt.to_string()));
         };
-        if name == "help" {
-            return Ok(Expanded::Answer(self.help()));
+        match name {
+            "help" => return Ok(Expanded::Answer(self.help())),
+            "compact" => {
+                return Ok(Expanded::Compact(
+                    Some(args.to_string()).filter(|a| !a.is_empty()),
+                ));
+            }
+            "clear" => return Ok(Expanded::Clear),
+            _ => {}
         }
         if let Some(command) = self.commands.get(name) {
             let read = |p: &str| {
@@ -123,7 +134,9 @@ impl Extras {
 
     /// `/help`: every command and skill, one line each.
     fn help(&self) -> String {
-        let mut out = String::from("Commands (start a prompt with one):\n  /help  this list\n");
+        let mut out = String::from(
+            "Commands (start a prompt with one):\n  /help  this list\n  /clear  start a new conversation\n  /compact [focus]  summarise the conversation so far to free context\n",
+        );
         for c in self.commands.all() {
             let hint = c
                 .argument_hint

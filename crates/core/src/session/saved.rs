@@ -103,9 +103,12 @@ pub fn find(root: &Path, id: &str) -> Result<Saved, String> {
     }
 }
 
-/// The folder's most recent session.
+/// The folder's most recent session with a conversation (a run refused
+/// before its first model call leaves a log with none).
 pub fn latest(root: &Path) -> Option<Saved> {
-    list(root).into_iter().next()
+    list(root)
+        .into_iter()
+        .find(|s| load(s).is_ok_and(|l| !l.messages.is_empty()))
 }
 
 /// Read a session back: its lines and its conversation.

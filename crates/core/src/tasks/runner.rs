@@ -244,7 +244,9 @@ async fn execute(
     // An unknown `/command` fails the task before any model call.
     let expand = |text: &str| match built.prompt(text)? {
         Expanded::Prompt(p) => Ok::<_, String>(p),
-        Expanded::Answer(_) => Err("`/help` is not a task: give the task what to do".to_string()),
+        _ => Err(
+            "`/help`, `/clear` and `/compact` are not tasks: give the task what to do".to_string(),
+        ),
     };
     let request = match &step {
         Step::Start => Some(expand(&meta.prompt)?),
