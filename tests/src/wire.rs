@@ -37,7 +37,9 @@ pub fn tool_results(request: &RecordedRequest) -> Vec<String> {
             })
             .collect(),
         Protocol::Responses => messages(j, "input")
-            .filter(|i| i["type"] == "function_call_output")
+            .filter(|i| {
+                i["type"] == "function_call_output" || i["type"] == "custom_tool_call_output"
+            })
             .map(|i| i["output"].as_str().unwrap_or_default().to_string())
             .collect(),
         Protocol::Chat => messages(j, "messages")
@@ -78,6 +80,16 @@ pub fn tool_names(request: &RecordedRequest) -> Vec<String> {
         .filter_map(|t| t["name"].as_str().or(t["function"]["name"].as_str()))
         .map(str::to_owned)
         .collect()
+}
+
+/// The tool named `name` as the request offered it, in the wire's own
+/// shape (on Responses a `function` or a `custom` tool with its format).
+pub fn offered_tool(request: &RecordedRequest, name: &str) -> Option<Value> {
+    request.json["tools"]
+        .as_array()?
+        .iter()
+        .find(|t| t["name"] == name || t["function"]["name"] == name)
+        .cloned()
 }
 
 fn messages<'a>(j: &'a Value, key: &str) -> impl Iterator<Item = &'a Value> {

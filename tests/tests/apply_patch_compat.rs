@@ -13,9 +13,10 @@
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::path::Path;
+use tandem_tests::lark::Grammar;
 use tandem_tests::scripted::{Script, ScriptedServer, Turn};
 use tandem_tests::tandem::{describe, tandem_command};
-use tandem_tests::wire::tool_results;
+use tandem_tests::wire::{offered_tool, tool_results};
 
 type Files = &'static [(&'static str, &'static str)];
 
@@ -150,6 +151,84 @@ fn apply_patch_ends_as_the_reference_does_on_its_documented_cases() {
         CASES.len(),
         failures.join("\n\n")
     );
+}
+
+/// The grammar Tandem sends with `apply_patch` as a freeform tool (to a
+/// gpt-5 model on the Responses API), read from the request.
+fn freeform_grammar() -> String {
+    let model = ScriptedServer::start(Script::new().turn(Turn::say("done")));
+    let home = tempfile::tempdir().unwrap();
+    let repo = tempfile::tempdir().unwrap();
+    let out = tandem_command(home.path())
+        .args(["exec", "go", "--provider", "openai", "--model", "gpt-5"])
+        .args(["--base-url", &format!("{}/v1", model.url())])
+        .args(["-c", "model.api_key=\"k\"", "-C"])
+        .arg(repo.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", describe(&out));
+    let tool = offered_tool(&model.requests()[0], "apply_patch").unwrap();
+    tool["format"]["definition"].as_str().unwrap().to_string()
+}
+
+/// Cases whose patch uses what the parser tolerates but the grammar leaves
+/// out: a model constrained by it writes the canonical form.
+const TOLERATED: &[&str] = &[
+    "a file header with leading spaces",
+    "patch markers with spaces around them",
+    "unicode text",
+    "an end marker with a leading space",
+    "a heredoc around the patch",
+    "a single-quoted heredoc around the patch",
+    "a double-quoted heredoc around the patch",
+];
+
+/// Refused for their form, not for the files they name: the grammar
+/// refuses them too.
+const MALFORMED: &[&str] = &[
+    "an empty patch is refused",
+    "an empty update is refused",
+    "an unknown header is refused",
+    "a heredoc with mismatched quotes is refused",
+    "a heredoc around half a patch is refused",
+    "a patch without its end marker is refused",
+    "a second @@ line before the chunk's lines is refused",
+];
+
+/// Every patch of the table that applies, in its canonical form, is one
+/// the freeform grammar accepts; the malformed ones it refuses.
+#[test]
+fn the_freeform_grammar_accepts_the_patches_that_apply() {
+    let grammar = Grammar::new(&freeform_grammar()).unwrap();
+    let named = |names: &[&str]| {
+        for n in names {
+            assert!(CASES.iter().any(|c| c.name == *n), "no case {n}");
+        }
+    };
+    named(TOLERATED);
+    named(MALFORMED);
+    let mut wrong = Vec::new();
+    let mut accepted = 0;
+    for case in CASES {
+        let applies = matches!(case.after, After::Files(_));
+        let want = if TOLERATED.contains(&case.name) || MALFORMED.contains(&case.name) {
+            false
+        } else if applies {
+            accepted += 1;
+            true
+        } else {
+            continue;
+        };
+        if grammar.accepts(case.patch) != want {
+            wrong.push(format!(
+                "{} (want accepted: {want}): {:?}",
+                case.name, case.patch
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    assert!(accepted >= 20, "only {accepted} canonical cases");
+    println!("the grammar accepts {accepted} canonical patches of the table");
 }
 
 /// The table would notice: expectations of what Tandem did before it

@@ -483,11 +483,13 @@ mod tests {
                     name: "a".into(),
                     description: "A".into(),
                     input_schema: json!({"type":"object"}),
+                    freeform: None,
                 },
                 ToolSpec {
                     name: "b".into(),
                     description: "B".into(),
                     input_schema: json!({"type":"object"}),
+                    freeform: None,
                 },
             ],
             max_tokens: 1000,

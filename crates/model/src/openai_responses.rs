@@ -1,16 +1,25 @@
 //! OpenAI Responses API, streaming: messages, function calls, and reasoning
 //! items (kept with their encrypted content and sent back, since requests are
 //! not stored server-side).
+//!
+//! A tool whose spec has a `freeform` form is offered as a custom tool with
+//! its grammar: the model answers with a `custom_tool_call` whose `input` is
+//! the raw text, which becomes `{field: text}` for the tool. Which calls
+//! were custom is not stored in the conversation: every request derives it
+//! from its own tools (a call of a freeform tool whose input is that one
+//! string field), so the call and its output go back as custom items while
+//! the tool is offered that way, and as a function call otherwise.
 
 use super::http::{self, Endpoint, StreamParser};
 use super::sse::SseEvent;
 use super::{
     Block, Message, ModelDelta, ModelError, ModelRequest, ModelResponse, Provider, Role,
-    StopReason, Usage,
+    StopReason, ToolSpec, Usage,
 };
 use async_trait::async_trait;
 use serde::Serialize;
 use serde_json::{Value, json};
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 use tokio::sync::mpsc::UnboundedSender;
 
@@ -43,7 +52,7 @@ impl Provider for OpenAiResponses {
                 "/responses",
                 &headers,
                 body(request),
-                Parser::default(),
+                Parser::for_request(request),
                 deltas,
             )
             .await
@@ -90,19 +99,73 @@ pub fn body(req: &ModelRequest) -> String {
         stream: true,
         store: false,
         max_output_tokens: req.max_tokens,
-        tools: req
-            .tools
-            .iter()
-            .map(|t| json!({"type": "function", "name": t.name, "description": t.description, "parameters": t.input_schema, "strict": false}))
-            .collect(),
+        tools: req.tools.iter().map(tool).collect(),
         reasoning: reasoning.then(|| json!({"effort": effort, "summary": "auto"})),
-        include: if reasoning { vec!["reasoning.encrypted_content"] } else { vec![] },
-        input: req.messages.iter().flat_map(items).collect(),
+        include: if reasoning {
+            vec!["reasoning.encrypted_content"]
+        } else {
+            vec![]
+        },
+        input: {
+            let custom = Custom::of(req);
+            req.messages
+                .iter()
+                .flat_map(|m| items(m, &custom))
+                .collect()
+        },
     };
     serde_json::to_string(&body).expect("request body serializes")
 }
 
-fn items(m: &Message) -> Vec<Value> {
+fn tool(t: &ToolSpec) -> Value {
+    match &t.freeform {
+        Some(f) => json!({"type": "custom", "name": t.name, "description": t.description,
+            "format": {"type": "grammar", "syntax": f.syntax, "definition": f.definition}}),
+        None => json!({"type": "function", "name": t.name, "description": t.description,
+            "parameters": t.input_schema, "strict": false}),
+    }
+}
+
+/// The freeform tools of a request (name to the input field their text
+/// fills), and the calls of its conversation that go back as custom items.
+struct Custom<'a> {
+    fields: HashMap<&'a str, &'a str>,
+    calls: HashSet<&'a str>,
+}
+
+impl<'a> Custom<'a> {
+    fn of(req: &'a ModelRequest) -> Self {
+        let fields: HashMap<&str, &str> = req
+            .tools
+            .iter()
+            .filter_map(|t| Some((t.name.as_str(), t.freeform.as_ref()?.field.as_str())))
+            .collect();
+        let mut custom = Custom {
+            fields,
+            calls: HashSet::new(),
+        };
+        for m in &req.messages {
+            for b in &m.content {
+                if let Block::ToolUse { id, name, input } = b
+                    && custom.text(name, input).is_some()
+                {
+                    custom.calls.insert(id);
+                }
+            }
+        }
+        custom
+    }
+
+    /// The raw text of a call of a freeform tool: its input is exactly the
+    /// tool's field, a string.
+    fn text<'v>(&self, name: &str, input: &'v Value) -> Option<&'v str> {
+        let field = self.fields.get(name)?;
+        let obj = input.as_object().filter(|o| o.len() == 1)?;
+        obj.get(*field)?.as_str()
+    }
+}
+
+fn items(m: &Message, custom: &Custom) -> Vec<Value> {
     let mut out = Vec::new();
     let mut texts: Vec<Value> = Vec::new();
     let text_type = match m.role {
@@ -143,6 +206,13 @@ fn items(m: &Message) -> Vec<Value> {
             }
             // Reasoning from another provider has no id and cannot be sent.
             Block::Thinking { .. } => {}
+            Block::ToolUse { id, name, input } if custom.calls.contains(id.as_str()) => {
+                flush(&mut texts, &mut out);
+                let text = custom.text(name, input).unwrap_or_default();
+                out.push(
+                    json!({"type": "custom_tool_call", "call_id": id, "name": name, "input": text}),
+                );
+            }
             Block::ToolUse { id, name, input } => {
                 flush(&mut texts, &mut out);
                 let arguments = match input {
@@ -157,7 +227,12 @@ fn items(m: &Message) -> Vec<Value> {
                 ..
             } => {
                 flush(&mut texts, &mut out);
-                out.push(json!({"type": "function_call_output", "call_id": tool_use_id, "output": content}));
+                let kind = if custom.calls.contains(tool_use_id.as_str()) {
+                    "custom_tool_call_output"
+                } else {
+                    "function_call_output"
+                };
+                out.push(json!({"type": kind, "call_id": tool_use_id, "output": content}));
             }
         }
     }
@@ -170,6 +245,30 @@ pub struct Parser {
     blocks: Vec<(u64, Block)>,
     usage: Usage,
     incomplete: bool,
+    /// Freeform tools of the request: name to the field their text fills.
+    fields: HashMap<String, String>,
+    /// Custom tool input by output index, from its `done` event.
+    custom_input: HashMap<u64, String>,
+}
+
+impl Parser {
+    pub fn for_request(req: &ModelRequest) -> Self {
+        Parser {
+            fields: req
+                .tools
+                .iter()
+                .filter_map(|t| Some((t.name.clone(), t.freeform.as_ref()?.field.clone())))
+                .collect(),
+            ..Parser::default()
+        }
+    }
+
+    /// A custom call's text as the tool's input object (`input` when the
+    /// tool is not one the request offered as freeform).
+    fn custom_input(&self, name: &str, text: String) -> Value {
+        let field = self.fields.get(name).map_or("input", String::as_str);
+        json!({ field: text })
+    }
 }
 
 fn api_error(error: &Value) -> ModelError {
@@ -204,11 +303,21 @@ impl StreamParser for Parser {
                     text: s(&j["delta"]),
                 });
             }
-            "response.output_item.added" if j["item"]["type"] == "function_call" => {
+            "response.output_item.added"
+                if matches!(
+                    j["item"]["type"].as_str(),
+                    Some("function_call" | "custom_tool_call")
+                ) =>
+            {
                 let _ = deltas.send(ModelDelta::ToolCallStarted {
                     id: s(&j["item"]["call_id"]),
                     name: s(&j["item"]["name"]),
                 });
+            }
+            "response.custom_tool_call_input.done" => {
+                if let Some(index) = j["output_index"].as_u64() {
+                    self.custom_input.insert(index, s(&j["input"]));
+                }
             }
             "response.output_item.done" => {
                 let item = &j["item"];
@@ -233,6 +342,22 @@ impl StreamParser for Parser {
                             input: http::tool_input(item["arguments"].as_str().unwrap_or("")),
                         },
                     )),
+                    Some("custom_tool_call") => {
+                        let name = s(&item["name"]);
+                        let text = match item["input"].as_str() {
+                            Some(t) => t.to_string(),
+                            None => self.custom_input.remove(&index).unwrap_or_default(),
+                        };
+                        let input = self.custom_input(&name, text);
+                        self.blocks.push((
+                            index,
+                            Block::ToolUse {
+                                id: s(&item["call_id"]),
+                                name,
+                                input,
+                            },
+                        ));
+                    }
                     Some("reasoning") => {
                         let text: Vec<&str> = item["summary"]
                             .as_array()
@@ -443,5 +568,191 @@ mod tests {
         assert_eq!(input[2]["arguments"], "{\"pattern\":\"x\"}");
         assert_eq!(input[3]["output"], "found");
         assert_eq!(input[4]["content"][0]["type"], "input_text");
+    }
+
+    fn patch_tool(freeform: bool) -> ToolSpec {
+        ToolSpec {
+            name: "apply_patch".into(),
+            description: "Patch files.".into(),
+            input_schema: json!({"type": "object", "properties": {"patch": {"type": "string"}}}),
+            freeform: freeform.then(|| crate::Freeform {
+                syntax: "lark".into(),
+                definition: "start: \"x\"".into(),
+                field: "patch".into(),
+            }),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_custom_tool_call_becomes_a_call_with_the_text_in_its_field() {
+        let stream = |done_item: Value| {
+            [
+            ev("response.output_item.added", json!({"output_index": 0, "item": {"type": "custom_tool_call", "id": "ctc_1", "call_id": "call_p", "name": "apply_patch", "input": ""}})),
+            ev("response.custom_tool_call_input.delta", json!({"output_index": 0, "item_id": "ctc_1", "delta": "*** Begin Patch\n"})),
+            ev("response.custom_tool_call_input.delta", json!({"output_index": 0, "item_id": "ctc_1", "delta": "*** End Patch"})),
+            ev("response.custom_tool_call_input.done", json!({"output_index": 0, "item_id": "ctc_1", "input": "*** Begin Patch\n*** End Patch"})),
+            ev("response.output_item.done", json!({"output_index": 0, "item": done_item})),
+            ev("response.completed", json!({"response": {"status": "completed", "usage": {"input_tokens": 10, "output_tokens": 5}}})),
+        ]
+        .concat()
+        };
+        let item = json!({"type": "custom_tool_call", "id": "ctc_1", "call_id": "call_p", "name": "apply_patch"});
+        let mut with_input = item.clone();
+        with_input["input"] = json!("*** Begin Patch\n*** End Patch");
+        let s = stream(with_input);
+        let req = ModelRequest {
+            model: "gpt-5".into(),
+            system: String::new(),
+            messages: vec![],
+            tools: vec![patch_tool(true)],
+            max_tokens: 100,
+            thinking_budget: None,
+        };
+        for size in [1, 7, 10_000] {
+            let (r, deltas) = parse(Parser::for_request(&req), &s, size).await;
+            let r = r.unwrap();
+            assert_eq!(r.stop_reason, StopReason::ToolUse);
+            assert_eq!(
+                r.message.content,
+                vec![Block::ToolUse {
+                    id: "call_p".into(),
+                    name: "apply_patch".into(),
+                    input: json!({"patch": "*** Begin Patch\n*** End Patch"}),
+                }]
+            );
+            assert_eq!(
+                deltas,
+                vec![ModelDelta::ToolCallStarted {
+                    id: "call_p".into(),
+                    name: "apply_patch".into()
+                }]
+            );
+        }
+        // A done item without its input: the input's own done event says it.
+        let no_input = stream(item);
+        let (r, _) = parse(Parser::for_request(&req), &no_input, 10_000).await;
+        assert_eq!(
+            r.unwrap().message.content[0],
+            Block::ToolUse {
+                id: "call_p".into(),
+                name: "apply_patch".into(),
+                input: json!({"patch": "*** Begin Patch\n*** End Patch"}),
+            }
+        );
+    }
+
+    fn conversation(tools: Vec<ToolSpec>) -> ModelRequest {
+        ModelRequest {
+            model: "gpt-5".into(),
+            system: "sys".into(),
+            messages: vec![
+                Message::user_text("fix it"),
+                Message {
+                    role: Role::Assistant,
+                    content: vec![
+                        Block::ToolUse {
+                            id: "call_p".into(),
+                            name: "apply_patch".into(),
+                            input: json!({"patch": "PATCH"}),
+                        },
+                        Block::ToolUse {
+                            id: "call_g".into(),
+                            name: "grep".into(),
+                            input: json!({"pattern": "x"}),
+                        },
+                    ],
+                },
+                Message {
+                    role: Role::User,
+                    content: vec![
+                        Block::ToolResult {
+                            tool_use_id: "call_p".into(),
+                            content: "applied".into(),
+                            is_error: false,
+                        },
+                        Block::ToolResult {
+                            tool_use_id: "call_g".into(),
+                            content: "found".into(),
+                            is_error: false,
+                        },
+                    ],
+                },
+            ],
+            tools,
+            max_tokens: 500,
+            thinking_budget: None,
+        }
+    }
+
+    #[test]
+    fn a_freeform_tool_is_a_custom_tool_and_its_calls_go_back_as_custom_items() {
+        let j: Value = serde_json::from_str(&body(&conversation(vec![patch_tool(true)]))).unwrap();
+        assert_eq!(
+            j["tools"][0],
+            json!({"type": "custom", "name": "apply_patch", "description": "Patch files.",
+                "format": {"type": "grammar", "syntax": "lark", "definition": "start: \"x\""}})
+        );
+        let input = j["input"].as_array().unwrap();
+        assert_eq!(
+            input[1],
+            json!({"type": "custom_tool_call", "call_id": "call_p", "name": "apply_patch", "input": "PATCH"})
+        );
+        assert_eq!(input[2]["type"], "function_call");
+        assert_eq!(
+            input[3],
+            json!({"type": "custom_tool_call_output", "call_id": "call_p", "output": "applied"})
+        );
+        assert_eq!(input[4]["type"], "function_call_output");
+
+        // Offered as a function, the same history is function calls.
+        let j: Value = serde_json::from_str(&body(&conversation(vec![patch_tool(false)]))).unwrap();
+        assert_eq!(j["tools"][0]["type"], "function");
+        assert_eq!(
+            j["tools"][0]["parameters"]["properties"]["patch"]["type"],
+            "string"
+        );
+        let types: Vec<&str> = j["input"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["type"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            types,
+            [
+                "message",
+                "function_call",
+                "function_call",
+                "function_call_output",
+                "function_call_output"
+            ]
+        );
+    }
+
+    /// Anthropic and Chat Completions have no custom tools: a freeform spec
+    /// goes as its function form there.
+    #[test]
+    fn the_other_wires_never_send_the_freeform_form() {
+        let req = conversation(vec![patch_tool(true)]);
+        for (wire, text) in [
+            ("anthropic", crate::anthropic::body(&req)),
+            ("chat", crate::openai_chat::body(&req)),
+        ] {
+            assert!(!text.contains("custom"), "{wire}: {text}");
+            assert!(
+                !text.contains("grammar") && !text.contains("lark"),
+                "{wire}: {text}"
+            );
+            let j: Value = serde_json::from_str(&text).unwrap();
+            let tool = &j["tools"][0];
+            let schema = tool
+                .get("input_schema")
+                .or(tool["function"].get("parameters"));
+            assert_eq!(
+                schema.unwrap()["properties"]["patch"]["type"],
+                "string",
+                "{wire}"
+            );
+        }
     }
 }

@@ -16,6 +16,10 @@ pub struct ModelInfo {
     pub cache_read: Option<f64>,
     pub cache_write: Option<f64>,
     pub context_window: Option<u64>,
+    /// Offer `apply_patch` as a freeform tool with the patch grammar (the
+    /// OpenAI Responses API only). Unset entries take it from the longest
+    /// key below that sets it; unset everywhere is off.
+    pub freeform_apply_patch: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -50,6 +54,7 @@ impl ModelTable {
             entry.cache_read = info.cache_read.or(entry.cache_read);
             entry.cache_write = info.cache_write.or(entry.cache_write);
             entry.context_window = info.context_window.or(entry.context_window);
+            entry.freeform_apply_patch = info.freeform_apply_patch.or(entry.freeform_apply_patch);
         }
         Ok(table)
     }
@@ -83,6 +88,24 @@ impl ModelTable {
     pub fn context_window(&self, model: &str) -> Option<u64> {
         self.get(model)?.context_window
     }
+
+    /// Whether the model takes `apply_patch` as a freeform tool: the exact
+    /// entry's setting, else that of the longest prefix key that has one
+    /// (so `[models."gpt-5"] freeform_apply_patch = false` turns it off for
+    /// `gpt-5-mini` too), else off. The built-in table turns it on for the
+    /// gpt-5 family, as Codex does. Only the Responses adapter acts on it.
+    pub fn freeform_apply_patch(&self, model: &str) -> bool {
+        let model = model.rsplit('/').next().unwrap_or(model);
+        let mut keys: Vec<(&String, &ModelInfo)> = self
+            .models
+            .iter()
+            .filter(|(k, _)| model.starts_with(k.as_str()))
+            .collect();
+        keys.sort_by_key(|(k, _)| std::cmp::Reverse(k.len()));
+        keys.iter()
+            .find_map(|(_, i)| i.freeform_apply_patch)
+            .unwrap_or(false)
+    }
 }
 
 #[cfg(test)]
@@ -113,6 +136,40 @@ mod tests {
         let c = t.cost("claude-sonnet-4-5", &u).unwrap();
         assert!((c - (3.0 + 1.5 + 0.6)).abs() < 1e-9, "{c}");
         assert_eq!(t.cost("unknown-model", &u), None);
+    }
+
+    #[test]
+    fn freeform_apply_patch_is_on_for_gpt_5_and_overridable() {
+        let t = ModelTable::built_in();
+        for on in [
+            "gpt-5",
+            "gpt-5-mini-2025-08-07",
+            "gpt-5.1-codex",
+            "openrouter/gpt-5",
+        ] {
+            assert!(t.freeform_apply_patch(on), "{on}");
+        }
+        for off in [
+            "gpt-4.1",
+            "o3",
+            "claude-sonnet-4-5",
+            "qwen3-coder",
+            "test-model",
+        ] {
+            assert!(!t.freeform_apply_patch(off), "{off}");
+        }
+        let user: toml::Table = toml::from_str(
+            "[\"gpt-5\"]\nfreeform_apply_patch = false\n[\"gpt-5-nano\"]\nfreeform_apply_patch = true\n[\"my-model\"]\nfreeform_apply_patch = true\n",
+        )
+        .unwrap();
+        let t = ModelTable::with_overrides(&user).unwrap();
+        assert!(!t.freeform_apply_patch("gpt-5"));
+        assert!(
+            !t.freeform_apply_patch("gpt-5-mini"),
+            "the shorter key's setting"
+        );
+        assert!(t.freeform_apply_patch("gpt-5-nano-2025"));
+        assert!(t.freeform_apply_patch("my-model"));
     }
 
     #[test]

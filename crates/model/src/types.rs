@@ -92,6 +92,22 @@ pub struct ToolSpec {
     pub description: String,
     /// JSON Schema of the input object.
     pub input_schema: Value,
+    /// The tool also takes its input as free text in this grammar (the
+    /// OpenAI Responses API's custom tools). Only that adapter uses it; the
+    /// others always send the function form.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub freeform: Option<Freeform>,
+}
+
+/// A tool's free-text form: the model writes text the grammar accepts, not
+/// JSON, and the text reaches the tool as the string field `field` of an
+/// ordinary input object, so the tool itself takes one input shape.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Freeform {
+    /// "lark" or "regex".
+    pub syntax: String,
+    pub definition: String,
+    pub field: String,
 }
 
 /// One call to a model.

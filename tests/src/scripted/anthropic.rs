@@ -226,7 +226,8 @@ pub fn events(turn: &Turn, turn_index: usize, model: &str, usage: ScriptUsage) -
                     json!({"type": "signature_delta", "signature": signature}),
                 ));
             }
-            ScriptBlock::ToolUse { name, input, .. } => {
+            ScriptBlock::ToolUse { .. } | ScriptBlock::CustomToolCall { .. } => {
+                let (name, input) = block.as_call().expect("a call");
                 let id = tool_id("toolu", turn_index, index, block);
                 out.push(start(
                     json!({"type": "tool_use", "id": id, "name": name, "input": {}}),
@@ -243,10 +244,7 @@ pub fn events(turn: &Turn, turn_index: usize, model: &str, usage: ScriptUsage) -
             &json!({"type": "content_block_stop", "index": index}),
         ));
     }
-    let has_tools = turn
-        .blocks
-        .iter()
-        .any(|b| matches!(b, ScriptBlock::ToolUse { .. }));
+    let has_tools = turn.blocks.iter().any(|b| b.as_call().is_some());
     let stop = turn
         .stop_reason
         .clone()

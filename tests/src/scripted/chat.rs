@@ -83,7 +83,8 @@ pub fn events(
                     out.push(chunk(json!({"reasoning_content": p}), Value::Null));
                 }
             }
-            ScriptBlock::ToolUse { name, input, .. } => {
+            ScriptBlock::ToolUse { .. } | ScriptBlock::CustomToolCall { .. } => {
+                let (name, input) = block.as_call().expect("a call");
                 let call_id = tool_id("call", turn_index, index, block);
                 out.push(chunk(
                     json!({"tool_calls": [{"index": call_index, "id": call_id, "type": "function", "function": {"name": name, "arguments": ""}}]}),

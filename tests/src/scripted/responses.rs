@@ -17,9 +17,45 @@ pub fn validate(j: &Value) -> Result<(), String> {
         Value::String(s) => vec![json!({"role": "user", "content": s})],
         _ => return Err("Missing required parameter: 'input'.".into()),
     };
+    for (i, t) in j["tools"].as_array().into_iter().flatten().enumerate() {
+        if t["name"].as_str().is_none_or(str::is_empty) {
+            return Err(format!("tools[{i}].name: expected a string"));
+        }
+        match t["type"].as_str() {
+            Some("function") => {}
+            Some("custom") => {
+                let f = &t["format"];
+                let grammar = f["type"] == "grammar"
+                    && matches!(f["syntax"].as_str(), Some("lark" | "regex"))
+                    && f["definition"].as_str().is_some();
+                if !f.is_null() && f["type"] != "text" && !grammar {
+                    return Err(format!("tools[{i}].format: invalid value"));
+                }
+            }
+            _ => return Err(format!("tools[{i}].type: invalid value")),
+        }
+    }
     let mut calls = HashSet::new();
+    let mut custom_calls = HashSet::new();
     for (i, item) in input.iter().enumerate() {
         match item["type"].as_str() {
+            Some("custom_tool_call") => {
+                if item["input"].as_str().is_none() {
+                    return Err(format!("input[{i}].input: expected a string"));
+                }
+                custom_calls.insert(item["call_id"].as_str().unwrap_or("").to_string());
+            }
+            Some("custom_tool_call_output") => {
+                let id = item["call_id"].as_str().unwrap_or("");
+                if !custom_calls.contains(id) {
+                    return Err(format!(
+                        "No tool call found for custom tool call output with call_id {id}."
+                    ));
+                }
+                if item["output"].as_str().is_none() {
+                    return Err(format!("input[{i}].output: expected a string"));
+                }
+            }
             Some("function_call") => {
                 if item["arguments"].as_str().is_none() {
                     return Err(format!("input[{i}].arguments: expected a string"));
@@ -149,6 +185,25 @@ pub fn events(turn: &Turn, turn_index: usize, model: &str, usage: ScriptUsage) -
                     json!({"output_index": index, "item_id": item_id, "arguments": args}),
                 );
                 json!({"id": item_id, "type": "function_call", "status": "completed", "call_id": call_id, "name": name, "arguments": args})
+            }
+            ScriptBlock::CustomToolCall { name, input, .. } => {
+                let call_id = tool_id("call", turn_index, index, block);
+                let item_id = format!("ctc_{turn_index}_{index}");
+                push(
+                    "response.output_item.added",
+                    json!({"output_index": index, "item": {"id": item_id, "type": "custom_tool_call", "status": "in_progress", "call_id": call_id, "name": name, "input": ""}}),
+                );
+                for p in pieces(input, 3) {
+                    push(
+                        "response.custom_tool_call_input.delta",
+                        json!({"output_index": index, "item_id": item_id, "delta": p}),
+                    );
+                }
+                push(
+                    "response.custom_tool_call_input.done",
+                    json!({"output_index": index, "item_id": item_id, "input": input}),
+                );
+                json!({"id": item_id, "type": "custom_tool_call", "status": "completed", "call_id": call_id, "name": name, "input": input})
             }
         };
         push(

@@ -117,6 +117,17 @@ impl Turn {
         self
     }
 
+    /// A call of a freeform (custom) tool whose input is raw text: on the
+    /// Responses wire a `custom_tool_call`, streamed with its input events.
+    pub fn custom_tool_call(mut self, name: &str, input: &str) -> Self {
+        self.blocks.push(ScriptBlock::CustomToolCall {
+            id: None,
+            name: name.into(),
+            input: input.into(),
+        });
+        self
+    }
+
     pub fn fault(mut self, fault: Fault) -> Self {
         self.faults.push(fault);
         self
@@ -155,6 +166,29 @@ pub enum ScriptBlock {
         name: String,
         input: Value,
     },
+    /// A custom tool call (OpenAI Responses): the input is text, not JSON.
+    /// Anthropic and Chat Completions have no such calls; there it is sent
+    /// as an ordinary call with the input `{"input": text}`.
+    CustomToolCall {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        id: Option<String>,
+        name: String,
+        input: String,
+    },
+}
+
+impl ScriptBlock {
+    /// A call in the form the wires without custom tools send: name and
+    /// JSON input.
+    pub fn as_call(&self) -> Option<(&str, Value)> {
+        match self {
+            ScriptBlock::ToolUse { name, input, .. } => Some((name, input.clone())),
+            ScriptBlock::CustomToolCall { name, input, .. } => {
+                Some((name, serde_json::json!({ "input": input })))
+            }
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]

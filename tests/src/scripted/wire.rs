@@ -53,7 +53,8 @@ pub fn pieces(text: &str, n: usize) -> Vec<String> {
 /// one unique within the conversation.
 pub fn tool_id(prefix: &str, turn: usize, index: usize, block: &ScriptBlock) -> String {
     match block {
-        ScriptBlock::ToolUse { id: Some(id), .. } => id.clone(),
+        ScriptBlock::ToolUse { id: Some(id), .. }
+        | ScriptBlock::CustomToolCall { id: Some(id), .. } => id.clone(),
         _ => format!("{prefix}_{turn}_{index}"),
     }
 }
@@ -66,6 +67,7 @@ pub fn output_tokens(turn: &Turn) -> u64 {
         .map(|b| match b {
             ScriptBlock::Text { text } | ScriptBlock::Thinking { text, .. } => text.len(),
             ScriptBlock::ToolUse { name, input, .. } => name.len() + input.to_string().len(),
+            ScriptBlock::CustomToolCall { name, input, .. } => name.len() + input.len(),
         })
         .sum();
     (bytes as u64).div_ceil(4).max(1)

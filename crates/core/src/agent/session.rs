@@ -51,6 +51,10 @@ pub struct SessionConfig {
     pub cwd: PathBuf,
     /// The user's home, for global instruction files.
     pub home: Option<PathBuf>,
+    /// Offer tools that have a freeform form (`apply_patch`) in it: the
+    /// model table's `freeform_apply_patch`. Only the OpenAI Responses
+    /// adapter sends that form; the others send the function form anyway.
+    pub freeform_apply_patch: bool,
 }
 
 impl SessionConfig {
@@ -67,6 +71,7 @@ impl SessionConfig {
             instructions_cap: 32 * 1024,
             cwd: cwd.into(),
             home: None,
+            freeform_apply_patch: false,
         }
     }
 }
@@ -641,7 +646,7 @@ impl Session {
             system: self.system.clone().unwrap_or_default(),
             messages,
             tools: if with_tools {
-                self.tools.specs()
+                self.tools.specs_for(self.config.freeform_apply_patch)
             } else {
                 Vec::new()
             },

@@ -81,6 +81,75 @@ mod tests {
         );
     }
 
+    fn request(model: &str) -> crate::model::ModelRequest {
+        let freeform = crate::model::ModelTable::built_in().freeform_apply_patch(model);
+        crate::model::ModelRequest {
+            model: model.into(),
+            system: String::new(),
+            messages: vec![crate::model::Message::user_text("go")],
+            tools: builtin_tools().specs_for(freeform),
+            max_tokens: 1000,
+            thinking_budget: None,
+        }
+    }
+
+    fn tool<'a>(body: &'a Value, name: &str) -> &'a Value {
+        body["tools"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["name"] == name || t["function"]["name"] == name)
+            .unwrap()
+    }
+
+    /// On the Responses API a gpt-5 model gets `apply_patch` as a custom
+    /// tool with the patch grammar (as Codex offers it); another model gets
+    /// the function; Anthropic and Chat Completions always the function.
+    #[test]
+    fn apply_patch_is_freeform_for_gpt_5_on_responses_only() {
+        use crate::model::{anthropic, openai_chat, openai_responses};
+        let body = |text: String| -> Value { serde_json::from_str(&text).unwrap() };
+        let gpt5 = body(openai_responses::body(&request("gpt-5")));
+        let patch = tool(&gpt5, "apply_patch");
+        assert_eq!(patch["type"], "custom");
+        assert_eq!(patch["format"]["type"], "grammar");
+        assert_eq!(patch["format"]["syntax"], "lark");
+        assert_eq!(
+            patch["format"]["definition"],
+            super::super::apply_patch::GRAMMAR
+        );
+        assert!(patch.get("parameters").is_none());
+        assert_eq!(tool(&gpt5, "edit")["type"], "function", "only apply_patch");
+        let other = body(openai_responses::body(&request("gpt-4.1")));
+        assert_eq!(tool(&other, "apply_patch")["type"], "function");
+        for text in [
+            anthropic::body(&request("gpt-5")),
+            openai_chat::body(&request("gpt-5")),
+        ] {
+            assert!(!text.contains("\"custom\""), "{text}");
+            assert!(!text.contains("Begin Patch\\\" LF"), "no grammar: {text}");
+            let j = body(text);
+            let patch = tool(&j, "apply_patch");
+            let schema = patch
+                .get("input_schema")
+                .or(patch["function"].get("parameters"));
+            assert_eq!(schema.unwrap()["required"][0], "patch");
+        }
+        // What the grammar costs a gpt-5 request on Responses.
+        let function = openai_responses::body(&crate::model::ModelRequest {
+            tools: builtin_tools().specs(),
+            ..request("gpt-5")
+        });
+        let custom = openai_responses::body(&request("gpt-5"));
+        println!(
+            "Responses request for gpt-5: {} bytes with apply_patch as a custom tool, {} as a function ({:+} bytes; the grammar is {} bytes)",
+            custom.len(),
+            function.len(),
+            custom.len() as i64 - function.len() as i64,
+            super::super::apply_patch::GRAMMAR.len()
+        );
+    }
+
     fn sorted_required(mut schema: Value) -> Value {
         if let Some(Value::Array(r)) = schema.get_mut("required") {
             r.sort_by(|a, b| a.as_str().cmp(&b.as_str()));

@@ -220,6 +220,11 @@ pub trait Tool: Send + Sync {
     fn description(&self) -> &str;
     /// JSON Schema of the input object.
     fn schema(&self) -> Value;
+    /// The free-text form of the input, for models that take it: a
+    /// grammar, and the string field of the input object the text fills.
+    fn freeform(&self) -> Option<crate::model::Freeform> {
+        None
+    }
     fn permission(&self) -> Permission;
     /// The permission of one call, when it depends on the input (a `task`
     /// starting a read-only or a writing sub-agent).
@@ -331,13 +336,21 @@ impl Registry {
         self.sources.iter().find_map(|s| s.get(name))
     }
 
+    /// The tools as the model sees them, in their function form.
     pub fn specs(&self) -> Vec<crate::model::ToolSpec> {
+        self.specs_for(false)
+    }
+
+    /// The specs, with the freeform form of the tools that have one when
+    /// `freeform` (see `SessionConfig::freeform_apply_patch`).
+    pub fn specs_for(&self, freeform: bool) -> Vec<crate::model::ToolSpec> {
         self.all()
             .iter()
             .map(|t| crate::model::ToolSpec {
                 name: t.name().to_string(),
                 description: t.description().to_string(),
                 input_schema: t.schema(),
+                freeform: if freeform { t.freeform() } else { None },
             })
             .collect()
     }

@@ -12,6 +12,12 @@ use serde_json::{Value, json};
 
 pub struct ApplyPatch;
 
+/// The patch format as a Lark grammar, for models that take `apply_patch`
+/// as a freeform tool (OpenAI's custom tools constrain what the model
+/// writes to it). It says the canonical form `parse` reads: what the parser
+/// also tolerates (spaces around markers, a heredoc) it leaves out.
+pub const GRAMMAR: &str = include_str!("patch.lark");
+
 /// The patch of a call (`input` is what some models call it).
 fn patch_text(input: &Value) -> Option<&str> {
     input
@@ -48,6 +54,14 @@ In an Update, lines start with ' ' (context, ~3 lines around each change), '-' (
                 "patch": {"type": "string", "description": "The whole patch, from *** Begin Patch to *** End Patch"}
             },
             "required": ["patch"]
+        })
+    }
+
+    fn freeform(&self) -> Option<crate::model::Freeform> {
+        Some(crate::model::Freeform {
+            syntax: "lark".into(),
+            definition: GRAMMAR.into(),
+            field: "patch".into(),
         })
     }
 
