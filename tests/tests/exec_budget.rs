@@ -2,7 +2,8 @@
 //! model call that brought its cost to the cap (outcome `budget`, exit code
 //! 6, the cap and the spend said), the spend shows beside the cap as it
 //! goes; a run under the cap finishes; a cap on a model without a price is
-//! said to be unenforceable.
+//! said to be unenforceable; a background task stops at `tasks.max_cost`,
+//! failed with the reason.
 
 use serde_json::{Value, json};
 use std::path::Path;
@@ -137,4 +138,57 @@ fn a_cap_on_a_model_without_a_price_is_said_to_be_unenforceable() {
             .any(|w| w.starts_with("the cost cap of $0.50 cannot be enforced")),
         "{warned:?}"
     );
+}
+
+#[test]
+fn a_background_task_stops_at_its_own_cap_as_failed_with_the_reason() {
+    let model = ScriptedServer::start(reads(5));
+    let repo = fixture("greeter");
+    let home = tempfile::tempdir().unwrap();
+    let task = |args: &[&str]| {
+        tandem_command(home.path())
+            .arg("task")
+            .arg("-C")
+            .arg(repo.path())
+            .args(args)
+            .env("TEST_API_KEY", "x")
+            .output()
+            .unwrap()
+    };
+    let url = model.url();
+    let mut start = vec![
+        "start",
+        "Look around",
+        "--provider",
+        "anthropic",
+        "-m",
+        "test-model",
+    ];
+    start.extend([
+        "--base-url",
+        &url,
+        "-c",
+        "model.api_key_env=\"TEST_API_KEY\"",
+    ]);
+    start.extend(PRICES);
+    start.extend(["-c", "tasks.max_cost=0.5"]);
+    let out = task(&start);
+    assert!(out.status.success(), "{}", describe(&out));
+    let id = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    // Waiting on a failed task says so (exit 1) with its reason.
+    let out = task(&["wait", &id]);
+    assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("error: budget: the cost cap of $0.50"),
+        "{}",
+        describe(&out)
+    );
+    let out = task(&["show", &id, "--json"]);
+    let shown: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(shown["task"]["state"], "failed", "{shown}");
+    assert_eq!(
+        shown["task"]["error"], "budget: the cost cap of $0.50 was reached ($0.60 spent)",
+        "{shown}"
+    );
+    assert_eq!(model.requests().len(), 3);
 }
