@@ -120,7 +120,7 @@ pub struct Session {
     /// Instruction files of folders below the working folder, loaded as
     /// tools touch files under them.
     nested: Option<instructions::Nested>,
-    /// Repeated failing calls and sub-agents, across the session's runs.
+    /// Repeated failing calls and sub-agents of the current run.
     guard: LoopGuard,
     /// The cap could not be checked (a price unknown): said once.
     told_unpriced: bool,
@@ -430,6 +430,8 @@ impl Session {
     async fn drive(&mut self) -> Outcome {
         let mut stop_hook_active = false;
         let mut told_broken = false;
+        // A new request (or a resumed one) starts the counts again.
+        self.guard = LoopGuard::default();
 
         for _ in 0..self.config.max_turns {
             if self.ctx.cancel.is_cancelled() {
