@@ -7,7 +7,7 @@ use console::{Style, style};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::Value;
 use std::time::Duration;
-use tandem_core::agent::{Event, Outcome};
+use tandem_core::agent::{Event, Outcome, budget};
 use tandem_core::changes::ChangeKind;
 
 pub struct HumanProgress {
@@ -206,6 +206,17 @@ impl HumanProgress {
                 let line = format!("warning: {}", skipped.line());
                 self.line(style(line).yellow().to_string());
             }
+            // With a cap, the spend beside it, as a line (the cap matters).
+            Event::Usage {
+                cost_usd,
+                max_cost_usd: Some(cap),
+                ..
+            } => {
+                let spent = cost_usd.map_or_else(|| "cost unknown".into(), budget::dollars);
+                let line = format!("  {spent} of {}", budget::dollars(*cap));
+                self.bar.set_message(line.trim().to_string());
+                self.line(style(line).dim().to_string());
+            }
             Event::Usage { .. } | Event::Message { .. } => {}
             Event::SubagentStarted { .. }
             | Event::SubagentFinished { .. }
@@ -240,6 +251,8 @@ fn subagent_line(event: &Event) -> Option<String> {
                 Outcome::TurnLimit => "stopped at the turn limit",
                 Outcome::Cancelled => "cancelled",
                 Outcome::ModelError => "failed",
+                Outcome::Stuck => "stopped: stuck",
+                Outcome::Budget => "stopped at the cost cap",
             },
             usage.context_tokens(),
             usage.output_tokens
@@ -437,6 +450,20 @@ pub fn render_report(report: &RunReport, color: bool, with_message: bool) -> Str
         Outcome::ModelError => format!(
             "Failed: {}; nothing was applied.",
             report.error.as_deref().unwrap_or("the model call failed")
+        ),
+        Outcome::Stuck => format!(
+            "Stopped, {}; nothing was applied.",
+            report
+                .error
+                .as_deref()
+                .unwrap_or("stuck: the agent kept repeating a failing call")
+        ),
+        Outcome::Budget => format!(
+            "Stopped, {}; nothing was applied.",
+            report
+                .error
+                .as_deref()
+                .unwrap_or("budget: the cost cap was reached")
         ),
     };
     out.push_str(&ending);

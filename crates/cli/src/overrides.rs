@@ -15,6 +15,9 @@ pub struct RunFlags {
     /// Stop after this many model turns.
     #[arg(long)]
     pub max_turns: Option<u32>,
+    /// Stop once the run has cost this many US dollars (exit code 6).
+    #[arg(long, value_name = "USD")]
+    pub max_cost: Option<f64>,
     /// Override any setting, e.g. `-c model.max_retries=2` (value in TOML).
     #[arg(short = 'c', long = "config", value_name = "KEY=VALUE")]
     pub overrides: Vec<String>,
@@ -46,6 +49,9 @@ impl RunFlags {
         }
         if let Some(n) = self.max_turns {
             set("agent", "max_turns", i64::from(n).into());
+        }
+        if let Some(usd) = self.max_cost {
+            set("agent", "max_cost", usd.into());
         }
         if let Some(mode) = &self.mode {
             set("permissions", "mode", mode.clone().into());

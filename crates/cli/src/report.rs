@@ -98,6 +98,8 @@ pub fn exit_code(outcome: Outcome) -> i32 {
         Outcome::Done => 0,
         Outcome::ModelError => 3,
         Outcome::TurnLimit => 4,
+        Outcome::Stuck => 5,
+        Outcome::Budget => 6,
         Outcome::Cancelled => 130,
     }
 }

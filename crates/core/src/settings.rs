@@ -50,6 +50,8 @@ pub struct TaskSettings {
     pub mode: Option<crate::policy::Mode>,
     /// Author of commits made from tasks, `Name <email>` (default: git's).
     pub author: Option<String>,
+    /// Cost cap of each task step in USD (default: `agent.max_cost`).
+    pub max_cost: Option<f64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
@@ -69,6 +71,9 @@ pub struct PermissionSettings {
 #[serde(deny_unknown_fields)]
 pub struct AgentSettings {
     pub max_turns: Option<u32>,
+    /// Cost cap of a run in USD: it ends (outcome `budget`) after the call
+    /// that brought its cost to the cap.
+    pub max_cost: Option<f64>,
     /// Override the model's context window (tokens) used for compaction.
     pub context_window: Option<u64>,
     /// Bytes of one tool result the model sees before head/tail truncation.

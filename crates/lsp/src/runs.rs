@@ -9,7 +9,7 @@ use super::settings_state::Settled;
 use serde::Serialize;
 use std::sync::Arc;
 use tandem_config::{Layer, setup};
-use tandem_core::agent::{Event, Outcome};
+use tandem_core::agent::{Event, Outcome, budget};
 use tandem_core::session::{self, Expanded, Record, RunSummary, SessionBuilder};
 use tandem_protocol::PROTOCOL_VERSION;
 use tandem_protocol::methods;
@@ -174,6 +174,8 @@ async fn drive(
     match (outcome, error) {
         (Outcome::ModelError, Some(e)) => Err(e),
         (Outcome::ModelError, None) => Err("the model call failed".into()),
+        // Tandem ended the run (stuck, over its cap): the reason is shown.
+        (Outcome::Stuck | Outcome::Budget, Some(e)) => Err(e),
         _ => Ok(()),
     }
 }
@@ -192,17 +194,36 @@ async fn forward_events(
     let events = backend.caps().events;
     let mut summary = RunSummary::default();
     let mut end = String::from("Done");
+    // The spend beside the cap, after each step, when the run has a cap.
+    let mut spend = String::new();
+    let mut last = String::from("working");
     while let Some(event) = rx.recv().await {
         summary.observe(&event);
+        if let Event::Usage {
+            cost_usd,
+            max_cost_usd: Some(cap),
+            ..
+        } = &event
+        {
+            let spent = cost_usd.map_or_else(|| "cost unknown".into(), budget::dollars);
+            spend = format!(" · {spent} of {}", budget::dollars(*cap));
+        }
         let step = match &event {
             Event::TurnStarted { turn } => Some(format!("thinking (turn {turn})")),
             Event::ToolCallStarted { name, input, .. } => Some(step_message(name, input)),
             Event::Retrying { reason, .. } => Some(format!("retrying: {reason}")),
             Event::SubagentStarted { description, .. } => Some(format!("sub-agent: {description}")),
+            Event::Usage {
+                max_cost_usd: Some(_),
+                ..
+            } => Some(last.clone()),
             _ => None,
         };
+        if let Some(step) = &step {
+            last = step.clone();
+        }
         if let (Some(p), Some(step)) = (&progress, step) {
-            p.report_with_message(step, None).await;
+            p.report_with_message(format!("{step}{spend}"), None).await;
         }
         match &event {
             Event::ProposalChanged { .. } => backend.publish_review().await,
@@ -241,6 +262,8 @@ fn outcome_message(outcome: Outcome) -> String {
         Outcome::TurnLimit => "Stopped at the turn limit",
         Outcome::Cancelled => "Cancelled",
         Outcome::ModelError => "The model call failed",
+        Outcome::Stuck => "Stopped: stuck repeating a failing call",
+        Outcome::Budget => "Stopped at the cost cap",
     }
     .to_string()
 }

@@ -63,11 +63,15 @@ pub enum Event {
         messages_before: usize,
         messages_after: usize,
     },
-    /// Usage of the last call, and the running totals.
+    /// Usage of the last call, and the running totals; `max_cost_usd` is
+    /// the run's cost cap, when one is set, so a face can show the spend
+    /// beside it.
     Usage {
         call: Usage,
         total: Usage,
         cost_usd: Option<f64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        max_cost_usd: Option<f64>,
     },
     /// The final assistant text of the run.
     Message {
@@ -158,4 +162,9 @@ pub enum Outcome {
     Cancelled,
     /// The model call failed for good.
     ModelError,
+    /// The agent kept repeating a call that failed the same way (or
+    /// re-spawning the same failing sub-agent) after being told to stop.
+    Stuck,
+    /// The run's cost reached its cap (`--max-cost`, `agent.max_cost`).
+    Budget,
 }

@@ -51,6 +51,7 @@ fn samples() -> Vec<Event> {
             call: usage,
             total: usage,
             cost_usd: None,
+            max_cost_usd: Some(0.5),
         },
         Event::Message { text: "m".into() },
         Event::Finished {
@@ -166,6 +167,8 @@ fn outcomes_and_usage_keep_their_wire_names() {
         Outcome::TurnLimit,
         Outcome::Cancelled,
         Outcome::ModelError,
+        Outcome::Stuck,
+        Outcome::Budget,
     ];
     let names: Vec<Value> = outcomes
         .iter()
@@ -173,7 +176,15 @@ fn outcomes_and_usage_keep_their_wire_names() {
         .collect();
     assert_eq!(
         names,
-        ["done", "turn_limit", "cancelled", "model_error"].map(Value::from)
+        [
+            "done",
+            "turn_limit",
+            "cancelled",
+            "model_error",
+            "stuck",
+            "budget"
+        ]
+        .map(Value::from)
     );
     assert_eq!(
         serde_json::to_value(Usage::default()).unwrap(),

@@ -20,6 +20,14 @@ const TAIL = 6;
 
 const MARK: Record<string, string> = { pending: "☐", in_progress: "◐", completed: "☑" };
 
+/** How a run ended, for the notification (other outcomes: `ended: <outcome>`). */
+const ENDINGS: Record<string, string> = {
+  done: "finished",
+  turn_limit: "stopped at the turn limit",
+  stuck: "stopped: stuck repeating a failing call",
+  budget: "stopped at its cost cap",
+};
+
 /** A `shell` result split into its output and its exit code. */
 export function commandResult(output: string): { tail: string[]; code: string | undefined } {
   const lines = output.replace(/\s+$/, "").split("\n");
@@ -37,6 +45,8 @@ export class Transcript implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem(vscode.StatusBarAlignment.Left, 100);
   private readonly running = new Set<number>();
   private readonly cost = new Map<number, number>();
+  /** A run's cost cap (`max_cost_usd` of its usage events), shown beside its spend. */
+  private readonly cap = new Map<number, number>();
   private readonly answers = new Map<number, string>();
   private readonly commands = new Map<string, string>();
   private status: Status = { kind: "starting" };
@@ -120,6 +130,7 @@ export class Transcript implements vscode.Disposable {
         break;
       case "usage":
         if (typeof e.cost_usd === "number") this.cost.set(run, e.cost_usd);
+        if (typeof e.max_cost_usd === "number") this.cap.set(run, e.max_cost_usd);
         this.render();
         break;
       case "message":
@@ -176,9 +187,10 @@ export class Transcript implements vscode.Disposable {
     const answer = (this.answers.get(run) ?? "").split("\n").find((l) => l.trim()) ?? "";
     this.answers.delete(run);
     if (outcome === "cancelled") return;
-    const what = outcome === "done" ? "finished" : outcome === "turn_limit" ? "stopped at the turn limit" : `ended: ${outcome}`;
+    const what = ENDINGS[outcome] ?? `ended: ${outcome}`;
     const summary = answer ? `: ${answer.slice(0, 140)}` : "";
-    const show = outcome === "model_error" ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
+    const warn = ["model_error", "stuck", "budget"].includes(outcome);
+    const show = warn ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
     void show(`Tandem: run ${run} ${what}${summary}`, "Review", "Transcript").then((pick) => {
       if (pick === "Review") void vscode.commands.executeCommand("tandem.ui.nextHunk");
       if (pick === "Transcript") this.channel.show(true);
@@ -192,7 +204,9 @@ export class Transcript implements vscode.Disposable {
 
   private render(): void {
     const total = [...this.cost.values()].reduce((a, b) => a + b, 0);
-    const cost = total > 0 ? ` · $${total < 0.01 ? total.toFixed(4) : total.toFixed(2)}` : "";
+    const caps = [...this.running].map((r) => this.cap.get(r)).filter((c): c is number => c !== undefined);
+    const of = caps.length === 1 ? ` of $${caps[0].toFixed(2)}` : "";
+    const cost = total > 0 ? ` · $${total < 0.01 ? total.toFixed(4) : total.toFixed(2)}${of}` : "";
     const review = this.pending > 0 ? ` · ${this.pending} to review` : "";
     this.item.command = "tandem.ui.transcript";
     this.item.backgroundColor = undefined;

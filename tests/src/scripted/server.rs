@@ -310,6 +310,30 @@ async fn serve(
     }
 }
 
+/// The text of the last user message that has text (not only tool
+/// results), in any of the three wire formats.
+fn last_user_text(json: &Value) -> Option<String> {
+    let items = json["messages"]
+        .as_array()
+        .or_else(|| json["input"].as_array())?;
+    items.iter().rev().find_map(|m| {
+        if m["role"] != "user" {
+            return None;
+        }
+        let text = match &m["content"] {
+            Value::String(s) => s.clone(),
+            Value::Array(parts) => parts
+                .iter()
+                .filter(|p| matches!(p["type"].as_str(), Some("text" | "input_text")))
+                .filter_map(|p| p["text"].as_str())
+                .collect::<Vec<_>>()
+                .join("\n"),
+            _ => String::new(),
+        };
+        (!text.trim().is_empty()).then_some(text)
+    })
+}
+
 fn plan(
     inner: &mut Inner,
     protocol: Protocol,
@@ -333,20 +357,24 @@ fn plan(
     if let Err(message) = valid {
         return error(400, message);
     }
-    // Of the conversations whose text is in the request, the one whose text
-    // comes last: a session that goes on carries earlier prompts (other
-    // conversations' texts) before its newest one. Ties: the first listed.
-    let conv = inner
+    // The conversation whose text is in the request's last user prompt (a
+    // session that goes on carries earlier prompts of other conversations;
+    // a sub-agent's call names its child's text in a tool input), else the
+    // first whose text is anywhere in the request.
+    let prompt = last_user_text(json).unwrap_or_default();
+    let in_prompt = inner
         .script
         .conversations
         .iter()
-        .enumerate()
-        .filter_map(|(i, c)| Some((i, text.rfind(c.match_text.as_deref()?)?)))
-        .fold(None, |best: Option<(usize, usize)>, (i, at)| match best {
-            Some((_, b)) if b >= at => best,
-            _ => Some((i, at)),
+        .position(|c| c.match_text.as_deref().is_some_and(|m| prompt.contains(m)));
+    let conv = in_prompt
+        .or_else(|| {
+            inner
+                .script
+                .conversations
+                .iter()
+                .position(|c| c.match_text.as_deref().is_some_and(|m| text.contains(m)))
         })
-        .map(|(i, _)| i)
         .or_else(|| {
             inner
                 .script

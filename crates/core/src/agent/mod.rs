@@ -1,10 +1,12 @@
 //! A session: the conversation, the turn loop, system prompt assembly,
 //! steering, cancellation and compaction.
 
+pub mod budget;
 mod compaction;
 mod dispatch;
 pub mod gate;
 pub mod instructions;
+mod loop_guard;
 mod prompt;
 mod session;
 pub mod subagents;

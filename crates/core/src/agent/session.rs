@@ -2,11 +2,13 @@
 //! request and loops model call → tool calls → model call until the model
 //! ends its turn, the turn limit, a cancel, or a model error.
 
+use super::budget;
 use super::compaction;
 use super::dispatch::{Call, run_calls};
 use super::events::{Event, Outcome};
 use super::gate::Gate;
 use super::instructions;
+use super::loop_guard::LoopGuard;
 use super::prompt::system_prompt;
 use super::subagents::{self, Catalog, Ledger, Totals};
 use super::text_calls::{self, InText};
@@ -15,7 +17,7 @@ use crate::model::{
     Block, Message, ModelDelta, ModelError, ModelRequest, ModelResponse, ModelTable, Provider,
     Role, Usage,
 };
-use crate::tools::{Registry, ToolContext};
+use crate::tools::{Permission, Registry, ToolContext};
 use serde_json::{Value, json};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -37,6 +39,8 @@ pub struct SessionConfig {
     pub thinking_budget: Option<u32>,
     /// Model calls allowed per `run`.
     pub max_turns: u32,
+    /// The cost cap in USD: the run ends once the session's cost reaches it.
+    pub max_cost: Option<f64>,
     /// Tokens the model can take in; compaction keeps below it.
     pub context_window: u64,
     /// Compact when the last call used more than this share of the window.
@@ -64,6 +68,7 @@ impl SessionConfig {
             max_tokens: 16_000,
             thinking_budget: None,
             max_turns: 100,
+            max_cost: None,
             context_window: 200_000,
             compact_threshold: 0.8,
             keep_recent_messages: 6,
@@ -120,6 +125,10 @@ pub struct Session {
     /// Instruction files of folders below the working folder, loaded as
     /// tools touch files under them.
     nested: Option<instructions::Nested>,
+    /// Repeated failing calls and sub-agents of the current run.
+    guard: LoopGuard,
+    /// The cap could not be checked (a price unknown): said once.
+    told_unpriced: bool,
 }
 
 impl Session {
@@ -158,6 +167,8 @@ impl Session {
             subagent_id: String::new(),
             startup_events: Vec::new(),
             nested: None,
+            guard: LoopGuard::default(),
+            told_unpriced: false,
         }
     }
 
@@ -377,6 +388,7 @@ impl Session {
             for event in std::mem::take(&mut self.startup_events) {
                 self.emit(event);
             }
+            self.unpriced_cap();
             self.nested = Some(instructions::Nested::new(
                 &self.config.cwd,
                 self.config.home.as_deref(),
@@ -423,6 +435,8 @@ impl Session {
     async fn drive(&mut self) -> Outcome {
         let mut stop_hook_active = false;
         let mut told_broken = false;
+        // A new request (or a resumed one) starts the counts again.
+        self.guard = LoopGuard::default();
 
         for _ in 0..self.config.max_turns {
             if self.ctx.cancel.is_cancelled() {
@@ -451,6 +465,9 @@ impl Session {
             };
             self.account(&response.usage);
             let mut message = response.message;
+            if let Some(why) = self.over_budget() {
+                return self.end_over_budget(message, why);
+            }
             if message.tool_uses().next().is_none() {
                 match text_calls::read(&message.text(), |n| self.tools.get(n).is_some()) {
                     InText::Calls(found) => self.calls_from_text(&mut message, found),
@@ -524,6 +541,10 @@ impl Session {
             stop_hook_active = false;
             // Only the paths each call names, and only when nested
             // instruction files are followed (not the calls' whole inputs).
+            let seen: Vec<(String, Value, bool)> = calls
+                .iter()
+                .map(|c| (c.name.clone(), c.input.clone(), self.read_only(c)))
+                .collect();
             let touched: Vec<Vec<String>> = match self.nested {
                 Some(_) => calls
                     .iter()
@@ -541,11 +562,23 @@ impl Session {
             )
             .await;
             self.add_nested_instructions(&touched, &mut results);
+            let checked = self.guard.after_calls(&seen, &mut results);
             self.messages.push(Message {
                 role: Role::User,
                 content: results,
             });
             self.fold_subagents();
+            for message in checked.warnings {
+                self.emit(Event::Warning { message });
+            }
+            if let Some(message) = checked.stuck {
+                self.emit(Event::Error { message });
+                return self.finish(Outcome::Stuck);
+            }
+            if let Some(message) = self.over_budget() {
+                self.emit(Event::Error { message });
+                return self.finish(Outcome::Budget);
+            }
         }
         if self.ctx.cancel.is_cancelled() {
             return self.finish(Outcome::Cancelled);
@@ -662,7 +695,62 @@ impl Session {
             call: *call,
             total: self.usage(),
             cost_usd: self.cost_usd(),
+            max_cost_usd: self.config.max_cost,
         });
+    }
+
+    fn read_only(&self, call: &Call) -> bool {
+        self.tools
+            .get(&call.name)
+            .is_none_or(|t| t.permission_for(&call.input) == Permission::ReadOnly)
+    }
+
+    /// A cap on a model whose price is unknown cannot be enforced: said
+    /// (once) rather than silently ignored.
+    fn unpriced_cap(&mut self) {
+        if let Some(cap) = self.config.max_cost
+            && !self.told_unpriced
+            && self.cost_usd().is_none()
+        {
+            self.told_unpriced = true;
+            let model = self.config.model.clone();
+            self.emit(Event::Warning {
+                message: budget::unenforceable(cap, &model),
+            });
+        }
+    }
+
+    /// Why the run must end now: its cost reached the cap.
+    fn over_budget(&mut self) -> Option<String> {
+        self.unpriced_cap();
+        budget::reached(self.config.max_cost, self.cost_usd())
+    }
+
+    /// End the run after the call that crossed the cap: its reply is kept
+    /// (with "not run" results for its tool calls, so the conversation can
+    /// be continued) and shown.
+    fn end_over_budget(&mut self, message: Message, why: String) -> Outcome {
+        let text = message.text();
+        let not_run: Vec<Block> = message
+            .tool_uses()
+            .map(|(id, _, _)| Block::ToolResult {
+                tool_use_id: id.to_string(),
+                content: "not run: the run's cost cap was reached".into(),
+                is_error: true,
+            })
+            .collect();
+        self.messages.push(message);
+        if !not_run.is_empty() {
+            self.messages.push(Message {
+                role: Role::User,
+                content: not_run,
+            });
+        }
+        if !text.trim().is_empty() {
+            self.emit(Event::Message { text });
+        }
+        self.emit(Event::Error { message: why });
+        self.finish(Outcome::Budget)
     }
 
     /// Add what the turn's sub-agents used to the totals.
@@ -674,6 +762,7 @@ impl Session {
                 call: turn.usage,
                 total: self.usage(),
                 cost_usd: self.cost_usd(),
+                max_cost_usd: self.config.max_cost,
             });
         }
     }

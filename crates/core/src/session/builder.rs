@@ -285,6 +285,7 @@ fn session_config(root: &Path, chosen: &Chosen, setup: &Setup) -> SessionConfig 
     if let Some(n) = agent.max_turns {
         config.max_turns = n;
     }
+    config.max_cost = agent.max_cost;
     if let Some(n) = agent.tool_output_limit {
         config.tool_output_limit = n;
     }

@@ -83,7 +83,9 @@ pub async fn run(
                 Outcome::Done => TaskState::Done,
                 Outcome::TurnLimit => TaskState::TurnLimit,
                 Outcome::Cancelled => TaskState::Cancelled,
-                Outcome::ModelError => TaskState::Failed,
+                // Ended by Tandem, not the model: failed, the reason as
+                // the error; the proposal so far stays for review.
+                Outcome::ModelError | Outcome::Stuck | Outcome::Budget => TaskState::Failed,
             };
             finish(store, id, state, ran.error.take(), Some(ran), &*watch)
         }
@@ -144,6 +146,10 @@ fn task_settings(meta: &TaskMeta, load: &LoadSetup) -> Result<Setup, String> {
         std::env::current_exe().map_err(|e| format!("cannot find the tandem binary: {e}"))?;
     crate::sandbox::refuse_unattended(&settings.sandbox, &helper)?;
     settings.permissions.mode = Some(mode);
+    // A task's own cost cap wins over the interactive one.
+    if let Some(cap) = settings.tasks.max_cost {
+        settings.agent.max_cost = Some(cap);
+    }
     Ok(setup)
 }
 
@@ -297,7 +303,10 @@ async fn execute(
         cost_usd,
         summary: summary.message,
         turns: summary.turns,
-        error: if outcome == Outcome::ModelError {
+        error: if matches!(
+            outcome,
+            Outcome::ModelError | Outcome::Stuck | Outcome::Budget
+        ) {
             summary.error
         } else {
             None

@@ -22,6 +22,8 @@ local outcomes = {
   turn_limit = "stopped at the turn limit",
   cancelled = "cancelled",
   model_error = "the model call failed",
+  stuck = "stopped: stuck repeating a failing call",
+  budget = "stopped at its cost cap",
 }
 
 local function first_line(text)
@@ -229,6 +231,7 @@ function M.on_event(params, _)
     run.message = ev.text
   elseif ev.type == "usage" then
     run.cost_usd = ev.cost_usd
+    run.max_cost_usd = ev.max_cost_usd
   elseif ev.type == "proposal_changed" then
     run.files = ev.files
   elseif ev.type == "finished" then

@@ -509,3 +509,35 @@ fn today_is_a_plausible_date() {
     assert_eq!(d.len(), 10);
     assert!(d.as_str() > "2024-01-01", "{d}");
 }
+
+#[tokio::test]
+async fn the_cost_cap_ends_the_run_after_the_call_that_reached_it() {
+    // $0.001 a call (1000 input tokens at $1 per million).
+    let p = FakeProvider::new(
+        (0..5)
+            .map(|i| reply(vec![call(&i.to_string(), "look", json!({}))], 1000))
+            .collect(),
+    );
+    let mut h = harness(p, |c| c.max_cost = Some(0.0025));
+    assert_eq!(h.session.run("look around").await, Outcome::Budget);
+    assert_eq!(h.provider.requests().len(), 3);
+    // The last call's tool calls were not run, and the conversation can
+    // still be continued: it ends with their results.
+    let last = h.session.messages().last().unwrap();
+    assert_eq!(last.role, Role::User);
+    assert!(matches!(
+        &last.content[..],
+        [Block::ToolResult { content, is_error: true, .. }] if content.contains("cost cap")
+    ));
+    let events = drain(&mut h.events);
+    assert!(events.iter().any(|e| matches!(
+        e,
+        Event::Error { message } if message == "budget: the cost cap of $0.0025 was reached ($0.0030 spent)"
+    )));
+    assert!(
+        events
+            .iter()
+            .filter(|e| matches!(e, Event::Usage { .. }))
+            .all(|e| matches!(e, Event::Usage { max_cost_usd: Some(c), .. } if *c == 0.0025))
+    );
+}

@@ -384,6 +384,12 @@ fn result(
             "The sub-agent stopped at its turn limit before finishing. Its last words:\n{text}"
         ),
         Outcome::Cancelled => "The sub-agent was cancelled.".to_string(),
+        Outcome::Stuck | Outcome::Budget => format!(
+            "The sub-agent was stopped: {}. Its last words:\n{text}",
+            error
+                .as_deref()
+                .unwrap_or("it kept repeating a failing call")
+        ),
         Outcome::ModelError => format!(
             "The sub-agent's model call failed: {}",
             error.as_deref().unwrap_or("unknown error")
