@@ -37,6 +37,33 @@ function H.lines(buf)
   return vim.api.nvim_buf_get_lines(buf, 0, -1, false)
 end
 
+--- Record what the user is told (`result.notifications`) and offered
+--- (`result.selects`); `pick(titles)` says which offer to take (default
+--- the first; nil: none, as a user pressing Escape).
+function H.capture(result, pick)
+  local notify = vim.notify
+  vim.notify = function(msg, level, opts)
+    table.insert(result.notifications, msg)
+    return notify(msg, level, opts)
+  end
+  vim.ui.select = function(items, opts, on_choice)
+    local titles = {}
+    for _, item in ipairs(items) do
+      table.insert(titles, opts.format_item and opts.format_item(item) or tostring(item))
+    end
+    table.insert(result.selects, { prompt = opts.prompt, kind = opts.kind, items = titles })
+    local i = 1
+    if pick then
+      i = pick(titles)
+    end
+    if i then
+      on_choice(items[i], i)
+    else
+      on_choice(nil, nil)
+    end
+  end
+end
+
 --- Run `main`, record an error as a failure, write the result, quit.
 function H.run(result, main)
   local ok, err = xpcall(main, debug.traceback)

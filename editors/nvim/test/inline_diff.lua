@@ -30,24 +30,13 @@ local function main()
   vim.o.columns, vim.o.lines = 100, 30
 
   -- Record what the user would see and pick; answer approvals "Allow once".
-  local notify = vim.notify
-  vim.notify = function(msg, level, opts)
-    table.insert(result.notifications, msg)
-    return notify(msg, level, opts)
-  end
-  vim.ui.select = function(items, opts, on_choice)
-    local titles = {}
-    for _, item in ipairs(items) do
-      table.insert(titles, opts.format_item and opts.format_item(item) or tostring(item))
-    end
-    table.insert(result.selects, { prompt = opts.prompt, kind = opts.kind, items = titles })
+  H.capture(result, function(titles)
     for i, title in ipairs(titles) do
       if title == "Allow once" then
-        return on_choice(items[i], i)
+        return i
       end
     end
-    on_choice(nil, nil)
-  end
+  end)
   vim.api.nvim_create_autocmd("LspProgress", {
     callback = function()
       table.insert(result.statuses, vim.lsp.status())

@@ -69,20 +69,8 @@ local function main()
   local root = vim.fn.fnamemodify(env.TANDEM_FILE, ":h:h")
   vim.cmd.cd(vim.fn.fnameescape(root))
 
-  local notify = vim.notify
-  vim.notify = function(msg, level, opts)
-    table.insert(result.notifications, msg)
-    return notify(msg, level, opts)
-  end
   -- Tasks: pick the first one offered.
-  vim.ui.select = function(items, opts, on_choice)
-    local titles = {}
-    for _, item in ipairs(items) do
-      table.insert(titles, opts.format_item and opts.format_item(item) or tostring(item))
-    end
-    table.insert(result.selects, { prompt = opts.prompt, kind = opts.kind, items = titles })
-    on_choice(items[1], 1)
-  end
+  H.capture(result)
   -- The command's approval: answered at once.
   vim.api.nvim_create_autocmd("User", {
     pattern = "TandemApproval",

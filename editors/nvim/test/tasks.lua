@@ -15,20 +15,8 @@ local wait = H.waiter(30000)
 local function main()
   vim.opt.rtp:prepend(env.TANDEM_NVIM_PLUGIN)
   vim.cmd("runtime plugin/tandem.lua")
-  local notify = vim.notify
-  vim.notify = function(msg, level, opts)
-    table.insert(result.notifications, msg)
-    return notify(msg, level, opts)
-  end
   -- Pick the first task offered.
-  vim.ui.select = function(items, opts, on_choice)
-    local titles = {}
-    for _, item in ipairs(items) do
-      table.insert(titles, opts.format_item and opts.format_item(item) or tostring(item))
-    end
-    table.insert(result.selects, { prompt = opts.prompt, kind = opts.kind, items = titles })
-    on_choice(items[1], 1)
-  end
+  H.capture(result)
   local states, ids = {}, {}
   vim.api.nvim_create_autocmd("User", {
     pattern = "TandemTaskChanged",
