@@ -5,6 +5,7 @@
 //! the core plain values (`settings::Settings`, `session::Setup`).
 
 pub mod agent;
+pub mod clock;
 pub mod commands;
 pub mod frontmatter;
 pub mod hooks;
