@@ -82,6 +82,27 @@ pub fn tandem_command(home: &Path) -> Command {
     cmd
 }
 
+/// `tandem exec ARGS…` in `repo` against the scripted model at `model_url`
+/// on `provider`'s wire (model `test-model`, a test key), home `home`.
+pub fn exec_scripted(
+    home: &Path,
+    repo: &Path,
+    provider: &str,
+    model_url: &str,
+    args: &[&str],
+) -> Output {
+    tandem_command(home)
+        .arg("exec")
+        .args(args)
+        .args(["--provider", provider, "--model", "test-model"])
+        .args(["--base-url", &crate::wire::base_url(provider, model_url)])
+        .args(["-c", "model.api_key=\"test-key\""])
+        .arg("-C")
+        .arg(repo)
+        .output()
+        .expect("run tandem exec")
+}
+
 /// Copy a fixture folder from `tests/fixtures/NAME` into a fresh temp dir.
 pub fn fixture(name: &str) -> tempfile::TempDir {
     let src = Path::new(env!("CARGO_MANIFEST_DIR"))

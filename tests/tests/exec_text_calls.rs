@@ -7,20 +7,13 @@
 
 use serde_json::Value;
 use tandem_tests::scripted::{Script, ScriptedServer, Turn};
-use tandem_tests::tandem::{describe, fixture, tandem_command};
-use tandem_tests::wire::{PROVIDERS, base_url, tool_results};
+use tandem_tests::tandem::{describe, exec_scripted, fixture};
+use tandem_tests::wire::{PROVIDERS, tool_results};
 
 fn exec(server: &ScriptedServer, provider: &str, repo: &std::path::Path) -> std::process::Output {
     let home = tempfile::tempdir().unwrap();
-    tandem_command(home.path())
-        .args(["exec", "Make farewells politer", "--json"])
-        .args(["--provider", provider, "--model", "test-model"])
-        .args(["--base-url", &base_url(provider, &server.url())])
-        .args(["-c", "model.api_key=\"test-key\""])
-        .arg("-C")
-        .arg(repo)
-        .output()
-        .unwrap()
+    let args = ["Make farewells politer", "--json"];
+    exec_scripted(home.path(), repo, provider, &server.url(), &args)
 }
 
 fn warnings(stdout: &[u8]) -> Vec<String> {

@@ -9,19 +9,10 @@ use serde_json::json;
 use std::path::Path;
 use tandem_tests::lsp_client::{Enc, LspClient, scripted_options};
 use tandem_tests::scripted::{Script, ScriptedServer, Turn};
-use tandem_tests::tandem::{describe, fixture, tandem_command};
+use tandem_tests::tandem::{describe, exec_scripted, fixture, tandem_command};
 
-fn exec(home: &Path, repo: &Path, model: &ScriptedServer, extra: &[&str]) -> std::process::Output {
-    tandem_command(home)
-        .arg("exec")
-        .args(extra)
-        .args(["--provider", "anthropic", "--model", "test-model"])
-        .args(["--base-url", &model.url()])
-        .args(["-c", "model.api_key=\"test-key\""])
-        .arg("-C")
-        .arg(repo)
-        .output()
-        .unwrap()
+fn exec(home: &Path, repo: &Path, model: &ScriptedServer, args: &[&str]) -> std::process::Output {
+    exec_scripted(home, repo, "anthropic", &model.url(), args)
 }
 
 fn sessions(home: &Path, repo: &Path, extra: &[&str]) -> String {

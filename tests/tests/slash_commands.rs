@@ -4,7 +4,7 @@
 //! model call; an unknown `/name` is an error that sends nothing.
 
 use tandem_tests::scripted::{Script, ScriptedServer, Turn};
-use tandem_tests::tandem::{describe, fixture, tandem_command};
+use tandem_tests::tandem::{describe, exec_scripted, fixture};
 
 fn exec(
     home: &std::path::Path,
@@ -12,15 +12,7 @@ fn exec(
     model: &ScriptedServer,
     prompt: &str,
 ) -> std::process::Output {
-    tandem_command(home)
-        .args(["exec", prompt])
-        .args(["--provider", "anthropic", "--model", "test-model"])
-        .args(["--base-url", &model.url()])
-        .args(["-c", "model.api_key=\"test-key\""])
-        .arg("-C")
-        .arg(repo)
-        .output()
-        .unwrap()
+    exec_scripted(home, repo, "anthropic", &model.url(), &[prompt])
 }
 
 #[test]

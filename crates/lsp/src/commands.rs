@@ -109,7 +109,7 @@ pub async fn execute(backend: &Backend, command: &str, arguments: Vec<Value>) ->
                 Some(id) => {
                     let found = tandem_core::session::saved::find(&backend.root(), &id)
                         .map_err(Error::invalid_params)?;
-                    backend.conversation().switch(&found.id);
+                    backend.conversation().continue_with(&found.id);
                     Ok(json!({ "session": found.id }))
                 }
                 None => {

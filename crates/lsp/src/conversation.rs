@@ -34,26 +34,14 @@ impl Conversation {
         found.and_then(|s| saved::load(&s).ok())
     }
 
-    /// The run just built is session `id`: the next one goes on with it.
-    pub fn started(&self, id: &str) {
+    /// Go on with session `id` from now on (the run just built, or one the
+    /// user picked).
+    pub fn continue_with(&self, id: &str) {
         *self.current.lock() = Current::Session(id.to_string());
     }
 
     /// The next run starts a new conversation.
     pub fn start_new(&self) {
         *self.current.lock() = Current::New;
-    }
-
-    /// Go on with session `id` from now on.
-    pub fn switch(&self, id: &str) {
-        *self.current.lock() = Current::Session(id.to_string());
-    }
-
-    /// The current session's id, when one is chosen.
-    pub fn id(&self) -> Option<String> {
-        match &*self.current.lock() {
-            Current::Session(id) => Some(id.clone()),
-            _ => None,
-        }
     }
 }

@@ -108,7 +108,7 @@ async fn drive(
             },
         })
         .build()?;
-    backend.conversation().started(&built.session_id);
+    backend.conversation().continue_with(&built.session_id);
     // An unknown `/command` is an error (shown), never text for the model;
     // `/help` is answered here.
     let prompt = match built.prompt(&prompt)? {
