@@ -7,16 +7,8 @@
 -- the cursor is), TANDEM_RESULT if something went wrong.
 local env = vim.env
 
-local function write(path, text)
-  local f = assert(io.open(path, "w"))
-  f:write(text)
-  f:close()
-end
-
-local function fail(message)
-  write(env.TANDEM_RESULT, message .. "\n" .. vim.fn.execute("messages"))
-  vim.cmd("qa!")
-end
+local H = dofile(vim.fs.dirname(debug.getinfo(1, "S").source:sub(2)) .. "/harness.lua")
+local write, fail = H.write, H.fail
 
 local main_win
 

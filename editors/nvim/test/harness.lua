@@ -64,6 +64,18 @@ function H.capture(result, pick)
   end
 end
 
+function H.write(path, text)
+  local f = assert(io.open(path, "w"))
+  f:write(text)
+  f:close()
+end
+
+--- A screenshot scene that went wrong: say why in TANDEM_RESULT, quit.
+function H.fail(message)
+  H.write(vim.env.TANDEM_RESULT, message .. "\n" .. vim.fn.execute("messages"))
+  vim.cmd("qa!")
+end
+
 --- Run `main`, record an error as a failure, write the result, quit.
 function H.run(result, main)
   local ok, err = xpcall(main, debug.traceback)

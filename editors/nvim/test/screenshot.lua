@@ -5,14 +5,8 @@
 -- proposal is drawn, TANDEM_RESULT if something went wrong.
 local env = vim.env
 
-local function fail(message)
-  local f = io.open(env.TANDEM_RESULT, "w")
-  if f then
-    f:write(message .. "\n" .. vim.fn.execute("messages"))
-    f:close()
-  end
-  vim.cmd("qa!")
-end
+local H = dofile(vim.fs.dirname(debug.getinfo(1, "S").source:sub(2)) .. "/harness.lua")
+local fail = H.fail
 
 local ok, err = pcall(function()
   vim.opt.rtp:prepend(env.TANDEM_NVIM_PLUGIN)
