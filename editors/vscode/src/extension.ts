@@ -27,6 +27,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const proposals = new ProposalProvider(server);
   const inline = new InlineReview(server, review);
   const tree = new ChangesTree(review);
+  const lenses = new ProposalLenses(review);
   transcript.onProposalChanged = () => {
     proposals.refresh();
     review?.schedule();
@@ -45,7 +46,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     tree,
     new DiagnosticsForwarder(server),
     vscode.workspace.registerTextDocumentContentProvider(SCHEME, proposals),
-    vscode.languages.registerCodeLensProvider({ scheme: SCHEME }, new ProposalLenses(review)),
+    lenses,
+    vscode.languages.registerCodeLensProvider({ scheme: SCHEME }, lenses),
     // Tandem's diagnostics change whenever the review does (an edit of a
     // proposed file moves its hunks): the list follows.
     vscode.languages.onDidChangeDiagnostics((e) => {

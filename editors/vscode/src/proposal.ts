@@ -138,12 +138,18 @@ export async function reviewChanges(review: Review, only?: string): Promise<void
  * "Accept file | Reject file" over a proposal document, and over the
  * proposal side of a diff: what the user reads there can be answered there.
  */
-export class ProposalLenses implements vscode.CodeLensProvider {
+export class ProposalLenses implements vscode.CodeLensProvider, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeCodeLenses = this.changed.event;
+  private readonly sub: vscode.Disposable;
 
   constructor(private readonly review: Review) {
-    review.onDidChange(() => this.changed.fire());
+    this.sub = review.onDidChange(() => this.changed.fire());
+  }
+
+  dispose(): void {
+    this.sub.dispose();
+    this.changed.dispose();
   }
 
   provideCodeLenses(doc: vscode.TextDocument): vscode.CodeLens[] {
