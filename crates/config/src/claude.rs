@@ -347,7 +347,7 @@ mod tests {
         assert!(off.hooks.is_empty());
         assert_eq!(
             load(&root, Some(&home), false).unwrap().mode,
-            Some(Mode::ReadOnly)
+            Some(Mode::Plan)
         );
     }
 

@@ -62,7 +62,7 @@ pub fn not_used(json: &Value) -> Vec<String> {
 pub fn mode(claude: &str) -> Result<Option<Mode>, String> {
     match claude {
         "default" | "acceptEdits" => Ok(None),
-        "plan" => Ok(Some(Mode::ReadOnly)),
+        "plan" => Ok(Some(Mode::Plan)),
         // Tandem's `auto` runs everything in its sandbox unless a rule asks.
         "bypassPermissions" | "auto" => Ok(Some(Mode::Auto)),
         other => Err(format!(
@@ -104,7 +104,7 @@ mod tests {
 
     #[test]
     fn modes_map_or_say_why_not() {
-        assert_eq!(mode("plan"), Ok(Some(Mode::ReadOnly)));
+        assert_eq!(mode("plan"), Ok(Some(Mode::Plan)));
         assert_eq!(mode("bypassPermissions"), Ok(Some(Mode::Auto)));
         assert_eq!(mode("acceptEdits"), Ok(None));
         assert!(mode("dontAsk").unwrap_err().contains("`dontAsk`"));

@@ -6,7 +6,7 @@
 
 use super::events::Event;
 use crate::hooks::{HookEvent, HookInput, HookOutcome, HookPermission, Hooks};
-use crate::policy::{Decision, Mode, Rule, Rules, evaluate};
+use crate::policy::{Decision, Mode, ModeCell, Rule, Rules, evaluate};
 use crate::sync::Mutex;
 use crate::tools::approval::{Approval, ApprovalRequest, Approver, summarize};
 use crate::tools::{Tool, ToolOutput};
@@ -20,7 +20,8 @@ use tokio::sync::mpsc::UnboundedSender;
 pub type SaveRule = Arc<dyn Fn(&str) -> std::io::Result<()> + Send + Sync>;
 
 pub struct Gate {
-    pub mode: Mode,
+    /// Shared with the tools' context: `exit_plan_mode` changes it.
+    pub mode: Arc<ModeCell>,
     pub rules: Mutex<Rules>,
     pub hooks: Hooks,
     pub approver: Option<Arc<dyn Approver>>,
@@ -47,7 +48,7 @@ impl Gate {
     /// embedders that do their own checks want).
     pub fn open(root: PathBuf) -> Gate {
         Gate {
-            mode: Mode::Auto,
+            mode: Arc::new(ModeCell::new(Mode::Auto)),
             rules: Mutex::new(Rules::default()),
             hooks: Hooks::default(),
             approver: None,
@@ -150,7 +151,14 @@ impl Gate {
         let permission = called.permission_for(&input);
         let decision = {
             let rules = self.rules.lock();
-            evaluate(self.mode, &rules, tool, permission, &input, &self.root)
+            evaluate(
+                self.mode.get(),
+                &rules,
+                tool,
+                permission,
+                &input,
+                &self.root,
+            )
         };
         let hook_asked = pre.permission == Some(HookPermission::Ask);
         let decision = match (decision, pre.permission) {
@@ -163,10 +171,19 @@ impl Gate {
         let summary = summarize(tool, &input);
         match decision {
             Decision::Allow => Ok(input),
+            Decision::Deny
+                if self.mode.get() == Mode::Plan
+                    && permission != crate::tools::Permission::ReadOnly =>
+            {
+                Err(ToolOutput::error(format!(
+                    "`{summary}` is not allowed in plan mode: only reading tools run until the user \
+                 approves your plan. Finish exploring, then present the plan with exit_plan_mode."
+                )))
+            }
             Decision::Deny => Err(ToolOutput::error(format!(
                 "`{summary}` is not allowed here (permission mode `{}` or a deny rule). \
                  Do not retry it; find another way or ask the user.",
-                self.mode
+                self.mode.get()
             ))),
             Decision::Ask => {
                 // Where Claude Code would show its dialog, a
@@ -207,7 +224,7 @@ impl Gate {
         if let Some(rule) = rules.asking_rule(tool, input, &self.root) {
             return format!("the ask rule `{rule}`");
         }
-        match self.mode {
+        match self.mode.get() {
             crate::policy::Mode::Local => {
                 "permission mode `local`: commands ask, and run without a sandbox".into()
             }
@@ -398,7 +415,7 @@ mod tests {
                 {"type": "command", "command": format!("echo '{answer}'")}
             ]}]}});
             let mut gate = Gate::open(dir.path().to_path_buf());
-            gate.mode = Mode::Auto;
+            gate.mode.set(Mode::Auto);
             gate.rules = Mutex::new(
                 Rules::parse(&[], &[], &["Bash(rm:*)".to_string()], dir.path()).unwrap(),
             );
@@ -428,7 +445,7 @@ mod tests {
                     json!([{"hooks": [{"type": "command", "command": h}]}]);
             }
             let mut gate = Gate::open(dir.path().to_path_buf());
-            gate.mode = Mode::Ask;
+            gate.mode.set(Mode::Ask);
             gate.hooks = Hooks::from_claude_settings(&json!({ "hooks": hooks })).unwrap();
             gate.approver = Some(Arc::new(Yes));
             gate

@@ -217,6 +217,12 @@ impl Session {
         self
     }
 
+    /// Offer one more tool (before the first `run`, like prompt sections).
+    pub fn with_tool(mut self, tool: Arc<dyn crate::tools::Tool>) -> Self {
+        self.tools.add(tool);
+        self
+    }
+
     /// Permissions, approvals and hooks for this session's tool calls.
     pub fn with_gate(mut self, gate: Arc<Gate>) -> Self {
         self.gate = gate;

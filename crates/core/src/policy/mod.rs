@@ -33,10 +33,19 @@ pub enum Mode {
     Auto,
     /// Like `Ask`; kept apart because commands run unsandboxed here.
     Local,
+    /// Only reading, until the user approves the plan the agent presents
+    /// (`exit_plan_mode`), which switches the session to the mode they chose.
+    Plan,
 }
 
 impl Mode {
-    pub const ALL: [Mode; 4] = [Mode::ReadOnly, Mode::Ask, Mode::Auto, Mode::Local];
+    pub const ALL: [Mode; 5] = [
+        Mode::ReadOnly,
+        Mode::Ask,
+        Mode::Auto,
+        Mode::Local,
+        Mode::Plan,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -44,7 +53,32 @@ impl Mode {
             Mode::Ask => "ask",
             Mode::Auto => "auto",
             Mode::Local => "local",
+            Mode::Plan => "plan",
         }
+    }
+
+    /// Only tools that read may run.
+    pub fn reads_only(self) -> bool {
+        matches!(self, Mode::ReadOnly | Mode::Plan)
+    }
+}
+
+/// A session's mode, shared by its gate (which reads it for every call) and
+/// the `exit_plan_mode` tool (which changes it when the user approves).
+#[derive(Debug, Default)]
+pub struct ModeCell(crate::sync::Mutex<Mode>);
+
+impl ModeCell {
+    pub fn new(mode: Mode) -> Self {
+        ModeCell(crate::sync::Mutex::new(mode))
+    }
+
+    pub fn get(&self) -> Mode {
+        *self.0.lock()
+    }
+
+    pub fn set(&self, mode: Mode) {
+        *self.0.lock() = mode;
     }
 }
 
@@ -55,7 +89,7 @@ impl fmt::Display for Mode {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown mode `{0}` (expected read-only, ask, auto or local)")]
+#[error("unknown mode `{0}` (expected read-only, ask, auto, local or plan)")]
 pub struct UnknownMode(pub String);
 
 impl FromStr for Mode {
@@ -79,7 +113,7 @@ pub fn evaluate(
     input: &Value,
     root: &Path,
 ) -> Decision {
-    if mode == Mode::ReadOnly && permission != Permission::ReadOnly {
+    if mode.reads_only() && permission != Permission::ReadOnly {
         return Decision::Deny;
     }
     if let Some(decision) = rules.decide(tool, input, root) {

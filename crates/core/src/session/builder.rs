@@ -192,6 +192,9 @@ impl<'a> SessionBuilder<'a> {
         let ctx = Arc::new(ctx);
 
         let mut gate = gate(setup, &root, &self.extra_allow)?;
+        // One mode for the gate and the tools: approving a plan changes it.
+        ctx.mode.set(gate.mode.get());
+        gate.mode = ctx.mode.clone();
         gate.sandbox = ctx.sandbox.as_ref().map(|s| s.describe());
         gate.notices = Some(self.events.clone());
         gate.hooks.judge_with(Arc::new(ModelJudge {
@@ -256,6 +259,18 @@ impl<'a> SessionBuilder<'a> {
             });
         }
         gate.approver = self.approver.and_then(|make| make(&session.steer_handle()));
+        // The tools that ask the user join only where someone can answer,
+        // and the plan tool only in plan mode: the fixed head stays as it
+        // was everywhere else.
+        if let Some(user) = &gate.approver
+            && user.can_ask()
+        {
+            let _ = ctx.user.set(user.clone());
+            session = session.with_tool(Arc::new(crate::tools::ask_user::AskUser));
+        }
+        if ctx.mode.get() == Mode::Plan {
+            session = session.with_tool(Arc::new(crate::tools::plan::ExitPlanMode));
+        }
         let session_id = gate.session_id.clone();
         let mut session = session.with_gate(Arc::new(gate));
         if let Some(checkpoint) = checkpoint {
@@ -337,7 +352,7 @@ fn gate(setup: &Setup, root: &Path, extra_allow: &[String]) -> Result<Gate, Stri
         Rules::parse(&allow, &p.ask, &p.deny, root).map_err(|e| format!("permissions: {e}"))?;
     rules.extend(setup.file_rules.clone());
     let mut gate = Gate::open(root.to_path_buf());
-    gate.mode = p.mode.unwrap_or_default();
+    gate.mode.set(p.mode.unwrap_or_default());
     gate.rules = crate::sync::Mutex::new(rules);
     gate.hooks = setup.hooks.clone();
     gate.save_rule = setup.save_rule.clone();

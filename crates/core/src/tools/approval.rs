@@ -48,9 +48,71 @@ pub enum Approval {
     Deny(String),
 }
 
+/// Something the agent asks the user outright: a question with options
+/// (`ask_user`) or a plan to approve (`exit_plan_mode`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Question {
+    /// Unique in this process, like an approval's.
+    pub id: String,
+    pub kind: QuestionKind,
+    /// A short label (a few words): what the question is about.
+    pub header: String,
+    /// The question, or the plan in Markdown.
+    pub text: String,
+    pub options: Vec<QuestionOption>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum QuestionKind {
+    /// Pick one of the options, or answer in your own words.
+    Choice,
+    /// Approve the plan (in the mode an option names), or keep planning
+    /// with feedback; an approval may carry the plan as the user edited it.
+    Plan,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct QuestionOption {
+    /// What the answer says (`approve`, or the model's label).
+    pub label: String,
+    #[serde(default)]
+    pub description: String,
+}
+
+/// The user's answer: the option they chose, their own words, or both (a
+/// plan approved as edited).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Answer {
+    pub choice: Option<String>,
+    pub text: Option<String>,
+}
+
 #[async_trait]
 pub trait Approver: Send + Sync {
     async fn approve(&self, request: &ApprovalRequest) -> Approval;
+
+    /// Whether `ask` can reach a person (a terminal, an editor): the tools
+    /// that ask are offered only then.
+    fn can_ask(&self) -> bool {
+        false
+    }
+
+    /// Ask the user; `Err` says why there is no answer (nobody to ask, no
+    /// answer in time).
+    async fn ask(&self, _question: &Question) -> Result<Answer, String> {
+        Err("nobody can be asked in this run".into())
+    }
+}
+
+/// Question ids: unique in the process, apart from approvals'.
+static NEXT_QUESTION: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+pub fn next_question_id() -> String {
+    format!(
+        "q{}",
+        NEXT_QUESTION.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    )
 }
 
 /// The line a user sees for a tool call.

@@ -3,6 +3,7 @@
 
 pub mod apply_patch;
 pub mod approval;
+pub mod ask_user;
 mod builtin;
 pub mod diagnostics;
 pub mod edit;
@@ -12,6 +13,7 @@ pub mod list;
 mod loose_match;
 pub mod memory;
 mod multi_edit;
+pub mod plan;
 pub mod read;
 pub mod shell;
 pub mod skill;
@@ -124,6 +126,11 @@ pub struct ToolContext {
     /// Folders outside the workspace that `read` may read (the user's
     /// skill folders); never written.
     pub read_roots: Vec<std::path::PathBuf>,
+    /// The session's permission mode, shared with its gate.
+    pub mode: Arc<crate::policy::ModeCell>,
+    /// Who answers `ask_user` and plan approvals: the face's approver,
+    /// set once the session has one.
+    pub user: std::sync::OnceLock<Arc<dyn approval::Approver>>,
 }
 
 impl ToolContext {
@@ -139,6 +146,8 @@ impl ToolContext {
             sandbox: None,
             problems: None,
             read_roots: Vec::new(),
+            mode: Arc::default(),
+            user: std::sync::OnceLock::new(),
         }
     }
 }
