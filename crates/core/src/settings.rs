@@ -52,6 +52,54 @@ pub struct TaskSettings {
     pub author: Option<String>,
     /// Cost cap of each task step in USD (default: `agent.max_cost`).
     pub max_cost: Option<f64>,
+    /// Where `tandem task start` runs tasks: here (`local`, the default)
+    /// or on the workers of a NATS JetStream cluster (`nats`).
+    pub executor: Option<Executor>,
+    /// The cluster of the `nats` executor (and of `tandem worker`).
+    #[serde(default)]
+    pub nats: NatsSettings,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Executor {
+    #[default]
+    Local,
+    Nats,
+}
+
+/// `[tasks.nats]`: how to reach the cluster. These values are this
+/// machine's and never travel with a task.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NatsSettings {
+    /// Server URLs, e.g. `["tls://nats1:4222", "tls://nats2:4222"]`.
+    #[serde(default)]
+    pub servers: Vec<String>,
+    /// A token (`token`), or a NATS credentials file (`credentials`: user
+    /// JWT and nkey seed, the per-user way); not both.
+    pub token: Option<String>,
+    pub credentials: Option<std::path::PathBuf>,
+    /// TLS: required, the CA to trust, and a client certificate and key.
+    #[serde(default)]
+    pub tls: NatsTls,
+    /// Names of the work-queue stream, the state bucket and the object
+    /// store (defaults `TANDEM_TASKS`, `tandem_tasks`, `tandem_objects`).
+    pub stream: Option<String>,
+    pub kv_bucket: Option<String>,
+    pub object_store: Option<String>,
+    /// Replicas of the stream, bucket and store (default 1; 3 on a cluster).
+    pub replicas: Option<usize>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NatsTls {
+    #[serde(default)]
+    pub required: bool,
+    pub ca: Option<std::path::PathBuf>,
+    pub cert: Option<std::path::PathBuf>,
+    pub key: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
@@ -83,4 +131,33 @@ pub struct AgentSettings {
     pub instructions_cap: Option<usize>,
     /// Seconds an approval prompt waits before it counts as a denial.
     pub approval_timeout_secs: Option<u64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_nats_executor_and_its_cluster_are_read() {
+        let s: Settings = toml::from_str(
+            "[tasks]\nexecutor = \"nats\"\n[tasks.nats]\nservers = [\"nats://127.0.0.1:4222\"]\n\
+             credentials = \"/etc/tandem/me.creds\"\nreplicas = 3\n[tasks.nats.tls]\nrequired = true\n",
+        )
+        .unwrap();
+        assert_eq!(s.tasks.executor, Some(Executor::Nats));
+        assert_eq!(s.tasks.nats.servers, ["nats://127.0.0.1:4222"]);
+        assert_eq!(s.tasks.nats.replicas, Some(3));
+        assert!(s.tasks.nats.tls.required);
+        // Control: without the section, tasks stay local.
+        let s: Settings = toml::from_str("[tasks]\nconcurrency = 2\n").unwrap();
+        assert_eq!(s.tasks.executor, None);
+    }
+
+    #[test]
+    fn unknown_keys_and_executors_of_the_tasks_section_are_refused() {
+        let e = toml::from_str::<Settings>("[tasks.nats]\nserver = \"x\"\n").unwrap_err();
+        assert!(e.to_string().contains("unknown field `server`"), "{e}");
+        let e = toml::from_str::<Settings>("[tasks]\nexecutor = \"k8s\"\n").unwrap_err();
+        assert!(e.to_string().contains("unknown variant `k8s`"), "{e}");
+    }
 }
