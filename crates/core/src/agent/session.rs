@@ -337,6 +337,7 @@ impl Session {
                         content: "not finished: the task was interrupted; run it again if needed"
                             .into(),
                         is_error: true,
+                        images: Vec::new(),
                     })
                     .collect();
                 self.messages.push(Message {
@@ -737,6 +738,7 @@ impl Session {
                 tool_use_id: id.to_string(),
                 content: "not run: the run's cost cap was reached".into(),
                 is_error: true,
+                images: Vec::new(),
             })
             .collect();
         self.messages.push(message);

@@ -50,6 +50,9 @@ pub enum Permission {
 pub struct ToolOutput {
     pub content: String,
     pub is_error: bool,
+    /// Images for the model after the text (a `read` of a PNG, an MCP
+    /// tool's image content); faces show only the text.
+    pub images: Vec<crate::model::Image>,
 }
 
 impl ToolOutput {
@@ -57,6 +60,7 @@ impl ToolOutput {
         ToolOutput {
             content: content.into(),
             is_error: false,
+            images: Vec::new(),
         }
     }
 
@@ -64,6 +68,7 @@ impl ToolOutput {
         ToolOutput {
             content: content.into(),
             is_error: true,
+            images: Vec::new(),
         }
     }
 }

@@ -414,6 +414,7 @@ fn result(
     ToolOutput {
         content: out,
         is_error: outcome != Outcome::Done,
+        images: Vec::new(),
     }
 }
 
