@@ -405,6 +405,7 @@ mod tests {
                             tool_use_id: "c1".into(),
                             content: "text".into(),
                             is_error: false,
+                            images: Vec::new(),
                         },
                         Block::Text {
                             text: "also this".into(),

@@ -553,6 +553,7 @@ mod tests {
                             tool_use_id: "call_1".into(),
                             content: "found".into(),
                             is_error: false,
+                            images: Vec::new(),
                         },
                         Block::Text {
                             text: "steer".into(),
@@ -685,11 +686,13 @@ mod tests {
                             tool_use_id: "call_p".into(),
                             content: "applied".into(),
                             is_error: false,
+                            images: Vec::new(),
                         },
                         Block::ToolResult {
                             tool_use_id: "call_g".into(),
                             content: "found".into(),
                             is_error: false,
+                            images: Vec::new(),
                         },
                     ],
                 },
