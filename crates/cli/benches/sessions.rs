@@ -39,6 +39,7 @@ fn conversation(n: usize) -> Vec<Message> {
                     tool_use_id: format!("call_{}", i - 1),
                     content: "fn f() {\n    let x = 1;\n}\n".repeat(40),
                     is_error: false,
+                    images: Vec::new(),
                 }],
             },
             _ => Message::assistant_text(

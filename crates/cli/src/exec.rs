@@ -21,6 +21,10 @@ use tokio_util::sync::CancellationToken;
 pub struct ExecArgs {
     /// What the agent should do. `-` reads the prompt from standard input.
     pub prompt: String,
+    /// Attach an image (PNG, JPEG, GIF or WebP) to the prompt, as Codex's
+    /// `-i`; repeatable. Larger than 1568 px on its long edge, it is scaled.
+    #[arg(short = 'i', long = "image", value_name = "FILE")]
+    pub images: Vec<PathBuf>,
     /// Work in this folder instead of the current one.
     #[arg(short = 'C', long = "cd", value_name = "DIR")]
     pub cd: Option<PathBuf>,
@@ -111,6 +115,8 @@ struct PreparedRun {
     provider: Chosen,
     loaded: setup::Loaded,
     prompt: String,
+    /// `-i` images, checked and scaled before any model call.
+    images: Vec<tandem_core::model::Image>,
     /// The saved session this run goes on with, and whether as a fork.
     from: Option<(saved::Loaded, bool)>,
 }
@@ -163,6 +169,7 @@ async fn prepare(args: &ExecArgs) -> Result<PreparedRun, String> {
         return Err("the prompt is empty".into());
     }
     let from = continued(args, workspace.root())?;
+    let images = images(&args.images)?;
 
     let provider = if let Some(path) = &args.replay {
         let replay = Replayer::open(path).map_err(|e| e.to_string())?;
@@ -184,20 +191,42 @@ async fn prepare(args: &ExecArgs) -> Result<PreparedRun, String> {
         }
         chosen
     };
+    if !images.is_empty() && !loaded.setup.table.images(&provider.model) {
+        return Err(format!(
+            "-i: the model {} takes no images (`images = false` in its [models] entry); \
+             choose one that does with --model",
+            provider.model
+        ));
+    }
 
     Ok(PreparedRun {
         workspace: Arc::new(workspace),
         provider,
         loaded,
         prompt,
+        images,
         from,
     })
 }
 
+/// The `-i` files as images, or what is wrong with the first bad one.
+fn images(paths: &[PathBuf]) -> Result<Vec<tandem_core::model::Image>, String> {
+    paths
+        .iter()
+        .map(|path| {
+            let bytes = std::fs::read(path)
+                .map_err(|e| format!("-i {}: cannot read it: {e}", path.display()))?;
+            tandem_core::images::load(&bytes)
+                .map(|l| l.image)
+                .map_err(|e| format!("-i {}: {e}", path.display()))
+        })
+        .collect()
+}
+
 /// `--background`: the run becomes a task handed to a worker process.
 fn start_background(args: &ExecArgs) -> Result<String, String> {
-    if args.replay.is_some() || args.record.is_some() || args.applies() {
-        return Err("--background does not combine with --replay, --record or --apply".into());
+    if args.replay.is_some() || args.record.is_some() || args.applies() || !args.images.is_empty() {
+        return Err("--background does not combine with --replay, --record, --apply or -i".into());
     }
     if args.trust {
         // A task never asks and --trust is for one run: trust is stored.
@@ -328,7 +357,7 @@ impl PreparedRun {
         });
 
         session::mcp::wait_started(&mcp, setup, &cancel).await;
-        let outcome = session.run(&prompt).await;
+        let outcome = session.run_with_images(&prompt, self.images).await;
         session.end("exec finished").await;
         mcp.shutdown().await;
         let usage = session.usage();

@@ -9,6 +9,7 @@ pub mod clock;
 pub mod commands;
 pub mod frontmatter;
 pub mod hooks;
+pub mod images;
 pub mod mcp;
 pub mod memory;
 pub mod policy;

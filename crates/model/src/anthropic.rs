@@ -148,13 +148,27 @@ fn message(m: &Message) -> Option<Value> {
                 };
                 content.push(json!({"type": "tool_use", "id": id, "name": name, "input": input}))
             }
+            Block::Image(i) => content.push(image(i)),
             Block::ToolResult {
                 tool_use_id,
                 content: text,
                 is_error,
+                images,
             } => {
+                // With images the content is a list: the text, then each
+                // image block (the API takes text and image blocks there).
+                let body = if images.is_empty() {
+                    json!(text)
+                } else {
+                    let mut parts: Vec<Value> = Vec::new();
+                    if !text.is_empty() {
+                        parts.push(json!({"type": "text", "text": text}));
+                    }
+                    parts.extend(images.iter().map(image));
+                    json!(parts)
+                };
                 let mut r =
-                    json!({"type": "tool_result", "tool_use_id": tool_use_id, "content": text});
+                    json!({"type": "tool_result", "tool_use_id": tool_use_id, "content": body});
                 if *is_error {
                     r["is_error"] = json!(true);
                 }
@@ -171,6 +185,10 @@ fn message(m: &Message) -> Option<Value> {
         Role::Assistant => "assistant",
     };
     Some(json!({"role": role, "content": results}))
+}
+
+fn image(i: &crate::Image) -> Value {
+    json!({"type": "image", "source": {"type": "base64", "media_type": i.media_type, "data": i.data}})
 }
 
 /// A content block while it streams.
@@ -470,11 +488,7 @@ mod tests {
                         Block::Text {
                             text: "steer".into(),
                         },
-                        Block::ToolResult {
-                            tool_use_id: "toolu_1".into(),
-                            content: "boom".into(),
-                            is_error: true,
-                        },
+                        Block::tool_result("toolu_1", "boom", true),
                     ],
                 },
             ],

@@ -9,6 +9,7 @@
 pub mod anthropic;
 mod error;
 mod http;
+mod image;
 pub mod openai_chat;
 pub mod openai_responses;
 pub mod pricing;
@@ -19,6 +20,7 @@ mod sse;
 mod types;
 
 pub use error::ModelError;
+pub use image::{Image, MEDIA_TYPES, sniff};
 pub use pricing::ModelTable;
 pub use select::{ModelSettings, Selected, select};
 pub use types::*;

@@ -103,32 +103,50 @@ fn chat_messages(m: &Message) -> Vec<Value> {
         Role::User => {
             // Tool results become `tool` messages right after the assistant
             // message that called them; any text follows as a user message.
+            // A tool message takes no images (the API refuses image parts
+            // there), so a result's images follow in that user message,
+            // each group said to come from its call.
             let mut out: Vec<Value> = Vec::new();
-            let mut text = String::new();
+            let mut parts: Vec<Value> = Vec::new();
             for b in &m.content {
                 match b {
                     Block::ToolResult {
                         tool_use_id,
                         content,
+                        images,
                         ..
-                    } => out.push(
-                        json!({"role": "tool", "tool_call_id": tool_use_id, "content": content}),
-                    ),
-                    Block::Text { text: t } => {
-                        if !text.is_empty() {
-                            text.push_str("\n\n");
+                    } => {
+                        out.push(json!({"role": "tool", "tool_call_id": tool_use_id, "content": content}));
+                        if !images.is_empty() {
+                            parts.push(json!({"type": "text", "text": format!("[the image(s) below are the result of tool call {tool_use_id}]")}));
+                            parts.extend(images.iter().map(image_part));
                         }
-                        text.push_str(t);
                     }
+                    Block::Text { text: t } if !t.is_empty() => {
+                        parts.push(json!({"type": "text", "text": t}))
+                    }
+                    Block::Image(i) => parts.push(image_part(i)),
                     _ => {}
                 }
             }
-            if !text.is_empty() {
-                out.push(json!({"role": "user", "content": text}));
+            let text_only = parts.iter().all(|p| p["type"] == "text");
+            if parts.is_empty() {
+                return out;
+            }
+            if text_only {
+                // Plain text stays a string: some local servers take no lists.
+                let texts: Vec<&str> = parts.iter().filter_map(|p| p["text"].as_str()).collect();
+                out.push(json!({"role": "user", "content": texts.join("\n\n")}));
+            } else {
+                out.push(json!({"role": "user", "content": parts}));
             }
             out
         }
     }
+}
+
+fn image_part(i: &crate::Image) -> Value {
+    json!({"type": "image_url", "image_url": {"url": i.data_url()}})
 }
 
 #[derive(Default)]
@@ -387,6 +405,7 @@ mod tests {
                             tool_use_id: "c1".into(),
                             content: "text".into(),
                             is_error: false,
+                            images: Vec::new(),
                         },
                         Block::Text {
                             text: "also this".into(),

@@ -221,23 +221,39 @@ fn items(m: &Message, custom: &Custom) -> Vec<Value> {
                 };
                 out.push(json!({"type": "function_call", "call_id": id, "name": name, "arguments": arguments}));
             }
+            Block::Image(i) => texts.push(input_image(i)),
             Block::ToolResult {
                 tool_use_id,
                 content,
+                images,
                 ..
             } => {
                 flush(&mut texts, &mut out);
-                let kind = if custom.calls.contains(tool_use_id.as_str()) {
-                    "custom_tool_call_output"
+                if custom.calls.contains(tool_use_id.as_str()) {
+                    out.push(json!({"type": "custom_tool_call_output", "call_id": tool_use_id, "output": content}));
+                    // A custom call's output is text: its images, if any,
+                    // follow in a user message naming the call.
+                    if !images.is_empty() {
+                        texts.push(json!({"type": "input_text", "text": format!("[the image(s) below are the result of tool call {tool_use_id}]")}));
+                        texts.extend(images.iter().map(input_image));
+                    }
+                } else if images.is_empty() {
+                    out.push(json!({"type": "function_call_output", "call_id": tool_use_id, "output": content}));
                 } else {
-                    "function_call_output"
-                };
-                out.push(json!({"type": kind, "call_id": tool_use_id, "output": content}));
+                    // A function call's output may be a list of input parts.
+                    let mut parts = vec![json!({"type": "input_text", "text": content})];
+                    parts.extend(images.iter().map(input_image));
+                    out.push(json!({"type": "function_call_output", "call_id": tool_use_id, "output": parts}));
+                }
             }
         }
     }
     flush(&mut texts, &mut out);
     out
+}
+
+fn input_image(i: &crate::Image) -> Value {
+    json!({"type": "input_image", "image_url": i.data_url(), "detail": "auto"})
 }
 
 #[derive(Default)]
@@ -537,6 +553,7 @@ mod tests {
                             tool_use_id: "call_1".into(),
                             content: "found".into(),
                             is_error: false,
+                            images: Vec::new(),
                         },
                         Block::Text {
                             text: "steer".into(),
@@ -669,11 +686,13 @@ mod tests {
                             tool_use_id: "call_p".into(),
                             content: "applied".into(),
                             is_error: false,
+                            images: Vec::new(),
                         },
                         Block::ToolResult {
                             tool_use_id: "call_g".into(),
                             content: "found".into(),
                             is_error: false,
+                            images: Vec::new(),
                         },
                     ],
                 },

@@ -20,6 +20,9 @@ pub struct ModelInfo {
     /// OpenAI Responses API only). Unset entries take it from the longest
     /// key below that sets it; unset everywhere is off.
     pub freeform_apply_patch: Option<bool>,
+    /// The model takes images (`false`: text-only). Unset entries take it
+    /// from the longest key below that sets it; unset everywhere is yes.
+    pub images: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -55,6 +58,7 @@ impl ModelTable {
             entry.cache_write = info.cache_write.or(entry.cache_write);
             entry.context_window = info.context_window.or(entry.context_window);
             entry.freeform_apply_patch = info.freeform_apply_patch.or(entry.freeform_apply_patch);
+            entry.images = info.images.or(entry.images);
         }
         Ok(table)
     }
@@ -95,6 +99,18 @@ impl ModelTable {
     /// `gpt-5-mini` too), else off. The built-in table turns it on for the
     /// gpt-5 family, as Codex does. Only the Responses adapter acts on it.
     pub fn freeform_apply_patch(&self, model: &str) -> bool {
+        self.inherited(model, |i| i.freeform_apply_patch)
+            .unwrap_or(false)
+    }
+
+    /// Whether the model takes images: as `freeform_apply_patch` is found,
+    /// else yes (most models do; a text-only one is marked `images = false`).
+    pub fn images(&self, model: &str) -> bool {
+        self.inherited(model, |i| i.images).unwrap_or(true)
+    }
+
+    /// A flag from the exact entry, else from the longest prefix key that has it.
+    fn inherited(&self, model: &str, flag: impl Fn(&ModelInfo) -> Option<bool>) -> Option<bool> {
         let model = model.rsplit('/').next().unwrap_or(model);
         let mut keys: Vec<(&String, &ModelInfo)> = self
             .models
@@ -102,9 +118,7 @@ impl ModelTable {
             .filter(|(k, _)| model.starts_with(k.as_str()))
             .collect();
         keys.sort_by_key(|(k, _)| std::cmp::Reverse(k.len()));
-        keys.iter()
-            .find_map(|(_, i)| i.freeform_apply_patch)
-            .unwrap_or(false)
+        keys.iter().find_map(|(_, i)| flag(i))
     }
 }
 
@@ -170,6 +184,20 @@ mod tests {
         );
         assert!(t.freeform_apply_patch("gpt-5-nano-2025"));
         assert!(t.freeform_apply_patch("my-model"));
+    }
+
+    #[test]
+    fn images_are_allowed_unless_a_model_is_marked_text_only() {
+        let t = ModelTable::built_in();
+        assert!(t.images("claude-sonnet-4-5") && t.images("unknown-model"));
+        let user: toml::Table = toml::from_str(
+            "[\"my-model\"]\nimages = false\n[\"my-model-vision\"]\nimages = true\n",
+        )
+        .unwrap();
+        let t = ModelTable::with_overrides(&user).unwrap();
+        assert!(!t.images("my-model"));
+        assert!(!t.images("my-model-2"), "the shorter key's setting");
+        assert!(t.images("my-model-vision-1"));
     }
 
     #[test]

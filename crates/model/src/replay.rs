@@ -158,7 +158,7 @@ impl Provider for Replayer {
                     id: id.clone(),
                     name: name.clone(),
                 },
-                Block::ToolResult { .. } => continue,
+                Block::ToolResult { .. } | Block::Image(_) => continue,
             };
             let _ = deltas.send(delta);
         }

@@ -1,6 +1,7 @@
 //! Provider-neutral conversation types. Each wire adapter maps these to and
 //! from its own JSON; the agent only ever sees these.
 
+use crate::image::{Image, result_content::Content};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -14,8 +15,11 @@ pub enum Role {
 /// One piece of a message. Thinking is kept verbatim (with its signature or
 /// encrypted payload) because both Anthropic and OpenAI require reasoning to be
 /// sent back unchanged on the following request of a tool-use turn.
+///
+/// Saved through `Saved`: the same shape, except that a tool result with
+/// images keeps them inside its `content` list, as Claude Code does.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(from = "Saved", into = "Saved")]
 pub enum Block {
     Text {
         text: String,
@@ -23,13 +27,10 @@ pub enum Block {
     Thinking {
         text: String,
         /// Anthropic `signature`, or OpenAI Responses `encrypted_content`.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         signature: Option<String>,
         /// Anthropic `redacted_thinking` data: opaque, sent back as is.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         redacted: Option<String>,
         /// OpenAI Responses reasoning item id.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         id: Option<String>,
     },
     ToolUse {
@@ -40,9 +41,120 @@ pub enum Block {
     ToolResult {
         tool_use_id: String,
         content: String,
+        is_error: bool,
+        /// Images the tool returned (a `read` of a PNG, an MCP tool's
+        /// image content), after the text.
+        images: Vec<Image>,
+    },
+    /// An image the user gave (`tandem exec -i`), in a user message.
+    Image(Image),
+}
+
+impl Block {
+    /// A tool result of text alone.
+    pub fn tool_result(id: impl Into<String>, content: impl Into<String>, is_error: bool) -> Self {
+        Block::ToolResult {
+            tool_use_id: id.into(),
+            content: content.into(),
+            is_error,
+            images: Vec::new(),
+        }
+    }
+}
+
+/// `Block` as it is written and read.
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum Saved {
+    Text {
+        text: String,
+    },
+    Thinking {
+        text: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        signature: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        redacted: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        id: Option<String>,
+    },
+    ToolUse {
+        id: String,
+        name: String,
+        input: Value,
+    },
+    ToolResult {
+        tool_use_id: String,
+        content: Content,
         #[serde(default)]
         is_error: bool,
     },
+    Image(Image),
+}
+
+impl From<Saved> for Block {
+    fn from(s: Saved) -> Block {
+        match s {
+            Saved::Text { text } => Block::Text { text },
+            Saved::Thinking {
+                text,
+                signature,
+                redacted,
+                id,
+            } => Block::Thinking {
+                text,
+                signature,
+                redacted,
+                id,
+            },
+            Saved::ToolUse { id, name, input } => Block::ToolUse { id, name, input },
+            Saved::ToolResult {
+                tool_use_id,
+                content,
+                is_error,
+            } => {
+                let (content, images) = content.split();
+                Block::ToolResult {
+                    tool_use_id,
+                    content,
+                    is_error,
+                    images,
+                }
+            }
+            Saved::Image(i) => Block::Image(i),
+        }
+    }
+}
+
+impl From<Block> for Saved {
+    fn from(b: Block) -> Saved {
+        match b {
+            Block::Text { text } => Saved::Text { text },
+            Block::Thinking {
+                text,
+                signature,
+                redacted,
+                id,
+            } => Saved::Thinking {
+                text,
+                signature,
+                redacted,
+                id,
+            },
+            Block::ToolUse { id, name, input } => Saved::ToolUse { id, name, input },
+            Block::ToolResult {
+                tool_use_id,
+                content,
+                is_error,
+                images,
+            } => Saved::ToolResult {
+                tool_use_id,
+                content: Content::new(&content, &images),
+                is_error,
+            },
+            Block::Image(i) => Saved::Image(i),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -75,6 +187,34 @@ impl Message {
             }
         }
         out
+    }
+
+    /// The same message with every image replaced by a note saying it was
+    /// left out: for a model the table marks as taking no images.
+    pub fn without_images(&self) -> Message {
+        let mut content = Vec::with_capacity(self.content.len());
+        for b in &self.content {
+            match b {
+                Block::Image(i) => content.push(Block::Text { text: i.note() }),
+                Block::ToolResult {
+                    tool_use_id,
+                    content: text,
+                    is_error,
+                    images,
+                } if !images.is_empty() => {
+                    let mut text = text.clone();
+                    for i in images {
+                        text.push_str(&format!("\n{}", i.note()));
+                    }
+                    content.push(Block::tool_result(tool_use_id.clone(), text, *is_error));
+                }
+                other => content.push(other.clone()),
+            }
+        }
+        Message {
+            role: self.role,
+            content,
+        }
     }
 
     pub fn tool_uses(&self) -> impl Iterator<Item = (&str, &str, &Value)> {

@@ -122,5 +122,6 @@ fn result_block(call: &Call, output: ToolOutput) -> Block {
         tool_use_id: call.id.clone(),
         content: output.content,
         is_error: output.is_error,
+        images: output.images,
     }
 }

@@ -14,8 +14,8 @@ use super::subagents::{self, Catalog, Ledger, Totals};
 use super::text_calls::{self, InText};
 use crate::hooks::{HookEvent, HookOutcome};
 use crate::model::{
-    Block, Message, ModelDelta, ModelError, ModelRequest, ModelResponse, ModelTable, Provider,
-    Role, Usage,
+    Block, Image, Message, ModelDelta, ModelError, ModelRequest, ModelResponse, ModelTable,
+    Provider, Role, Usage,
 };
 use crate::tools::{Permission, Registry, ToolContext};
 use serde_json::{Value, json};
@@ -59,6 +59,9 @@ pub struct SessionConfig {
     /// model table's `freeform_apply_patch`. Only the OpenAI Responses
     /// adapter sends that form; the others send the function form anyway.
     pub freeform_apply_patch: bool,
+    /// The model takes images (the model table's `images`): when not, each
+    /// image is replaced by a note in what is sent (the conversation keeps it).
+    pub images: bool,
 }
 
 impl SessionConfig {
@@ -77,6 +80,7 @@ impl SessionConfig {
             cwd: cwd.into(),
             home: None,
             freeform_apply_patch: false,
+            images: true,
         }
     }
 }
@@ -279,6 +283,12 @@ impl Session {
 
     /// Handle one user request; may be called again to follow up.
     pub async fn run(&mut self, prompt: &str) -> Outcome {
+        self.run_with_images(prompt, Vec::new()).await
+    }
+
+    /// `run`, with images after the prompt's text in its message
+    /// (`tandem exec -i`).
+    pub async fn run_with_images(&mut self, prompt: &str, images: Vec<Image>) -> Outcome {
         self.start().await;
         // A sub-agent's prompt comes from the model, not the user: its
         // hooks are SubagentStart's, whose context the sub-agent gets.
@@ -318,6 +328,9 @@ impl Session {
             return self.finish(Outcome::Done);
         }
         self.add_user_text(prompt.to_string());
+        if let Some(last) = self.messages.last_mut() {
+            last.content.extend(images.into_iter().map(Block::Image));
+        }
         self.drive().await
     }
 
@@ -343,6 +356,7 @@ impl Session {
                         content: "not finished: the task was interrupted; run it again if needed"
                             .into(),
                         is_error: true,
+                        images: Vec::new(),
                     })
                     .collect();
                 self.messages.push(Message {
@@ -679,7 +693,10 @@ impl Session {
         }
     }
 
-    fn request(&self, messages: Vec<Message>, with_tools: bool) -> ModelRequest {
+    fn request(&self, mut messages: Vec<Message>, with_tools: bool) -> ModelRequest {
+        if !self.config.images {
+            messages = messages.iter().map(Message::without_images).collect();
+        }
         ModelRequest {
             model: self.config.model.clone(),
             system: self.system.clone().unwrap_or_default(),
@@ -743,6 +760,7 @@ impl Session {
                 tool_use_id: id.to_string(),
                 content: "not run: the run's cost cap was reached".into(),
                 is_error: true,
+                images: Vec::new(),
             })
             .collect();
         self.messages.push(message);

@@ -156,22 +156,36 @@ impl McpTool {
     }
 }
 
-/// The result as the model sees it: text parts as they are, other content
-/// described, structured content when there is nothing else.
+/// The result as the model sees it: text parts as they are, images of a
+/// type every provider takes as images, other content described, structured
+/// content when there is nothing else.
 fn render(result: CallToolResult) -> ToolOutput {
-    let mut parts: Vec<String> = result.content.iter().map(describe).collect();
+    let mut images = Vec::new();
+    let mut parts: Vec<String> = Vec::new();
+    for block in &result.content {
+        match block {
+            ContentBlock::Image(i) if crate::model::MEDIA_TYPES.contains(&i.mime_type.as_str()) => {
+                images.push(crate::model::Image {
+                    media_type: i.mime_type.clone(),
+                    data: i.data.clone(),
+                })
+            }
+            other => parts.push(describe(other)),
+        }
+    }
     if parts.is_empty()
         && let Some(structured) = &result.structured_content
     {
         parts.push(structured.to_string());
     }
     let mut content = parts.join("\n");
-    if content.is_empty() {
+    if content.is_empty() && images.is_empty() {
         content = "(no output)".into();
     }
     ToolOutput {
         content,
         is_error: result.is_error == Some(true),
+        images,
     }
 }
 
@@ -218,13 +232,22 @@ mod tests {
         let ok = CallToolResult::success(vec![
             ContentBlock::text("first"),
             ContentBlock::image("aGk=", "image/png"),
+            ContentBlock::image("aGk=", "image/bmp"),
             ContentBlock::embedded_text("file:///a.txt", "inside"),
         ]);
         let out = render(ok);
         assert!(!out.is_error);
+        // The PNG goes to the model as an image; a BMP no API takes is described.
         assert_eq!(
             out.content,
-            "first\n[image image/png, 4 bytes base64, not shown]\n[resource file:///a.txt]\ninside"
+            "first\n[image image/bmp, 4 bytes base64, not shown]\n[resource file:///a.txt]\ninside"
+        );
+        assert_eq!(
+            out.images,
+            [crate::model::Image {
+                media_type: "image/png".into(),
+                data: "aGk=".into()
+            }]
         );
 
         let failed = render(CallToolResult::error(vec![ContentBlock::text(

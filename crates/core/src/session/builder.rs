@@ -297,6 +297,7 @@ fn session_config(root: &Path, chosen: &Chosen, setup: &Setup) -> SessionConfig 
         config.context_window = window;
     }
     config.freeform_apply_patch = setup.table.freeform_apply_patch(&chosen.model);
+    config.images = setup.table.images(&chosen.model);
     if let Some(n) = agent.max_turns {
         config.max_turns = n;
     }

@@ -52,6 +52,9 @@ pub enum Permission {
 pub struct ToolOutput {
     pub content: String,
     pub is_error: bool,
+    /// Images for the model after the text (a `read` of a PNG, an MCP
+    /// tool's image content); faces show only the text.
+    pub images: Vec<crate::model::Image>,
 }
 
 impl ToolOutput {
@@ -59,6 +62,7 @@ impl ToolOutput {
         ToolOutput {
             content: content.into(),
             is_error: false,
+            images: Vec::new(),
         }
     }
 
@@ -66,6 +70,7 @@ impl ToolOutput {
         ToolOutput {
             content: content.into(),
             is_error: true,
+            images: Vec::new(),
         }
     }
 }

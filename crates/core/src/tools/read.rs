@@ -33,7 +33,7 @@ impl super::TypedTool for Read {
     }
 
     fn description(&self) -> &str {
-        "Read a text file. Returns numbered lines (`cat -n` style). Reads at most 2000 lines from `offset` (1-based); use offset and limit to page through long files. Shows your proposed text for files you have edited."
+        "Read a text file. Returns numbered lines (`cat -n` style). Reads at most 2000 lines from `offset` (1-based); use offset and limit to page through long files. Shows your proposed text for files you have edited. An image file (PNG, JPEG, GIF, WebP) is returned as the image."
     }
 
     fn permission(&self) -> Permission {
@@ -72,6 +72,24 @@ impl super::TypedTool for Read {
             return ToolOutput::error(format!(
                 "{rel} is a directory; use the list tool to see its contents"
             ));
+        }
+        // An image on disk (the proposal holds text only) goes to the model
+        // as an image, scaled within the cap.
+        let on_disk = match &outside {
+            Some(path) => Some(path.clone()),
+            None => ws.changes().get(&rel).is_none().then(|| ws.absolute(&rel)),
+        };
+        if let Some(bytes) = on_disk.and_then(|p| std::fs::read(p).ok())
+            && crate::images::is_image(&bytes)
+        {
+            return match crate::images::load(&bytes) {
+                Ok(loaded) => ToolOutput {
+                    content: format!("{rel}: {}", loaded.describe()),
+                    is_error: false,
+                    images: vec![loaded.image],
+                },
+                Err(e) => ToolOutput::error(format!("cannot read {rel}: {e}")),
+            };
         }
         let read = match &outside {
             Some(path) => match std::fs::read_to_string(path) {
@@ -227,6 +245,21 @@ mod tests {
         let climb = format!("{}/pdf/../secret.txt", skills.path().display());
         let out = Read.run(json!({ "path": climb }), &r.ctx).await;
         assert!(out.is_error, "{}", out.content);
+    }
+
+    #[tokio::test]
+    async fn an_image_file_comes_back_as_an_image() {
+        let r = repo(&[("a.txt", "x\n")]);
+        let mut png = std::io::Cursor::new(Vec::new());
+        image::RgbImage::new(3, 2)
+            .write_to(&mut png, image::ImageFormat::Png)
+            .unwrap();
+        let png = png.into_inner();
+        std::fs::write(r.dir.path().join("dot.png"), &png).unwrap();
+        let out = Read.run(json!({"path": "dot.png"}), &r.ctx).await;
+        assert!(!out.is_error, "{}", out.content);
+        assert_eq!(out.content, "dot.png: image/png, 3x2 px");
+        assert_eq!(out.images, [crate::model::Image::from_bytes(&png).unwrap()]);
     }
 
     #[tokio::test]

@@ -270,6 +270,7 @@ impl Tool for TaskTool {
             config.context_window = window;
         }
         config.freeform_apply_patch = p.table.freeform_apply_patch(&model);
+        config.images = p.table.images(&model);
         config.model = model.clone();
 
         let mut child_ctx = ToolContext::new(ctx.workspace.clone(), ctx.cancel.child_token());
@@ -414,6 +415,7 @@ fn result(
     ToolOutput {
         content: out,
         is_error: outcome != Outcome::Done,
+        images: Vec::new(),
     }
 }
 
