@@ -42,7 +42,7 @@ fn one_call(root: &Path, home: &Path, tool: &str, input: Value) -> (Output, Stri
 }
 
 #[test]
-fn default_mode_plan_makes_the_run_read_only() {
+fn default_mode_plan_refuses_edits_until_a_plan_is_approved() {
     let repo = fixture("greeter");
     let home = tempfile::tempdir().unwrap();
     let edit = json!({"path": "src/greet.py", "old_string": "Bye", "new_string": "Ciao"});
@@ -54,7 +54,10 @@ fn default_mode_plan_makes_the_run_read_only() {
     user_settings(home.path(), json!({"permissions": {"defaultMode": "plan"}}));
     let (out, result) = one_call(repo.path(), home.path(), "edit", edit);
     assert!(out.status.success(), "{}", describe(&out));
-    assert!(result.contains("read-only"), "{result}");
+    assert!(
+        result.contains("not allowed in plan mode") && result.contains("exit_plan_mode"),
+        "{result}"
+    );
 }
 
 #[test]

@@ -33,7 +33,7 @@ impl super::TypedTool for Read {
     }
 
     fn description(&self) -> &str {
-        "Read a text file. Returns numbered lines (`cat -n` style). Reads at most 2000 lines from `offset` (1-based); use offset and limit to page through long files. Shows your proposed text for files you have edited. An image file (PNG, JPEG, GIF, WebP) is returned as the image."
+        "Read a file: numbered lines (`cat -n` style), at most 2000 from `offset` (1-based); page with offset and limit. Shows your proposed text of files you edited. Images (PNG, JPEG, GIF, WebP) come back as images."
     }
 
     fn permission(&self) -> Permission {
