@@ -122,3 +122,44 @@ pub fn summarize(tool: &str, input: &Value) -> String {
         None => format!("{tool} {input}"),
     }
 }
+
+/// A user for tests of the tools that ask: answers with `answer` and keeps
+/// every question.
+#[cfg(test)]
+pub mod fixture {
+    use super::*;
+    use crate::sync::Mutex;
+    use std::sync::Arc;
+
+    type Answering = Box<dyn Fn(&Question) -> Answer + Send + Sync>;
+
+    pub struct User {
+        answer: Answering,
+        pub asked: Mutex<Vec<Question>>,
+    }
+
+    impl User {
+        pub fn answering(
+            answer: impl Fn(&Question) -> Answer + Send + Sync + 'static,
+        ) -> Arc<User> {
+            Arc::new(User {
+                answer: Box::new(answer),
+                asked: Mutex::new(Vec::new()),
+            })
+        }
+    }
+
+    #[async_trait]
+    impl Approver for User {
+        async fn approve(&self, _: &ApprovalRequest) -> Approval {
+            Approval::Deny("not in this test".into())
+        }
+        fn can_ask(&self) -> bool {
+            true
+        }
+        async fn ask(&self, q: &Question) -> Result<Answer, String> {
+            self.asked.lock().push(q.clone());
+            Ok((self.answer)(q))
+        }
+    }
+}

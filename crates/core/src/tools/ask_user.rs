@@ -124,31 +124,11 @@ impl TypedTool for AskUser {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sync::Mutex;
     use crate::tools::Tool;
-    use crate::tools::approval::{Answer, Approval, ApprovalRequest, Approver};
+    use crate::tools::approval::Answer;
+    use crate::tools::approval::fixture::User;
     use crate::tools::walk::fixture::repo;
     use serde_json::json;
-    use std::sync::Arc;
-
-    struct User(Mutex<Vec<Question>>);
-
-    #[async_trait]
-    impl Approver for User {
-        async fn approve(&self, _: &ApprovalRequest) -> Approval {
-            Approval::Deny("not in this test".into())
-        }
-        fn can_ask(&self) -> bool {
-            true
-        }
-        async fn ask(&self, q: &Question) -> Result<Answer, String> {
-            self.0.lock().push(q.clone());
-            Ok(Answer {
-                choice: Some(q.options[1].label.clone()),
-                text: None,
-            })
-        }
-    }
 
     fn input() -> serde_json::Value {
         json!({"questions": [{
@@ -161,7 +141,10 @@ mod tests {
     #[tokio::test]
     async fn the_answer_reaches_the_model_in_claude_codes_input_shape() {
         let r = repo(&[]);
-        let user = Arc::new(User(Mutex::new(Vec::new())));
+        let user = User::answering(|q| Answer {
+            choice: Some(q.options[1].label.clone()),
+            text: None,
+        });
         let _ = r.ctx.user.set(user.clone());
         let out = Tool::run(&AskUser, input(), &r.ctx).await;
         assert!(!out.is_error, "{}", out.content);
@@ -170,7 +153,7 @@ mod tests {
             "{}",
             out.content
         );
-        let asked = user.0.lock();
+        let asked = user.asked.lock();
         assert_eq!(asked[0].header, "Storage");
         assert_eq!(asked[0].options[0].description, "the usual");
     }

@@ -183,41 +183,19 @@ fn list_item(line: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sync::Mutex;
     use crate::tools::Tool;
-    use crate::tools::approval::{Answer, Approval, ApprovalRequest, Approver};
+    use crate::tools::approval::Answer;
+    use crate::tools::approval::fixture::User;
     use crate::tools::walk::fixture::repo;
     use serde_json::json;
     use std::sync::Arc;
 
-    /// Answers every question with `answer` and keeps what it was asked.
-    struct User {
-        answer: Answer,
-        asked: Mutex<Vec<Question>>,
-    }
-
-    #[async_trait]
-    impl Approver for User {
-        async fn approve(&self, _: &ApprovalRequest) -> Approval {
-            Approval::Deny("not in this test".into())
-        }
-        fn can_ask(&self) -> bool {
-            true
-        }
-        async fn ask(&self, q: &Question) -> Result<Answer, String> {
-            self.asked.lock().push(q.clone());
-            Ok(self.answer.clone())
-        }
-    }
-
     fn user(choice: &str, text: Option<&str>) -> Arc<User> {
-        Arc::new(User {
-            answer: Answer {
-                choice: Some(choice.into()),
-                text: text.map(str::to_string),
-            },
-            asked: Mutex::new(Vec::new()),
-        })
+        let answer = Answer {
+            choice: Some(choice.into()),
+            text: text.map(str::to_string),
+        };
+        User::answering(move |_| answer.clone())
     }
 
     const PLAN: &str = "Fix the greeting.\n\n1. Change `greet` in src/app.py\n   (keep the signature)\n2. Run the tests\n";
