@@ -40,7 +40,15 @@ pub fn tool_results(request: &RecordedRequest) -> Vec<String> {
             .filter(|i| {
                 i["type"] == "function_call_output" || i["type"] == "custom_tool_call_output"
             })
-            .map(|i| i["output"].as_str().unwrap_or_default().to_string())
+            .map(|i| match &i["output"] {
+                // A function call's output may be a list of input parts.
+                Value::Array(parts) => parts
+                    .iter()
+                    .filter_map(|p| p["text"].as_str())
+                    .collect::<Vec<_>>()
+                    .join(""),
+                other => other.as_str().unwrap_or_default().to_string(),
+            })
             .collect(),
         Protocol::Chat => messages(j, "messages")
             .filter(|m| m["role"] == "tool")
@@ -90,6 +98,69 @@ pub fn offered_tool(request: &RecordedRequest, name: &str) -> Option<Value> {
         .iter()
         .find(|t| t["name"] == name || t["function"]["name"] == name)
         .cloned()
+}
+
+/// An image a request carried, as its wire put it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SentImage {
+    pub media_type: String,
+    /// The image's bytes, base64 as sent.
+    pub base64: String,
+    /// Inside a tool result (Anthropic's `tool_result` content, a Responses
+    /// `function_call_output` list) rather than in a user message.
+    pub in_tool_result: bool,
+}
+
+/// Every image in the request, in order, in each wire's shape: Anthropic
+/// `image` blocks with a base64 source, Responses `input_image` and Chat
+/// `image_url` parts with a data URL.
+pub fn images(request: &RecordedRequest) -> Vec<SentImage> {
+    let j = &request.json;
+    let mut found = Vec::new();
+    let mut part = |p: &Value, in_tool_result: bool| {
+        let (media_type, base64) = match p["type"].as_str() {
+            Some("image") => (
+                p["source"]["media_type"].as_str().unwrap_or("").to_string(),
+                p["source"]["data"].as_str().unwrap_or("").to_string(),
+            ),
+            Some("input_image") => data_url(p["image_url"].as_str().unwrap_or("")),
+            Some("image_url") => data_url(p["image_url"]["url"].as_str().unwrap_or("")),
+            _ => return,
+        };
+        found.push(SentImage {
+            media_type,
+            base64,
+            in_tool_result,
+        });
+    };
+    let key = match request.protocol {
+        Protocol::Responses => "input",
+        _ => "messages",
+    };
+    for m in messages(j, key) {
+        for b in blocks(m) {
+            part(b, false);
+            if b["type"] == "tool_result" {
+                blocks(b).for_each(|p| part(p, true));
+            }
+        }
+        if m["type"] == "function_call_output" {
+            m["output"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .for_each(|p| part(p, true));
+        }
+    }
+    found
+}
+
+/// `data:<type>;base64,<data>` → (type, data); anything else is empty.
+fn data_url(url: &str) -> (String, String) {
+    url.strip_prefix("data:")
+        .and_then(|rest| rest.split_once(";base64,"))
+        .map(|(t, d)| (t.to_string(), d.to_string()))
+        .unwrap_or_default()
 }
 
 fn messages<'a>(j: &'a Value, key: &str) -> impl Iterator<Item = &'a Value> {

@@ -69,8 +69,15 @@ pub fn validate(j: &Value) -> Result<(), String> {
                         "No tool call found for function call output with call_id {id}."
                     ));
                 }
-                if item["output"].as_str().is_none() {
-                    return Err(format!("input[{i}].output: expected a string"));
+                // A string, or a list of input parts (text, images, files).
+                match &item["output"] {
+                    Value::String(_) => {}
+                    Value::Array(parts) => {
+                        for (k, p) in parts.iter().enumerate() {
+                            input_part(p).map_err(|e| format!("input[{i}].output[{k}]{e}"))?;
+                        }
+                    }
+                    _ => return Err(format!("input[{i}].output: expected a string or a list")),
                 }
             }
             Some("reasoning") => {
@@ -90,6 +97,25 @@ pub fn validate(j: &Value) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// One input part of a list (a message's content, a function call's
+/// output) as the API checks it: its type, and its payload's field.
+fn input_part(p: &Value) -> Result<(), String> {
+    match p["type"].as_str() {
+        Some("input_text") if p["text"].is_string() => Ok(()),
+        Some("input_image")
+            if p["image_url"]
+                .as_str()
+                .is_some_and(|u| u.starts_with("data:image/") || u.starts_with("https://"))
+                || p["file_id"].is_string() =>
+        {
+            Ok(())
+        }
+        Some("input_file") if p["file_data"].is_string() || p["file_id"].is_string() => Ok(()),
+        Some(t) => Err(format!(": invalid {t} part")),
+        None => Err(".type: missing".into()),
+    }
 }
 
 pub fn usage_for(body: &str) -> ScriptUsage {
