@@ -3,11 +3,15 @@
 //! the same sub-agent that came back with nothing, is told once to change
 //! approach, and then the run ends `stuck` instead of burning every turn.
 //!
-//! Two counters, reset by progress (a call that may change something —
-//! an edit, a command — and succeeded):
+//! Counters, reset by progress (a call that may change something — an
+//! edit, a command — and succeeded with a result other than the last one):
 //! - calls: the same tool with the same input failing with the same error
 //!   text. Reads in between do not break the streak: reading the file again
 //!   and repeating the same edit is still the loop.
+//! - repeats: the same call succeeding with the same result as before (a
+//!   small local model reading the same file again and again after each
+//!   result, or writing the same content over itself): nothing new comes
+//!   of it, so it counts like a failure.
 //! - sub-agents: the same type spawned with the same or nearly the same
 //!   description and prompt, after it failed or returned nothing useful.
 
@@ -63,6 +67,12 @@ pub struct Checked {
 pub struct LoopGuard {
     /// Failing calls since the last progress: (tool, input, error) → times.
     calls: HashMap<u64, u32>,
+    /// Succeeding calls since the last progress: (tool, input, result) →
+    /// times.
+    repeats: HashMap<u64, u32>,
+    /// The last call that may have changed something, and its result: the
+    /// same one again changes nothing more, so it is not progress.
+    last_change: Option<u64>,
     /// Failed sub-agent requests since the last progress.
     spawns: Vec<Spawn>,
 }
@@ -115,12 +125,6 @@ impl LoopGuard {
         if call.name == "task" {
             return self.spawn(call);
         }
-        if !call.is_error {
-            if !call.read_only {
-                self.progress();
-            }
-            return Verdict::Fine;
-        }
         let key = {
             let mut h = DefaultHasher::new();
             call.name.hash(&mut h);
@@ -128,6 +132,9 @@ impl LoopGuard {
             call.output.hash(&mut h);
             h.finish()
         };
+        if !call.is_error {
+            return self.succeeded(call, key);
+        }
         let times = self.calls.entry(key).or_insert(0);
         *times += 1;
         let first = first_line(call.output);
@@ -149,9 +156,38 @@ impl LoopGuard {
         }
     }
 
+    /// A call that worked: progress if it may have changed something new;
+    /// else one more of the same, noted and then stuck like a failure.
+    fn succeeded(&mut self, call: &Finished, key: u64) -> Verdict {
+        if !call.read_only && self.last_change != Some(key) {
+            self.progress();
+            self.last_change = Some(key);
+        }
+        let times = self.repeats.entry(key).or_insert(0);
+        *times += 1;
+        match *times {
+            n if n >= CALL_STUCK => Verdict::Stuck(format!(
+                "stuck: the same `{}` call was made {n} times with the same result",
+                call.name
+            )),
+            CALL_NOTE => Verdict::Note {
+                note: format!(
+                    "[Tandem] You made this exact call {CALL_NOTE} times and got the same result each time. Do not repeat it: use the result you have, take the next step, or give your answer."
+                ),
+                warning: format!(
+                    "the same `{}` call was made {CALL_NOTE} times with the same result; the model was told to move on",
+                    call.name
+                ),
+            },
+            _ => Verdict::Fine,
+        }
+    }
+
     fn progress(&mut self) {
         self.calls.clear();
+        self.repeats.clear();
         self.spawns.clear();
+        self.last_change = None;
     }
 
     fn spawn(&mut self, call: &Finished) -> Verdict {
@@ -255,9 +291,13 @@ mod tests {
     }
 
     fn ok(guard: &mut LoopGuard, name: &str, read_only: bool) -> Verdict {
+        ok_on(guard, name, "a.rs", read_only)
+    }
+
+    fn ok_on(guard: &mut LoopGuard, name: &str, path: &str, read_only: bool) -> Verdict {
         guard.observe(&Finished {
             name,
-            input: &json!({"path": "a.rs"}),
+            input: &json!({ "path": path }),
             output: "fine",
             is_error: false,
             read_only,
@@ -317,11 +357,56 @@ mod tests {
     #[test]
     fn progress_resets_the_count() {
         let mut g = LoopGuard::default();
-        for _ in 0..10 {
+        for i in 0..10 {
             assert_eq!(edit(&mut g, "foo", "not found"), Verdict::Fine);
             assert_eq!(edit(&mut g, "foo", "not found"), Verdict::Fine);
             // A successful edit elsewhere is progress.
-            assert_eq!(ok(&mut g, "write", false), Verdict::Fine);
+            assert_eq!(
+                ok_on(&mut g, "write", &format!("{i}.rs"), false),
+                Verdict::Fine
+            );
+        }
+    }
+
+    #[test]
+    fn the_same_call_with_the_same_result_is_noted_at_three_and_stuck_at_five() {
+        for read_only in [true, false] {
+            let mut g = LoopGuard::default();
+            assert_eq!(ok(&mut g, "read", read_only), Verdict::Fine);
+            assert_eq!(ok(&mut g, "read", read_only), Verdict::Fine);
+            let Verdict::Note { note, warning } = ok(&mut g, "read", read_only) else {
+                panic!("a note at the third (read_only: {read_only})")
+            };
+            assert!(note.contains("3 times and got the same result"), "{note}");
+            assert!(warning.contains("`read`"), "{warning}");
+            assert_eq!(ok(&mut g, "read", read_only), Verdict::Fine);
+            assert_eq!(
+                ok(&mut g, "read", read_only),
+                Verdict::Stuck(
+                    "stuck: the same `read` call was made 5 times with the same result".into()
+                )
+            );
+        }
+    }
+
+    #[test]
+    fn reading_other_files_or_changing_something_between_is_not_a_repeat() {
+        let mut g = LoopGuard::default();
+        for i in 0..10 {
+            // The same file twice, then an edit that changes something new.
+            assert_eq!(ok(&mut g, "read", true), Verdict::Fine);
+            assert_eq!(ok(&mut g, "read", true), Verdict::Fine);
+            assert_eq!(
+                ok_on(&mut g, "edit", &format!("{i}.rs"), false),
+                Verdict::Fine
+            );
+        }
+        let mut g = LoopGuard::default();
+        for i in 0..20 {
+            assert_eq!(
+                ok_on(&mut g, "read", &format!("{i}.rs"), true),
+                Verdict::Fine
+            );
         }
     }
 
