@@ -169,3 +169,39 @@ pub fn overlay_available() -> bool {
     }
     ok
 }
+
+/// Run `command` (stdin, stdout and stderr piped) as a user answering its
+/// questions: each stderr line goes to `answer`, and what it returns is
+/// typed on stdin as a line. Returns the output (stderr as read) and how
+/// many answers were typed.
+pub fn answering(
+    command: &mut Command,
+    mut answer: impl FnMut(&str) -> Option<String> + Send + 'static,
+) -> (Output, usize) {
+    use std::io::{BufRead, BufReader, Write};
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start tandem");
+    let mut stdin = child.stdin.take().expect("piped stdin");
+    let stderr = BufReader::new(child.stderr.take().expect("piped stderr"));
+    let reader = std::thread::spawn(move || {
+        let (mut seen, mut typed) = (Vec::new(), 0);
+        for line in stderr.lines().map_while(Result::ok) {
+            if let Some(reply) = answer(&line) {
+                typed += 1;
+                // The run may have ended without reading it.
+                let _ = writeln!(stdin, "{reply}");
+            }
+            seen.extend_from_slice(line.as_bytes());
+            seen.push(b'\n');
+        }
+        (seen, typed)
+    });
+    let mut out = child.wait_with_output().expect("wait for tandem");
+    let (seen, typed) = reader.join().expect("stderr reader");
+    out.stderr = seen;
+    (out, typed)
+}

@@ -5,10 +5,8 @@
 //! the terminal, and "always in this project" saves the rule.
 
 use serde_json::json;
-use std::io::{BufRead, BufReader, Write};
-use std::process::Stdio;
 use tandem_tests::scripted::{Script, ScriptedServer, Turn};
-use tandem_tests::tandem::{describe, fixture, tandem_command};
+use tandem_tests::tandem::{answering, describe, fixture, tandem_command};
 use tandem_tests::terminal::on_terminal;
 use tandem_tests::wire::tool_results;
 
@@ -89,37 +87,20 @@ fn prompt_approvals_on_the_terminal_and_saving_the_rule() {
             .turn(Turn::say("done")),
     );
     let home = tempfile::tempdir().unwrap();
-    let mut child = tandem_command(home.path())
+    let mut command = tandem_command(home.path());
+    command
         .args(["exec", "go", "--provider", "anthropic", "--model", "m"])
         .args(["--base-url", &model.url(), "-c", "model.api_key=\"k\""])
         .args(["--approvals", "prompt"])
         .arg("-C")
-        .arg(repo.path())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let stderr = BufReader::new(child.stderr.take().unwrap());
-    let asked = std::thread::spawn(move || {
-        let mut questions = 0;
-        for line in stderr.lines().map_while(Result::ok) {
-            if line.contains("Tandem wants to run") {
-                questions += 1;
-                // Always allow in this project: asked once, then the rule holds.
-                writeln!(stdin, "p").unwrap();
-            }
-        }
-        questions
+        .arg(repo.path());
+    // Always allow in this project: asked once, then the rule holds.
+    let (out, asked) = answering(&mut command, |line| {
+        line.contains("Tandem wants to run")
+            .then(|| "p".to_string())
     });
-    let out = child.wait_with_output().unwrap();
     assert!(out.status.success());
-    assert_eq!(
-        asked.join().unwrap(),
-        1,
-        "the second call is allowed by the saved rule"
-    );
+    assert_eq!(asked, 1, "the second call is allowed by the saved rule");
     let results = tool_results(&model.requests()[2]).join("\n");
     assert_eq!(results.matches("ran-p").count(), 2, "{results}");
     let saved = std::fs::read_to_string(repo.path().join(".claude/settings.local.json")).unwrap();

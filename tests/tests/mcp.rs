@@ -10,7 +10,7 @@ use std::path::Path;
 use std::process::Output;
 use tandem_tests::mcp_servers::{HttpServer, everything, filesystem, flaky, write_mcp_json};
 use tandem_tests::scripted::{RecordedRequest, Script, ScriptedServer, Turn};
-use tandem_tests::tandem::{describe, fixture, tandem_command};
+use tandem_tests::tandem::{answering, describe, fixture, tandem_command};
 use tandem_tests::wire::{tool_names, tool_results};
 
 /// Run `tandem exec --json` in `repo` against `script`; the output and the
@@ -63,11 +63,7 @@ fn error_flags(request: &RecordedRequest) -> Vec<bool> {
 
 /// The `mcp_server` events of a `--json` run.
 fn mcp_events(out: &Output) -> Vec<Value> {
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-        .filter(|e| e["type"] == "mcp_server")
-        .collect()
+    events_of(out, "mcp_server")
 }
 
 fn call(name: &str, input: Value) -> Turn {
@@ -345,4 +341,148 @@ fn running(marker: &str) -> bool {
         .filter_map(Result::ok)
         .filter(|e| e.file_name().to_string_lossy().parse::<u32>().is_ok())
         .any(|e| holds(&e.path().join("cmdline")) || holds(&e.path().join("environ")))
+}
+
+/// The `--json` lines of `out` of one `type`.
+fn events_of(out: &Output, kind: &str) -> Vec<Value> {
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|e| e["type"] == kind)
+        .collect()
+}
+
+#[test]
+fn a_long_running_tools_progress_is_shown_as_the_call_goes() {
+    let repo = fixture("greeter");
+    write_mcp_json(
+        repo.path(),
+        json!({ "everything": node(&everything(), &["stdio"]) }),
+    );
+    let script = || {
+        Script::new()
+            .turn(call(
+                "mcp__everything__trigger-long-running-operation",
+                json!({"duration": 1, "steps": 4}),
+            ))
+            .turn(Turn::say("done"))
+    };
+    let (out, requests) = exec(repo.path(), script(), &[]);
+    assert!(out.status.success(), "{}", describe(&out));
+    assert!(
+        tool_results(&requests[1])[0].contains("Long running operation completed"),
+        "{:?}",
+        tool_results(&requests[1])
+    );
+    // Each step the server reported, in order, naming the running call.
+    let started = &events_of(&out, "tool_call_started")[0];
+    let progress = events_of(&out, "tool_progress");
+    let steps: Vec<(f64, f64)> = progress
+        .iter()
+        .map(|e| {
+            assert_eq!(e["id"], started["id"], "{e}");
+            (
+                e["progress"].as_f64().unwrap(),
+                e["total"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(steps, vec![(1.0, 4.0), (2.0, 4.0), (3.0, 4.0), (4.0, 4.0)]);
+    // Before the call's end, not after it.
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let last_step = stdout.rfind("\"tool_progress\"").unwrap();
+    let finished = stdout.find("\"tool_call_finished\"").unwrap();
+    assert!(last_step < finished, "{stdout}");
+
+    // Without --json, the terminal shows them too (piped: a line each).
+    let model = ScriptedServer::start(script());
+    let home = tempfile::tempdir().unwrap();
+    let out = tandem_command(home.path())
+        .args(["exec", "use the tools", "--provider", "anthropic"])
+        .args(["--model", "m", "--base-url", &model.url()])
+        .args(["-c", "model.api_key=\"k\"", "--trust", "-C"])
+        .arg(repo.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", describe(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("⋯ 2/4 (50%)") && stderr.contains("⋯ 4/4 (100%)"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_servers_form_is_answered_by_the_user_at_the_terminal_and_declined_without_one() {
+    let repo = fixture("greeter");
+    write_mcp_json(
+        repo.path(),
+        json!({ "everything": node(&everything(), &["stdio"]) }),
+    );
+    let script = || {
+        Script::new()
+            .turn(call(
+                "mcp__everything__trigger-elicitation-request",
+                json!({}),
+            ))
+            .turn(Turn::say("done"))
+    };
+    let command = |model: &ScriptedServer, home: &Path| {
+        let mut cmd = tandem_command(home);
+        cmd.args(["exec", "ask me", "--provider", "anthropic", "--model", "m"])
+            .args(["--base-url", &model.url(), "-c", "model.api_key=\"k\""])
+            .args([
+                "--trust",
+                "--allow",
+                "mcp__everything__trigger-elicitation-request",
+            ])
+            .arg("-C")
+            .arg(repo.path());
+        cmd
+    };
+    // A person at the terminal: answers, one field at a time.
+    let model = ScriptedServer::start(script());
+    let home = tempfile::tempdir().unwrap();
+    let mut cmd = command(&model, home.path());
+    cmd.args(["--approvals", "prompt"]);
+    let (out, typed) = answering(&mut cmd, |line| {
+        let asked = line
+            .split_once("Tandem asks (MCP server `everything`): ")?
+            .1;
+        Some(
+            match asked.split(':').next().unwrap_or("") {
+                s if s.starts_with("Please provide inputs") => "answer",
+                "String" => "Ada Lovelace",
+                "Boolean" => "yes",
+                "Integer" => "7",
+                "Titled Single Select Enum" => "3",
+                // The rest keep their defaults, or stay out.
+                _ => "",
+            }
+            .to_string(),
+        )
+    });
+    assert!(out.status.success(), "{}", describe(&out));
+    assert!(typed > 5, "{typed} answers typed\n{}", describe(&out));
+    let result = tool_results(&model.requests()[1]).join("\n");
+    for line in [
+        "User provided the requested information",
+        "- Name: Ada Lovelace",
+        "- Agreed to terms: true",
+        "- Favorite Integer: 7",
+        "- Favorite Number: 3.14",
+        "\"titledSingleSelectEnum\": \"hero-3\"",
+    ] {
+        assert!(result.contains(line), "{line} in {result}");
+    }
+    // The fields' options were offered by number, titled.
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("3. hero-3 — Wonder Woman"), "{stderr}");
+
+    // Nobody to ask (piped, no prompting): declined, and the run goes on.
+    let model = ScriptedServer::start(script());
+    let out = command(&model, home.path()).output().unwrap();
+    assert!(out.status.success(), "{}", describe(&out));
+    let result = tool_results(&model.requests()[1]).join("\n");
+    assert!(result.contains("User declined"), "{result}");
 }

@@ -5,10 +5,8 @@
 //! the edit stays refused (the control).
 
 use serde_json::json;
-use std::io::{BufRead, BufReader, Write};
-use std::process::Stdio;
 use tandem_tests::scripted::{RecordedRequest, Script, ScriptedServer, Turn};
-use tandem_tests::tandem::{describe, fixture, tandem_command};
+use tandem_tests::tandem::{answering, describe, fixture, tandem_command};
 use tandem_tests::wire::{base_url, tool_names, tool_results};
 
 // `tool_results` lists every result of the conversation so far: each
@@ -47,7 +45,8 @@ fn run(
             .turn(Turn::say("done")),
     );
     let home = tempfile::tempdir().unwrap();
-    let mut child = tandem_command(home.path())
+    let mut command = tandem_command(home.path());
+    command
         .args([
             "exec",
             "make the greeting friendlier",
@@ -59,27 +58,11 @@ fn run(
         .args(["--base-url", &base_url(PROVIDER, &model.url())])
         .args(["-c", "model.api_key=\"test-key\"", "--approvals", "prompt"])
         .arg("-C")
-        .arg(repo.path())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let stderr = BufReader::new(child.stderr.take().unwrap());
+        .arg(repo.path());
     let answer = answer.to_string();
-    let shown = std::thread::spawn(move || {
-        let mut shown = 0;
-        for line in stderr.lines().map_while(Result::ok) {
-            if line.contains("Tandem's plan:") {
-                shown += 1;
-                writeln!(stdin, "{answer}").unwrap();
-            }
-        }
-        shown
+    let (out, shown) = answering(&mut command, move |line| {
+        line.contains("Tandem's plan:").then(|| answer.clone())
     });
-    let out = child.wait_with_output().unwrap();
-    let shown = shown.join().unwrap();
     (out, model.requests(), shown, repo)
 }
 

@@ -88,6 +88,7 @@ impl Approver for TerminalApprover {
             QuestionKind::Plan => {
                 "  [y] approve  [a] approve, commands run  or type what to change: "
             }
+            QuestionKind::Choice if question.options.is_empty() => "  your answer: ",
             QuestionKind::Choice => "  a number, or your own answer: ",
         });
         let line = self.next_line(&text).await?;

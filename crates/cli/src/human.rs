@@ -206,6 +206,20 @@ impl HumanProgress {
                 let line = format!("warning: {}", skipped.line());
                 self.line(style(line).yellow().to_string());
             }
+            Event::ToolProgress {
+                progress,
+                total,
+                message,
+                ..
+            } => {
+                let line = progress_line(*progress, *total, message.as_deref());
+                // On a terminal the bar carries it; piped, a line each.
+                if self.bar.is_hidden() {
+                    self.line(style(format!("  ⋯ {line}")).dim().to_string());
+                } else {
+                    self.bar.set_message(line);
+                }
+            }
             // With a cap, the spend beside it, as a line (the cap matters).
             Event::Usage {
                 cost_usd,
@@ -469,4 +483,20 @@ pub fn render_report(report: &RunReport, color: bool, with_message: bool) -> Str
     out.push_str(&ending);
     out.push('\n');
     out
+}
+
+/// `3/5 (60%) copying` or `3 copying` when the total is unknown.
+fn progress_line(progress: f64, total: Option<f64>, message: Option<&str>) -> String {
+    let mut line = match total {
+        Some(total) if total > 0.0 => format!(
+            "{progress}/{total} ({:.0}%)",
+            (progress / total * 100.0).clamp(0.0, 100.0)
+        ),
+        _ => format!("{progress}"),
+    };
+    if let Some(message) = message.filter(|m| !m.is_empty()) {
+        line.push(' ');
+        line.push_str(message);
+    }
+    line
 }

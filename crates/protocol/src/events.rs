@@ -150,6 +150,17 @@ pub enum Event {
         reason: String,
         skipped: Vec<String>,
     },
+    /// How far a running tool call `id` has got, as its tool reports it (an
+    /// MCP server's `notifications/progress`): `progress` of `total` when
+    /// the total is known, with the server's words.
+    ToolProgress {
+        id: String,
+        progress: f64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        total: Option<f64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        message: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -105,6 +105,12 @@ fn samples() -> Vec<Event> {
             reason: "r".into(),
             skipped: vec![],
         },
+        Event::ToolProgress {
+            id: "c".into(),
+            progress: 2.0,
+            total: Some(5.0),
+            message: Some("step 2".into()),
+        },
     ]
 }
 
@@ -135,6 +141,7 @@ fn position(event: &Event) -> usize {
         Event::Warning { .. } => 20,
         Event::McpServer { .. } => 21,
         Event::Untrusted { .. } => 22,
+        Event::ToolProgress { .. } => 23,
     }
 }
 

@@ -133,6 +133,7 @@ pub const EVENT_TYPES: &[&str] = &[
     "warning",
     "mcp_server",
     "untrusted",
+    "tool_progress",
 ];
 
 /// Every command a client may send (`commands::RUNS` and `commands::TASKS`).

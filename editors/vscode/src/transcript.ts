@@ -118,6 +118,9 @@ export class Transcript implements vscode.Disposable {
       case "tool_call_finished":
         this.toolFinished(String(e.id), String(e.name), String(e.output ?? ""), Boolean(e.is_error));
         break;
+      case "tool_progress":
+        this.line(`    ⋯ ${progressText(e.progress, e.total, e.message)}`);
+        break;
       case "proposal_changed":
         this.line(`  proposal: ${(e.files as string[]).join(", ")}`);
         this.onProposalChanged();
@@ -232,4 +235,14 @@ export class Transcript implements vscode.Disposable {
     this.channel.dispose();
     this.item.dispose();
   }
+}
+
+/** `3/5 (60%) copying`, or `3 copying` when the total is unknown (as the terminal shows it). */
+export function progressText(progress: unknown, total: unknown, message: unknown): string {
+  const done = Number(progress);
+  let text = typeof total === "number" && total > 0
+    ? `${done}/${total} (${Math.round(Math.min(100, Math.max(0, (done / total) * 100)))}%)`
+    : `${done}`;
+  if (typeof message === "string" && message !== "") text += ` ${message}`;
+  return text;
 }

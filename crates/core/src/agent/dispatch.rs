@@ -5,7 +5,9 @@
 use super::events::Event;
 use super::gate::Gate;
 use crate::model::Block;
-use crate::tools::{Permission, Registry, ToolContext, ToolOutput, truncate::truncate_middle};
+use crate::tools::{
+    Permission, Registry, ToolContext, ToolOutput, progress, truncate::truncate_middle,
+};
 use serde_json::Value;
 use tokio::sync::mpsc::UnboundedSender;
 
@@ -61,8 +63,12 @@ pub async fn run_calls(
                     input: call.input.clone(),
                 });
             }
-            let outputs =
-                futures::future::join_all(batch.iter().map(|c| run_one(c, tools, ctx, gate))).await;
+            let outputs = futures::future::join_all(
+                batch
+                    .iter()
+                    .map(|c| progress::scope(&c.id, events, run_one(c, tools, ctx, gate))),
+            )
+            .await;
             for (call, mut output) in batch.iter().zip(outputs) {
                 output.content = truncate_middle(&output.content, output_limit);
                 let _ = events.send(Event::ToolCallFinished {

@@ -4,8 +4,12 @@
 
 use super::config::{ServerSpec, Transport};
 use crate::sync::Mutex;
-use rmcp::model::{ClientCapabilities, ClientConfig, Implementation, ProtocolVersion};
-use rmcp::service::{NotificationContext, RoleClient, RunningService};
+use rmcp::model::{
+    ClientCapabilities, ClientConfig, ElicitRequestParams, ElicitResult, ElicitationAction,
+    ElicitationCapability, FormElicitationCapability, Implementation, ProgressNotificationParam,
+    ProtocolVersion,
+};
+use rmcp::service::{NotificationContext, RequestContext, RoleClient, RunningService};
 use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
 use rmcp::transport::{StreamableHttpClientTransport, TokioChildProcess};
 use rmcp::{ClientHandler, ServiceExt};
@@ -19,10 +23,12 @@ use tokio::sync::Notify;
 const STDERR_LINES: usize = 20;
 
 /// What Tandem tells servers about itself; wakes `changed` when the server
-/// says its tool list changed.
+/// says its tool list changed, passes progress on to the running calls and
+/// forms to their user.
 #[derive(Clone)]
 pub struct Handler {
     pub changed: Arc<Notify>,
+    pub live: super::live::Live,
 }
 
 impl ClientHandler for Handler {
@@ -30,14 +36,54 @@ impl ClientHandler for Handler {
         let mut info = Implementation::default();
         info.name = "tandem".into();
         info.version = env!("CARGO_PKG_VERSION").into();
+        // Forms (elicitation) are answered through the face; a URL to
+        // visit is not offered.
+        let mut elicitation = ElicitationCapability::new();
+        elicitation.form = Some(FormElicitationCapability::default());
+        let mut capabilities = ClientCapabilities::default();
+        capabilities.elicitation = Some(elicitation);
         // The initialize handshake every deployed server speaks; servers
         // answer with the version they support.
-        ClientConfig::new(ClientCapabilities::default(), info)
+        ClientConfig::new(capabilities, info)
             .with_protocol_version(ProtocolVersion::LATEST_WITH_INITIALIZE)
     }
 
     async fn on_tool_list_changed(&self, _context: NotificationContext<RoleClient>) {
         self.changed.notify_one();
+    }
+
+    async fn on_progress(
+        &self,
+        params: ProgressNotificationParam,
+        _context: NotificationContext<RoleClient>,
+    ) {
+        self.live.progress.handle_notification(params).await;
+    }
+
+    async fn create_elicitation(
+        &self,
+        request: ElicitRequestParams,
+        _context: RequestContext<RoleClient>,
+    ) -> Result<ElicitResult, rmcp::ErrorData> {
+        let ElicitRequestParams::FormElicitationParams {
+            message,
+            requested_schema,
+            ..
+        } = request
+        else {
+            return Ok(ElicitResult::new(ElicitationAction::Decline));
+        };
+        let schema = serde_json::to_value(&requested_schema).unwrap_or_default();
+        let user = self.live.user();
+        let outcome =
+            super::elicit::ask(&self.live.server, &message, &schema, user.as_deref()).await;
+        Ok(match outcome {
+            super::elicit::Outcome::Accept(content) => {
+                ElicitResult::new(ElicitationAction::Accept).with_content(content.into())
+            }
+            super::elicit::Outcome::Decline => ElicitResult::new(ElicitationAction::Decline),
+            super::elicit::Outcome::Cancel => ElicitResult::new(ElicitationAction::Cancel),
+        })
     }
 }
 

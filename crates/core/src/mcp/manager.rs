@@ -5,6 +5,7 @@
 
 use super::config::ServerSpec;
 use super::connection::{Connection, Handler, connect, kill_group};
+use super::live::Live;
 use super::tool::{Forget, McpTool};
 use crate::sync::Mutex;
 use crate::tools::{Tool, ToolSource};
@@ -137,13 +138,15 @@ impl Run {
 
     async fn serve(self) {
         let changed = Arc::new(Notify::new());
+        let live = Live::new(&self.spec.name);
         let handler = Handler {
             changed: changed.clone(),
+            live: live.clone(),
         };
         let timeout = self.spec.startup_timeout;
         let start = async {
             let connection = connect(&self.spec, handler).await?;
-            match self.list_tools(&connection).await {
+            match self.list_tools(&connection, &live).await {
                 Ok(tools) => Ok((connection, tools)),
                 Err(e) => {
                     kill_group(connection.process_group);
@@ -197,7 +200,7 @@ impl Run {
                     break;
                 }
                 _ = changed.notified() => {
-                    match list(&peer, &self.spec, &self.shared).await {
+                    match list(&peer, &self.spec, &self.shared, &live).await {
                         Ok(tools) => self.publish(tools),
                         Err(e) => tracing::warn!("mcp {}: listing tools: {e}", self.spec.name),
                     }
@@ -214,8 +217,12 @@ impl Run {
         kill_group(process_group);
     }
 
-    async fn list_tools(&self, connection: &Connection) -> Result<Vec<Arc<dyn Tool>>, String> {
-        list(connection.service.peer(), &self.spec, &self.shared)
+    async fn list_tools(
+        &self,
+        connection: &Connection,
+        live: &Live,
+    ) -> Result<Vec<Arc<dyn Tool>>, String> {
+        list(connection.service.peer(), &self.spec, &self.shared, live)
             .await
             .map_err(|e| format!("{e}{}", connection.stderr.suffix()))
     }
@@ -247,6 +254,7 @@ async fn list(
     peer: &rmcp::Peer<rmcp::service::RoleClient>,
     spec: &ServerSpec,
     shared: &Arc<Shared>,
+    live: &Live,
 ) -> Result<Vec<Arc<dyn Tool>>, String> {
     let forget: Forget = {
         let shared = Arc::downgrade(shared);
@@ -270,6 +278,7 @@ async fn list(
                 &spec.name,
                 t,
                 peer.clone(),
+                live.clone(),
                 spec.tool_timeout,
                 forget.clone(),
             )

@@ -7,7 +7,9 @@
 
 mod config;
 mod connection;
+mod elicit;
 mod expand;
+mod live;
 mod manager;
 mod tool;
 

@@ -1,12 +1,20 @@
 //! One MCP tool as a Tandem tool: named `mcp__server__tool`, called with
-//! the model's arguments under a timeout; the server's content comes back
-//! as text, `isError` as an error result, a dead server as an error too.
+//! the model's arguments under a timeout that the server's progress
+//! notifications restart (each one shown as the call's progress); the
+//! server's content comes back as text and images, `isError` as an error
+//! result, a dead server as an error too. A call the user cancels, or one
+//! that timed out, is cancelled on the server (`notifications/cancelled`).
 
+use super::live::Live;
 use crate::tools::{Permission, Tool, ToolContext, ToolOutput};
 use async_trait::async_trait;
+use futures::StreamExt;
 use rmcp::Peer;
-use rmcp::model::{CallToolRequestParams, CallToolResult, ContentBlock, ResourceContents};
-use rmcp::service::{RoleClient, ServiceError};
+use rmcp::model::{
+    CallToolRequest, CallToolRequestParams, CallToolResult, CancelledNotificationParam,
+    ClientRequest, ContentBlock, RequestId, ResourceContents, ServerResult,
+};
+use rmcp::service::{PeerRequestOptions, RoleClient, ServiceError};
 use serde_json::Value;
 use std::sync::Arc;
 use std::time::Duration;
@@ -24,6 +32,8 @@ pub struct McpTool {
     schema: Value,
     permission: Permission,
     peer: Peer<RoleClient>,
+    live: Live,
+    /// Without a word from the server for this long, the call has failed.
     timeout: Duration,
     /// Drops every tool of this server (it stopped).
     forget: Forget,
@@ -37,6 +47,7 @@ impl McpTool {
         server: &str,
         tool: &rmcp::model::Tool,
         peer: Peer<RoleClient>,
+        live: Live,
         timeout: Duration,
         forget: Forget,
     ) -> McpTool {
@@ -75,6 +86,7 @@ impl McpTool {
                 Permission::Execute
             },
             peer,
+            live,
             timeout,
             forget,
         }
@@ -103,16 +115,55 @@ impl Tool for McpTool {
         let Value::Object(arguments) = input else {
             return ToolOutput::error(format!("the arguments for {} must be an object", self.name));
         };
+        // A form the server sends while this call runs is this user's.
+        let _answering = ctx.user.get().map(|u| self.live.answered_by(u.clone()));
         let params = CallToolRequestParams::new(self.tool.clone()).with_arguments(arguments);
-        let call = tokio::time::timeout(self.timeout, self.peer.call_tool(params));
-        let result = tokio::select! {
-            r = call => r,
-            _ = ctx.cancel.cancelled() => {
-                return ToolOutput::error("cancelled: the user cancelled the task");
+        let request = ClientRequest::CallToolRequest(CallToolRequest::new(params));
+        // rmcp gives every request a progress token; subscribing to it
+        // right after sending can miss only what came before the server
+        // even read the request.
+        let handle = match self
+            .peer
+            .send_cancellable_request(request, PeerRequestOptions::default())
+            .await
+        {
+            Ok(handle) => handle,
+            Err(e) => return ToolOutput::error(self.failure(&e)),
+        };
+        let request_id = handle.id.clone();
+        let mut progress = self
+            .live
+            .progress
+            .subscribe(handle.progress_token.clone())
+            .await;
+        let response = handle.await_response();
+        tokio::pin!(response);
+        let silence = tokio::time::sleep(self.timeout);
+        tokio::pin!(silence);
+        let result = loop {
+            tokio::select! {
+                r = &mut response => break r,
+                Some(p) = progress.next() => {
+                    crate::tools::progress::report(p.progress, p.total, p.message);
+                    silence.as_mut().reset(tokio::time::Instant::now() + self.timeout);
+                }
+                _ = &mut silence => {
+                    self.cancel_on_server(request_id, "timed out").await;
+                    return ToolOutput::error(format!(
+                        "the MCP server `{}` did not answer `{}` within {}s",
+                        self.server,
+                        self.tool,
+                        self.timeout.as_secs()
+                    ));
+                }
+                _ = ctx.cancel.cancelled() => {
+                    self.cancel_on_server(request_id, "the user cancelled").await;
+                    return ToolOutput::error("cancelled: the user cancelled the task");
+                }
             }
         };
         match result {
-            Ok(Ok(result)) => {
+            Ok(ServerResult::CallToolResult(result)) => {
                 ctx.used_source(
                     "mcp",
                     &format!("{}/{}", self.server, self.tool),
@@ -120,18 +171,21 @@ impl Tool for McpTool {
                 );
                 render(result)
             }
-            Ok(Err(e)) => ToolOutput::error(self.failure(&e)),
-            Err(_) => ToolOutput::error(format!(
-                "the MCP server `{}` did not answer `{}` within {}s",
-                self.server,
-                self.tool,
-                self.timeout.as_secs()
-            )),
+            Ok(_) => ToolOutput::error(self.failure(&ServiceError::UnexpectedResponse)),
+            Err(e) => ToolOutput::error(self.failure(&e)),
         }
     }
 }
 
 impl McpTool {
+    /// Tell the server to stop working on the call (it may not listen).
+    async fn cancel_on_server(&self, id: RequestId, reason: &str) {
+        let notice = CancelledNotificationParam::new(Some(id), Some(reason.to_string()));
+        if let Err(e) = self.peer.notify_cancelled(notice).await {
+            tracing::debug!("mcp {}: cancelling `{}`: {e}", self.server, self.tool);
+        }
+    }
+
     fn failure(&self, e: &ServiceError) -> String {
         match e {
             ServiceError::TransportClosed | ServiceError::TransportSend(_) => {

@@ -14,6 +14,7 @@ mod loose_match;
 pub mod memory;
 mod multi_edit;
 pub mod plan;
+pub mod progress;
 pub mod read;
 pub mod shell;
 pub mod skill;

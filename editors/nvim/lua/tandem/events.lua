@@ -164,6 +164,18 @@ local function describe(id, run, ev)
       return { "    error: " .. first_line(ev.output) }
     end
     return {}
+  elseif t == "tool_progress" then
+    -- As the terminal shows it: `3/5 (60%) copying`, or `3` without a total.
+    local progress = tonumber(ev.progress) or 0
+    local text = ("%g"):format(progress)
+    if type(ev.total) == "number" and ev.total > 0 then
+      local pct = math.floor(math.min(100, math.max(0, progress / ev.total * 100)) + 0.5)
+      text = ("%g/%g (%d%%)"):format(progress, ev.total, pct)
+    end
+    if type(ev.message) == "string" and ev.message ~= "" then
+      text = text .. " " .. ev.message
+    end
+    return { "    ⋯ " .. text }
   elseif t == "error" then
     return { "  error: " .. first_line(ev.message) }
   elseif t == "warning" then
