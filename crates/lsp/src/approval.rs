@@ -7,12 +7,14 @@
 //! Either way only an answer that names this approval and one of its
 //! choices approves: anything else, or no answer in time, is a denial.
 
+use crate::questions;
+use crate::state::ClientCaps;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::path::PathBuf;
 use std::time::Duration;
-use tandem_core::tools::approval::{Approval, ApprovalRequest, Approver};
+use tandem_core::tools::approval::{Answer, Approval, ApprovalRequest, Approver, Question};
 use tandem_protocol::methods;
 use tower_lsp_server::Client;
 use tower_lsp_server::ls_types::notification::Notification;
@@ -86,14 +88,17 @@ pub struct EditorApprover {
     client: Client,
     /// The client shows `tandem/approve` (`experimental.tandem.approvals`).
     structured: bool,
+    /// The client shows `tandem/question` (`experimental.tandem.questions`).
+    questions: bool,
     timeout: Duration,
 }
 
 impl EditorApprover {
-    pub fn new(client: Client, structured: bool, timeout_secs: Option<u64>) -> Self {
+    pub fn new(client: Client, caps: ClientCaps, timeout_secs: Option<u64>) -> Self {
         EditorApprover {
             client,
-            structured,
+            structured: caps.approvals,
+            questions: caps.questions,
             timeout: Duration::from_secs(timeout_secs.unwrap_or(120)),
         }
     }
@@ -179,6 +184,23 @@ impl EditorApprover {
 
 #[async_trait]
 impl Approver for EditorApprover {
+    /// Every editor can show a question: in its own view, or as a message
+    /// with the options as buttons.
+    fn can_ask(&self) -> bool {
+        true
+    }
+
+    async fn ask(&self, question: &Question) -> Result<Answer, String> {
+        let ask = questions::ask(&self.client, self.questions, question);
+        match tokio::time::timeout(self.timeout, ask).await {
+            Ok(answer) => answer,
+            Err(_) => Err(format!(
+                "no answer within {} seconds",
+                self.timeout.as_secs()
+            )),
+        }
+    }
+
     async fn approve(&self, request: &ApprovalRequest) -> Approval {
         let ask = async {
             if self.structured {

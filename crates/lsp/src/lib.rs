@@ -21,6 +21,7 @@ pub mod problems;
 pub mod prompts;
 pub mod proposal;
 pub mod proposed_text;
+pub mod questions;
 pub mod review_list;
 pub mod review_marks;
 pub mod run_registry;

@@ -88,7 +88,7 @@ async fn drive(
     let (tx, rx) = mpsc::unbounded_channel();
     let approver = EditorApprover::new(
         backend.client.clone(),
-        backend.caps().approvals,
+        backend.caps(),
         setup.settings.agent.approval_timeout_secs,
     );
     let builder = SessionBuilder::new(setup, workspace, chosen, cancel.clone(), tx.clone());

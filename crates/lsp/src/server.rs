@@ -301,6 +301,12 @@ fn client_caps(caps: &ClientCapabilities) -> ClientCaps {
             .and_then(|e| e.pointer("/tandem/approvals"))
             .and_then(Value::as_bool)
             .unwrap_or(false),
+        questions: caps
+            .experimental
+            .as_ref()
+            .and_then(|e| e.pointer("/tandem/questions"))
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
     }
 }
 

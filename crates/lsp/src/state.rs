@@ -26,6 +26,8 @@ pub struct ClientCaps {
     pub events: bool,
     /// `tandem/approve` requests (`experimental.tandem.approvals`).
     pub approvals: bool,
+    /// `tandem/question` requests (`experimental.tandem.questions`).
+    pub questions: bool,
 }
 
 /// The position encoding and client capabilities, set at `initialize`.

@@ -77,6 +77,10 @@ pub mod methods {
     pub const APPROVE: &str = "tandem/approve";
     /// Server → client notification: an approval question no longer stands.
     pub const APPROVAL_CLOSED: &str = "tandem/approvalClosed";
+    /// Server → client request: a question for the user (`ask_user`, a
+    /// plan to approve, an MCP server's form field): `{id, kind, header,
+    /// text, options}` → `{id, choice, text}`, or null when dismissed.
+    pub const QUESTION: &str = "tandem/question";
     /// Server → client notification: a background task changed.
     pub const TASK_CHANGED: &str = "tandem/taskChanged";
     /// Client → server request: the proposed text of a file.
@@ -96,6 +100,7 @@ pub mod methods {
         EVENT,
         APPROVE,
         APPROVAL_CLOSED,
+        QUESTION,
         TASK_CHANGED,
         PROPOSED_CONTENT,
         TASKS,
