@@ -20,6 +20,10 @@ pub const SUBCOMMAND: &str = "__sandbox-run";
 pub struct Spec {
     /// The workspace: the overlay's lower layer, mounted over itself.
     pub root: PathBuf,
+    /// Read-only layers shown above the workspace and below `upper`, the
+    /// top one first (a task's set-up layer: see `layers`).
+    #[serde(default)]
+    pub lower: Vec<PathBuf>,
     pub upper: PathBuf,
     pub work: PathBuf,
     /// The task's scratch folder, the command's `/tmp` (kept between its

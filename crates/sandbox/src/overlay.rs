@@ -35,6 +35,8 @@ pub struct Overlay {
     stop_bridges: Arc<AtomicBool>,
     /// Bounds the task's processes when Tandem runs as root.
     cgroup: Option<super::pids::TaskCgroup>,
+    /// Read-only layers below the task's own (its set-up's), top first.
+    lower: Mutex<Vec<PathBuf>>,
 }
 
 /// Why this machine cannot run the overlay sandbox, if it cannot (checked once).
@@ -57,6 +59,7 @@ fn probe(helper: &Path) -> io::Result<()> {
     };
     let spec = Spec {
         root: sub("lower")?,
+        lower: Vec::new(),
         upper: sub("upper")?,
         work: sub("work")?,
         tmp: sub("tmp")?,
@@ -134,6 +137,7 @@ impl Overlay {
             env,
             ignored: Ignored::new(root),
             synced: Mutex::new(HashSet::new()),
+            lower: Mutex::new(Vec::new()),
         })
     }
 
@@ -240,6 +244,7 @@ impl Sandbox for Overlay {
         let delete = self.sync_in(ws)?;
         let spec = Spec {
             root: self.root.clone(),
+            lower: self.lower.lock().clone(),
             upper: self.upper.clone(),
             work: self.work.clone(),
             tmp: self.tmp.clone(),
@@ -275,6 +280,55 @@ impl Sandbox for Overlay {
 
     fn reveal(&self, path: &Path) {
         self.reveal.lock().push(path.to_path_buf());
+    }
+
+    fn prepare_setup(&self, shell: &str, script: &str, layer: &Path) -> io::Result<Launch> {
+        let make = |n: &str| -> io::Result<PathBuf> {
+            let p = layer.join(n);
+            std::fs::create_dir_all(&p)?;
+            Ok(p)
+        };
+        // The disk as it is (no proposal, no earlier layer), the host's
+        // network, and the rest of the sandbox as for any command.
+        let spec = Spec {
+            root: self.root.clone(),
+            lower: Vec::new(),
+            upper: make(super::layers::UPPER)?,
+            work: make("work")?,
+            tmp: make("tmp")?,
+            new_root: self.new_root.clone(),
+            hide: self.hide.clone(),
+            reveal: self.reveal.lock().clone(),
+            delete: Vec::new(),
+            network: true,
+            cwd: self.root.clone(),
+            shell: shell.into(),
+            script: script.into(),
+            max_processes: self.max_processes,
+            cgroup: self.cgroup.as_ref().map(|c| c.dir().to_path_buf()),
+            loopback_ports: Vec::new(),
+            bridge: self.bridge.clone(),
+        };
+        Ok(Launch {
+            program: self.helper.clone(),
+            args: vec![
+                SUBCOMMAND.into(),
+                serde_json::to_string(&spec).map_err(io::Error::other)?,
+            ],
+            cwd: self.root.clone(),
+            env: self.env.clone(),
+        })
+    }
+
+    fn stack(&self, layer: &Path) -> io::Result<()> {
+        if !layer.is_dir() {
+            return Err(io::Error::new(
+                io::ErrorKind::NotFound,
+                format!("no layer at {}", layer.display()),
+            ));
+        }
+        self.lower.lock().insert(0, layer.to_path_buf());
+        Ok(())
     }
 }
 

@@ -5,7 +5,7 @@
 
 use super::meta::{TaskMeta, TaskState, now};
 use super::store::{Store, TaskResult};
-use super::{owner, slots};
+use super::{environment, owner, slots};
 use crate::agent::{Checkpoint, Event, Outcome};
 use crate::model::{Message, Usage};
 use crate::policy::Mode;
@@ -58,6 +58,7 @@ pub async fn run(
         m.state = TaskState::Queued;
         m.owner = Some(owner::me());
         m.error = None;
+        m.setup = None;
         if let Step::FollowUp(text) = &step {
             m.follow_ups.push(text.clone());
         }
@@ -236,7 +237,7 @@ async fn execute(
     // every command, so the task sees its own files again.
     let sandbox_dir = store.task_dir(&meta.id).join("sandbox");
     let _ = std::fs::remove_dir_all(&sandbox_dir);
-    let built = SessionBuilder::new(setup, workspace, chosen, cancel, tx)
+    let built = SessionBuilder::new(setup, workspace, chosen, cancel.clone(), tx)
         .sandbox_dir(sandbox_dir)
         .history(history)
         .record(Record::Task {
@@ -244,6 +245,7 @@ async fn execute(
             transcript: path.clone(),
         })
         .build()?;
+    environment(store, meta, setup, &built.ctx, &cancel).await?;
     *built.ctx.commands.lock() = saved.commands;
     *built.ctx.sources.lock() = saved.sources;
     // The request of this step, as the model gets it (`/name` expanded).
@@ -312,4 +314,30 @@ async fn execute(
             None
         },
     })
+}
+
+/// Run (or reuse) the environment's set-up in the task's sandbox before
+/// the agent starts, recording what happened in the task's meta; a failed
+/// set-up fails the task.
+async fn environment(
+    store: &Store,
+    meta: &TaskMeta,
+    setup: &Setup,
+    ctx: &ToolContext,
+    cancel: &CancellationToken,
+) -> Result<(), String> {
+    let Some(command) = environment::command(&setup.settings) else {
+        return Ok(());
+    };
+    let sandbox = ctx
+        .sandbox
+        .as_ref()
+        .ok_or("the environment set-up needs the task's sandbox")?;
+    let layers = crate::sandbox::layers::Layers::new(store.layers_dir());
+    let record = environment::prepare(&**sandbox, &layers, &meta.root, &command, cancel).await?;
+    let failure = record.failure();
+    store
+        .update(&meta.id, |m| m.setup = Some(record))
+        .map_err(|e| e.to_string())?;
+    failure.map_or(Ok(()), Err)
 }

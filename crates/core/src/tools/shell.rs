@@ -18,6 +18,15 @@ const KEEP: usize = 1 << 20;
 
 pub struct Shell;
 
+/// The shell commands run in: bash where there is one.
+pub fn program() -> &'static str {
+    if std::path::Path::new("/bin/bash").exists() {
+        "bash"
+    } else {
+        "sh"
+    }
+}
+
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Input {
@@ -80,11 +89,7 @@ impl super::TypedTool for Shell {
             Ok(w) => w,
             Err(e) => return ToolOutput::error(format!("cannot create a pipe: {e}")),
         };
-        let shell = if std::path::Path::new("/bin/bash").exists() {
-            "bash"
-        } else {
-            "sh"
-        };
+        let shell = program();
         let workdir = dir
             .strip_prefix(ws.root())
             .ok()
