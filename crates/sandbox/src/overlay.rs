@@ -37,6 +37,9 @@ pub struct Overlay {
     cgroup: Option<super::pids::TaskCgroup>,
     /// Read-only layers below the task's own (its set-up's), top first.
     lower: Mutex<Vec<PathBuf>>,
+    /// Holds the namespaces every command joins (see `namespaces`), started
+    /// with the first command; never reaped while in use, so its pid stays its.
+    keeper: Mutex<Option<std::process::Child>>,
 }
 
 /// Why this machine cannot run the overlay sandbox, if it cannot (checked once).
@@ -75,6 +78,8 @@ fn probe(helper: &Path) -> io::Result<()> {
         cgroup: None,
         loopback_ports: Vec::new(),
         bridge: PathBuf::new(),
+        join: None,
+        keep: false,
     };
     let out = std::process::Command::new(helper)
         .arg(SUBCOMMAND)
@@ -138,7 +143,68 @@ impl Overlay {
             ignored: Ignored::new(root),
             synced: Mutex::new(HashSet::new()),
             lower: Mutex::new(Vec::new()),
+            keeper: Mutex::new(None),
         })
+    }
+
+    /// The keeper's pid (starting it if it is not running); `None` with
+    /// network, where commands share the host's namespace anyway.
+    fn keeper(&self) -> io::Result<Option<u32>> {
+        use std::io::BufRead;
+        if self.network {
+            return Ok(None);
+        }
+        let mut keeper = self.keeper.lock();
+        if let Some(child) = keeper.as_mut() {
+            if child.try_wait()?.is_none() {
+                return Ok(Some(child.id()));
+            }
+            *keeper = None;
+        }
+        let spec = Spec {
+            root: self.root.clone(),
+            lower: Vec::new(),
+            upper: self.upper.clone(),
+            work: self.work.clone(),
+            tmp: self.tmp.clone(),
+            new_root: self.new_root.clone(),
+            hide: Vec::new(),
+            reveal: Vec::new(),
+            delete: Vec::new(),
+            network: false,
+            cwd: self.root.clone(),
+            shell: String::new(),
+            script: String::new(),
+            max_processes: self.max_processes,
+            cgroup: None,
+            loopback_ports: self.loopback_ports.clone(),
+            bridge: self.bridge.clone(),
+            join: None,
+            keep: true,
+        };
+        let mut child = std::process::Command::new(&self.helper)
+            .arg(SUBCOMMAND)
+            .arg(serde_json::to_string(&spec).map_err(io::Error::other)?)
+            .env_clear()
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()?;
+        let mut line = String::new();
+        if let Some(out) = child.stdout.take() {
+            std::io::BufReader::new(out).read_line(&mut line)?;
+        }
+        if line.trim() != super::namespaces::READY {
+            let _ = child.kill();
+            let output = child.wait_with_output()?;
+            return Err(io::Error::other(format!(
+                "the sandbox's namespaces: {}",
+                String::from_utf8_lossy(&output.stderr).trim()
+            )));
+        }
+        let pid = child.id();
+        *keeper = Some(child);
+        Ok(Some(pid))
     }
 
     /// Make the upper layer hold exactly what the view needs beyond disk.
@@ -174,6 +240,10 @@ impl Overlay {
 impl Drop for Overlay {
     fn drop(&mut self) {
         self.stop_bridges.store(true, Ordering::Relaxed);
+        if let Some(mut keeper) = self.keeper.lock().take() {
+            let _ = keeper.kill();
+            let _ = keeper.wait();
+        }
         // overlayfs leaves a mode-000 folder in its work dir.
         let inner = self.work.join("work");
         if inner.exists() {
@@ -260,6 +330,8 @@ impl Sandbox for Overlay {
             cgroup: self.cgroup.as_ref().map(|c| c.dir().to_path_buf()),
             loopback_ports: self.loopback_ports.clone(),
             bridge: self.bridge.clone(),
+            join: self.keeper()?,
+            keep: false,
         };
         Ok(Launch {
             program: self.helper.clone(),
@@ -308,6 +380,8 @@ impl Sandbox for Overlay {
             cgroup: self.cgroup.as_ref().map(|c| c.dir().to_path_buf()),
             loopback_ports: Vec::new(),
             bridge: self.bridge.clone(),
+            join: None,
+            keep: false,
         };
         Ok(Launch {
             program: self.helper.clone(),

@@ -293,6 +293,10 @@ async fn execute(
         None => session.resume().await,
     };
     session.end("task finished").await;
+    // Nothing the task left running outlives its step.
+    if let Some(processes) = &saver.ctx.background {
+        processes.stop_all();
+    }
     // SessionEnd hooks ran after the last checkpoint; their writes count.
     saver.save_result();
     let usage = session.usage();
