@@ -316,3 +316,55 @@ fn a_failing_setup_fails_the_task_with_its_reason() {
     assert_eq!(again["task"]["setup"]["reused"], false, "{again}");
     assert!(human_show(home.path(), repo.path(), &again).contains("error: no index reachable"));
 }
+
+/// Cancelling a task while its set-up runs kills the set-up: the task is
+/// cancelled (not failed), soon, and the agent never starts.
+#[test]
+fn cancelling_during_the_setup_stops_it_and_the_agent_never_starts() {
+    if !overlay_available() {
+        return;
+    }
+    let repo = fixture("needs-dep");
+    let home = tempfile::tempdir().unwrap();
+    let model = ScriptedServer::start(Script::new().turn(Turn::say("never asked")));
+    let url = model.url();
+    let args = [
+        "start",
+        "work",
+        "--provider",
+        "anthropic",
+        "-m",
+        "test-model",
+        "--base-url",
+        &url,
+        "-c",
+        "model.api_key_env=\"TEST_API_KEY\"",
+        "-c",
+        "tasks.setup=\"echo started; sleep 120\"",
+    ];
+    let started = std::time::Instant::now();
+    let out = task(home.path(), repo.path(), &args);
+    assert!(out.status.success(), "{}", describe(&out));
+    let id = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    // Its worker is up once the task runs; cancel then.
+    let deadline = started + std::time::Duration::from_secs(60);
+    loop {
+        let out = task(home.path(), repo.path(), &["show", &id, "--json"]);
+        let shown: Value = serde_json::from_slice(&out.stdout).unwrap();
+        if shown["task"]["state"] == "running" {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{shown}");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let out = task(home.path(), repo.path(), &["cancel", &id]);
+    assert!(out.status.success(), "{}", describe(&out));
+    task(home.path(), repo.path(), &["wait", &id]);
+    let out = task(home.path(), repo.path(), &["show", &id, "--json"]);
+    let shown: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(shown["task"]["state"], "cancelled", "{shown}");
+    assert!(shown["task"]["error"].is_null(), "{shown}");
+    assert!(model.requests().is_empty(), "the agent started");
+    // Well before the set-up's two minutes: it was killed, not waited for.
+    assert!(started.elapsed() < std::time::Duration::from_secs(60));
+}

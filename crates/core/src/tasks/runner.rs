@@ -246,6 +246,17 @@ async fn execute(
         })
         .build()?;
     environment(store, meta, setup, &built.ctx, &cancel).await?;
+    if cancel.is_cancelled() {
+        // Cancelled during the set-up: the agent never starts.
+        return Ok(Ran {
+            outcome: Outcome::Cancelled,
+            usage: Usage::default(),
+            cost_usd: None,
+            summary: String::new(),
+            error: None,
+            turns: 0,
+        });
+    }
     *built.ctx.commands.lock() = saved.commands;
     *built.ctx.sources.lock() = saved.sources;
     // The request of this step, as the model gets it (`/name` expanded).
@@ -339,7 +350,8 @@ async fn environment(
         .ok_or("the environment set-up needs the task's sandbox")?;
     let layers = crate::sandbox::layers::Layers::new(store.layers_dir());
     let record = environment::prepare(&**sandbox, &layers, &meta.root, &command, cancel).await?;
-    let failure = record.failure();
+    // A cancel kills the set-up; that is the user's doing, not a failure.
+    let failure = record.failure().filter(|_| !cancel.is_cancelled());
     store
         .update(&meta.id, |m| m.setup = Some(record))
         .map_err(|e| e.to_string())?;
