@@ -224,7 +224,8 @@ impl Tool for BackgroundShell {
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Id {
-    /// The id `shell` returned
+    // The id `shell` returned (no description: the name says it, and the
+    // specs go out with every request).
     #[serde(alias = "bash_id", alias = "shell_id")]
     id: String,
 }
@@ -370,6 +371,27 @@ mod tests {
             out.is_error && out.content.contains("only in background tasks"),
             "{out:?}"
         );
+    }
+
+    /// What background tasks add to the fixed head: kept small (they are
+    /// offered nowhere else, so other runs' heads do not change at all).
+    #[test]
+    fn what_tasks_add_to_the_fixed_head_stays_small() {
+        let bytes = |tools: Vec<Arc<dyn Tool>>| {
+            let mut r = crate::tools::Registry::new();
+            for t in tools {
+                r.add(t);
+            }
+            serde_json::to_string(&r.specs()).unwrap().len()
+        };
+        let plain = bytes(vec![Arc::new(SHELL)]);
+        let task = bytes(vec![
+            Arc::new(BackgroundShell),
+            Arc::new(BashOutput),
+            Arc::new(KillShell),
+        ]);
+        println!("background tools add {} bytes", task - plain);
+        assert!(task - plain <= 600, "{} bytes", task - plain);
     }
 
     #[test]
