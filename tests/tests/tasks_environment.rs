@@ -368,3 +368,29 @@ fn cancelling_during_the_setup_stops_it_and_the_agent_never_starts() {
     // Well before the set-up's two minutes: it was killed, not waited for.
     assert!(started.elapsed() < std::time::Duration::from_secs(60));
 }
+
+/// The set-up's layer needs the overlay: with the copy backend chosen the
+/// task fails saying so, before the agent starts, rather than running the
+/// set-up somewhere its writes would become the proposal.
+#[test]
+fn a_setup_under_the_copy_backend_fails_clearly() {
+    let repo = fixture("needs-dep");
+    let home = tempfile::tempdir().unwrap();
+    let model = ScriptedServer::start(Script::new().turn(Turn::say("never asked")));
+    let shown = run_task(
+        home.path(),
+        repo.path(),
+        &model,
+        "work",
+        &[
+            "-c",
+            "sandbox.backend=\"copy\"",
+            "-c",
+            "tasks.setup=\"echo hi\"",
+        ],
+    );
+    assert_eq!(shown["task"]["state"], "failed", "{shown}");
+    let error = shown["task"]["error"].as_str().unwrap();
+    assert!(error.contains("needs the overlay"), "{error}");
+    assert!(model.requests().is_empty());
+}
