@@ -471,6 +471,9 @@ fn runs_code(store: &Store, changes: &tandem_core::changes::ChangeSet) -> RunsCo
     })
 }
 
+/// Lines of a set-up's output `task show` prints (`--json` has it all).
+const SETUP_LINES: usize = 12;
+
 fn show(store: &Store, meta: &TaskMeta, json: bool) -> Result<String, String> {
     let result = store.result(&meta.id).map_err(|e| e.to_string())?;
     if json {
@@ -497,6 +500,14 @@ fn show(store: &Store, meta: &TaskMeta, json: bool) -> Result<String, String> {
     }
     if let Some(e) = &meta.error {
         out.push_str(&format!("error: {e}\n"));
+    }
+    if let Some(setup) = &meta.setup {
+        out.push_str(&format!("{}\n", setup.line()));
+        // The end of its output: where an install says what it did or why not.
+        let lines: Vec<&str> = setup.output.lines().collect();
+        for line in &lines[lines.len().saturating_sub(SETUP_LINES)..] {
+            out.push_str(&format!("  │ {line}\n"));
+        }
     }
     let report = RunReport {
         outcome: match meta.state {

@@ -66,6 +66,16 @@ pub fn load(root: &Path, above: Vec<Layer>, trust: Trust) -> Result<Loaded, Stri
         }
     }
     let mut settings = load_settings(&layers).map_err(|e| e.to_string())?;
+    // The repository's set-up script is its code: it runs only in a
+    // trusted folder (it is in the trust inventory), and a setting wins.
+    if settings.tasks.setup.is_none()
+        && trusted
+        && root
+            .join(tandem_core::tasks::environment::SETUP_SCRIPT)
+            .is_file()
+    {
+        settings.tasks.setup = Some(tandem_core::tasks::environment::script_command());
+    }
     let table = ModelTable::with_overrides(&settings.models).map_err(|e| e.to_string())?;
 
     let home = dirs::home_dir();
@@ -165,6 +175,33 @@ pub fn load_task(root: &Path, saved: &str) -> Result<Setup, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_repositorys_setup_script_runs_only_in_a_trusted_folder_and_a_setting_wins() {
+        let d = tempfile::tempdir().unwrap();
+        let root = d.path();
+        std::fs::create_dir_all(root.join(".tandem")).unwrap();
+        std::fs::write(root.join(".tandem/setup.sh"), "echo hi\n").unwrap();
+        let setup = |trust: Trust, above: Vec<Layer>| load(root, above, trust).unwrap().setup;
+        let untrusted = Trust {
+            folder: root.to_path_buf(),
+            inventory: crate::trust::Inventory::of(root, None),
+            state: crate::trust::State::Unanswered { changed: false },
+        };
+        let s = setup(untrusted, Vec::new());
+        assert_eq!(s.settings.tasks.setup, None);
+        assert!(s.untrusted.unwrap().commands[0].contains(".tandem/setup.sh"));
+        // Control: trusted, the script is the set-up.
+        let s = setup(Trust::trusted(root), Vec::new());
+        assert_eq!(
+            s.settings.tasks.setup.as_deref(),
+            Some("sh .tandem/setup.sh")
+        );
+        // The user's own setting wins over the script, `""` included.
+        let mine: toml::Table = toml::from_str("[tasks]\nsetup = \"\"\n").unwrap();
+        let s = setup(Trust::trusted(root), vec![Layer::Table(mine)]);
+        assert_eq!(s.settings.tasks.setup.as_deref(), Some(""));
+    }
 
     #[test]
     fn claude_mode_and_model_fill_in_only_what_tandem_leaves_unset() {

@@ -52,6 +52,11 @@ pub struct TaskSettings {
     pub author: Option<String>,
     /// Cost cap of each task step in USD (default: `agent.max_cost`).
     pub max_cost: Option<f64>,
+    /// A shell command run in the task's sandbox, with the network, before
+    /// the agent starts (install the dependencies); its result is kept as
+    /// a layer the next task starts from (`tasks::environment`). Wins over
+    /// the repository's `.tandem/setup.sh`; `""` runs nothing.
+    pub setup: Option<String>,
     /// Where `tandem task start` runs tasks: here (`local`, the default)
     /// or on the workers of a NATS JetStream cluster (`nats`).
     pub executor: Option<Executor>,

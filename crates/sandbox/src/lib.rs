@@ -14,6 +14,7 @@
 pub mod copy;
 pub mod credentials;
 pub mod env;
+pub mod layers;
 pub mod lockdown;
 pub mod mounts;
 pub mod namespaces;
@@ -115,6 +116,26 @@ pub trait Sandbox: Send + Sync {
     /// Let commands read `path` although it lies in a hidden place (a
     /// task's own transcript, which its hooks read, in Tandem's state).
     fn reveal(&self, _path: &Path) {}
+    /// Say how to start a task's set-up `script`: with the network, on the
+    /// workspace as it is on disk (no proposal), its writes landing in the
+    /// fresh folder `layer` (see `layers`) rather than in the task's view.
+    fn prepare_setup(&self, _shell: &str, _script: &str, _layer: &Path) -> io::Result<Launch> {
+        Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            format!(
+                "the {} sandbox cannot keep a set-up layer (task set-up needs the overlay)",
+                self.name()
+            ),
+        ))
+    }
+    /// Show a set-up layer's files (read-only, below the task's own writes,
+    /// above the workspace) to every later command.
+    fn stack(&self, _layer: &Path) -> io::Result<()> {
+        Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            format!("the {} sandbox cannot stack a layer", self.name()),
+        ))
+    }
 }
 
 /// The environment for commands: the server's, without secrets.

@@ -53,11 +53,13 @@ pub fn enter_new_root(spec: &Spec) -> io::Result<()> {
     let workspace = under(r, &spec.root);
     // The workspace may sit under /tmp, now the empty scratch folder.
     std::fs::create_dir_all(&workspace)?;
+    let mut lowers: Vec<String> = spec.lower.iter().map(|l| l.display().to_string()).collect();
+    lowers.push(spec.root.display().to_string());
     let options = format!(
         // userxattr: overlay metadata in user.* xattrs, which a user
         // namespace may write (trusted.* needs the real root).
         "lowerdir={},upperdir={},workdir={},userxattr",
-        spec.root.display(),
+        lowers.join(":"),
         spec.upper.display(),
         spec.work.display()
     );

@@ -7,6 +7,13 @@
 //! fork and exec the command's process builds its own root (`mounts`) and
 //! locks itself down (`lockdown`); meanwhile this process moves it into the
 //! task's cgroup (`pids`), and it waits for that before it execs.
+//!
+//! Without network, the commands of one sandbox share one loopback: the
+//! sandbox's keeper (`Spec::keep`) makes the user and network namespaces
+//! once and holds them, and each command joins them (`Spec::join`) and
+//! makes only its own PID and mount namespaces. A server a command left
+//! running in the background is reachable from the next command; other
+//! sandboxes (other tasks) have keepers of their own.
 
 use super::{lockdown, mounts, pids};
 use serde::{Deserialize, Serialize};
@@ -20,6 +27,10 @@ pub const SUBCOMMAND: &str = "__sandbox-run";
 pub struct Spec {
     /// The workspace: the overlay's lower layer, mounted over itself.
     pub root: PathBuf,
+    /// Read-only layers shown above the workspace and below `upper`, the
+    /// top one first (a task's set-up layer: see `layers`).
+    #[serde(default)]
+    pub lower: Vec<PathBuf>,
     pub upper: PathBuf,
     pub work: PathBuf,
     /// The task's scratch folder, the command's `/tmp` (kept between its
@@ -47,7 +58,19 @@ pub struct Spec {
     pub loopback_ports: Vec<u16>,
     #[serde(default)]
     pub bridge: PathBuf,
+    /// Join the user and network namespaces of this process (the
+    /// sandbox's keeper, a child the sandbox never reaps while it uses it,
+    /// so the pid cannot be reused) instead of making new ones.
+    #[serde(default)]
+    pub join: Option<u32>,
+    /// Be the keeper: make the namespaces, serve the bridged ports, say
+    /// `ready` on stdout, then hold them until stdin closes.
+    #[serde(default)]
+    pub keep: bool,
 }
+
+/// What the keeper prints once its namespaces can be joined.
+pub const READY: &str = "ready";
 
 /// Run the spec; returns the process exit code.
 pub fn main(spec_json: &str) -> i32 {
@@ -58,6 +81,9 @@ pub fn main(spec_json: &str) -> i32 {
             return 125;
         }
     };
+    if spec.keep {
+        return keep(&spec);
+    }
     enter(&spec).and_then(|()| run(&spec)).unwrap_or_else(|e| {
         eprintln!("tandem sandbox: {e}");
         125
@@ -65,12 +91,62 @@ pub fn main(spec_json: &str) -> i32 {
 }
 
 fn enter(spec: &Spec) -> io::Result<()> {
-    // SAFETY: plain syscalls on our own process.
-    let (uid, gid) = unsafe { (libc::getuid(), libc::getgid()) };
+    if let Some(keeper) = spec.join {
+        join(keeper)?;
+        // SAFETY: unshare on our own, single-threaded process.
+        return mounts::check(unsafe { libc::unshare(libc::CLONE_NEWPID) }, "unshare");
+    }
     let mut flags = libc::CLONE_NEWUSER | libc::CLONE_NEWPID;
     if !spec.network {
         flags |= libc::CLONE_NEWNET;
     }
+    own_namespaces(spec, flags)
+}
+
+/// Enter the user namespace of `keeper` (we own it: same uid, so all
+/// capabilities there), then its network namespace.
+fn join(keeper: u32) -> io::Result<()> {
+    use std::os::fd::AsRawFd;
+    for (ns, flag) in [("user", libc::CLONE_NEWUSER), ("net", libc::CLONE_NEWNET)] {
+        let file = std::fs::File::open(format!("/proc/{keeper}/ns/{ns}"))
+            .map_err(|e| io::Error::new(e.kind(), format!("the sandbox's {ns} namespace: {e}")))?;
+        // SAFETY: setns on our own, single-threaded process with an open ns fd.
+        mounts::check(
+            unsafe { libc::setns(file.as_raw_fd(), flag) },
+            &format!("join the sandbox's {ns} namespace"),
+        )?;
+    }
+    Ok(())
+}
+
+/// The keeper's life: namespaces, bridged ports, `READY`, then wait for
+/// stdin to close (the sandbox dropped it, or Tandem died).
+fn keep(spec: &Spec) -> i32 {
+    let made = own_namespaces(spec, libc::CLONE_NEWUSER | libc::CLONE_NEWNET).and_then(|()| {
+        spec.loopback_ports
+            .iter()
+            .map(|p| Ok((*p, std::net::TcpListener::bind(("127.0.0.1", *p))?)))
+            .collect::<io::Result<Vec<_>>>()
+    });
+    let listeners = match made {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("tandem sandbox: {e}");
+            return 125;
+        }
+    };
+    println!("{READY}");
+    // No PID namespace of its own: this process may start threads.
+    std::thread::spawn(|| {
+        let _ = io::copy(&mut io::stdin(), &mut io::sink());
+        std::process::exit(0);
+    });
+    super::ports::serve_inside(&spec.bridge, listeners)
+}
+
+fn own_namespaces(spec: &Spec, flags: libc::c_int) -> io::Result<()> {
+    // SAFETY: plain syscalls on our own process.
+    let (uid, gid) = unsafe { (libc::getuid(), libc::getgid()) };
     // SAFETY: unshare on our own, single-threaded process.
     mounts::check(unsafe { libc::unshare(flags) }, "unshare")?;
     // Keep our own uid and gid inside, so files and tools look as usual.
@@ -234,7 +310,8 @@ fn start(spec: &Spec) -> io::Result<libc::pid_t> {
 fn run(spec: &Spec) -> io::Result<i32> {
     // Bound before the command starts, so it never finds a port closed.
     let mut listeners = Vec::new();
-    if !spec.network {
+    // A keeper serves them for every command that joins it.
+    if !spec.network && spec.join.is_none() {
         for port in &spec.loopback_ports {
             listeners.push((*port, std::net::TcpListener::bind(("127.0.0.1", *port))?));
         }

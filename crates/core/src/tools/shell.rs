@@ -9,6 +9,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use std::collections::VecDeque;
 use std::io::Read;
+use std::os::unix::process::CommandExt;
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -17,6 +18,15 @@ use std::time::Duration;
 const KEEP: usize = 1 << 20;
 
 pub struct Shell;
+
+/// The shell commands run in: bash where there is one.
+pub fn program() -> &'static str {
+    if std::path::Path::new("/bin/bash").exists() {
+        "bash"
+    } else {
+        "sh"
+    }
+}
 
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -27,6 +37,10 @@ pub struct Input {
     timeout_secs: Option<u64>,
     /// Folder to run in, relative to the workspace root
     workdir: Option<String>,
+    /// Shown to the model only where background processes are offered
+    /// (`background::BackgroundShell`).
+    #[schemars(skip)]
+    run_in_background: Option<bool>,
 }
 
 #[async_trait]
@@ -80,11 +94,7 @@ impl super::TypedTool for Shell {
             Ok(w) => w,
             Err(e) => return ToolOutput::error(format!("cannot create a pipe: {e}")),
         };
-        let shell = if std::path::Path::new("/bin/bash").exists() {
-            "bash"
-        } else {
-            "sh"
-        };
+        let shell = program();
         let workdir = dir
             .strip_prefix(ws.root())
             .ok()
@@ -105,7 +115,7 @@ impl super::TypedTool for Shell {
         };
         let mut command = match &launch {
             Some(l) => {
-                let mut c = tokio::process::Command::new(&l.program);
+                let mut c = std::process::Command::new(&l.program);
                 c.args(&l.args)
                     .current_dir(&l.cwd)
                     .env_clear()
@@ -113,7 +123,7 @@ impl super::TypedTool for Shell {
                 c
             }
             None => {
-                let mut c = tokio::process::Command::new(shell);
+                let mut c = std::process::Command::new(shell);
                 c.arg("-c").arg(&input.command).current_dir(&dir);
                 c
             }
@@ -127,8 +137,12 @@ impl super::TypedTool for Shell {
             .env("GIT_PAGER", "cat")
             .env("TERM", "dumb")
             .env("NO_COLOR", "1")
-            .process_group(0)
-            .kill_on_drop(true);
+            .process_group(0);
+        if input.run_in_background == Some(true) {
+            return super::background::start(ctx, &input.command, command, reader);
+        }
+        let mut command = tokio::process::Command::from(command);
+        command.kill_on_drop(true);
         let mut child = match command.spawn() {
             Ok(c) => c,
             Err(e) => return ToolOutput::error(format!("cannot start {shell}: {e}")),
@@ -207,7 +221,7 @@ impl super::TypedTool for Shell {
 
 /// Read the pipe to its end, keeping the first and last `KEEP` bytes and
 /// noting how much was dropped between them.
-fn collect(mut reader: std::io::PipeReader) -> String {
+pub(super) fn collect(mut reader: std::io::PipeReader) -> String {
     let mut head = Vec::new();
     let mut tail: VecDeque<u8> = VecDeque::new();
     let mut dropped = 0usize;
