@@ -58,6 +58,8 @@ struct Shared {
     pending: Mutex<HashMap<i64, Sender<Value>>>,
     encoding: Mutex<Enc>,
     answer: Mutex<Answer>,
+    /// The reply to `tandem/question` (`choice`, `text`); null without one.
+    question_reply: Mutex<Option<(Option<String>, Option<String>)>>,
 }
 
 pub struct LspClient {
@@ -197,6 +199,16 @@ impl Shared {
                     Answer::Ignore => {}
                 }
             }
+            "tandem/question" => {
+                let reply = self.question_reply.lock().unwrap().clone();
+                let result = match reply {
+                    Some((choice, text)) => {
+                        json!({ "id": msg["params"]["id"], "choice": choice, "text": text })
+                    }
+                    None => Value::Null,
+                };
+                self.respond(&id, result);
+            }
             _ => self.respond(&id, Value::Null),
         }
     }
@@ -284,9 +296,11 @@ impl LspClient {
     }
 
     /// As `start`, announcing what the editor extensions announce beyond
-    /// events (`experimental.tandem.approvals`: `tandem/approve`).
+    /// events (`experimental.tandem.approvals`: `tandem/approve`;
+    /// `questions`: `tandem/question`).
     pub fn start_like_extensions(root: &Path, options: Value, enc: Enc) -> LspClient {
-        let experimental = json!({ "tandem": { "events": true, "approvals": true } });
+        let experimental =
+            json!({ "tandem": { "events": true, "approvals": true, "questions": true } });
         Self::start_full(
             root,
             options,
@@ -332,6 +346,7 @@ impl LspClient {
             pending: Mutex::new(HashMap::new()),
             encoding: Mutex::new(enc),
             answer: Mutex::new(Answer::Pick("Allow once".into())),
+            question_reply: Mutex::new(None),
         });
         let reader = shared.clone();
         std::thread::spawn(move || {
@@ -395,6 +410,12 @@ impl LspClient {
         assert_eq!(negotiated, json!(expected), "initialize: {init}");
         client.notify("initialized", json!({}));
         client
+    }
+
+    /// Answer `tandem/question` with this option and / or these words.
+    pub fn set_question_reply(&self, choice: Option<&str>, text: Option<&str>) {
+        *self.shared.question_reply.lock().unwrap() =
+            Some((choice.map(String::from), text.map(String::from)));
     }
 
     pub fn set_answer(&self, answer: Answer) {

@@ -18,5 +18,5 @@ end, {
   complete = function(...)
     return require("tandem.commands").complete(...)
   end,
-  desc = "Tandem: ask, task, tasks, steer, cancel, approve, accept[!], reject[!], rerun, review, log, diff, next, prev",
+  desc = "Tandem: ask, task, tasks, steer, cancel, approve, answer, accept[!], reject[!], rerun, review, log, diff, next, prev",
 })

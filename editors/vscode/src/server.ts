@@ -13,11 +13,12 @@ import {
 import { serverPath, serverSettings } from "./settings";
 import type { EventParams, Transcript } from "./transcript";
 import { registerApprovals } from "./approvals";
+import { registerQuestions } from "./questions";
 
 /** Asks the server for `tandem/event` notifications and `tandem/approve`. */
 const eventsFeature: StaticFeature = {
   fillClientCapabilities(caps) {
-    caps.experimental = { ...(caps.experimental as object), tandem: { events: true, approvals: true } };
+    caps.experimental = { ...(caps.experimental as object), tandem: { events: true, approvals: true, questions: true } };
   },
   initialize() {},
   getState() {
@@ -58,6 +59,7 @@ export class Server implements vscode.Disposable {
     client.registerFeature(eventsFeature);
     client.onNotification("tandem/event", (p: EventParams) => this.transcript.event(p));
     registerApprovals(client);
+    registerQuestions(client);
     this.client = client;
     this.transcript.serverStarting();
     try {

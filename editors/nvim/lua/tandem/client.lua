@@ -39,8 +39,9 @@ end
 local function capabilities()
   local caps = vim.lsp.protocol.make_client_capabilities()
   caps.experimental = vim.tbl_extend("force", caps.experimental or {}, {
-    -- approvals: `tandem/approve`, shown without taking the focus.
-    tandem = { events = true, approvals = true },
+    -- approvals: `tandem/approve`, shown without taking the focus;
+    -- questions: `tandem/question`, answered with `:Tandem answer`.
+    tandem = { events = true, approvals = true, questions = true },
   })
   return caps
 end
@@ -51,6 +52,7 @@ local function handlers()
     ["window/showMessageRequest"] = require("tandem.approval").handler,
     ["tandem/approve"] = require("tandem.approval").on_approve,
     ["tandem/approvalClosed"] = require("tandem.approval").on_closed,
+    ["tandem/question"] = require("tandem.questions").on_question,
     ["textDocument/publishDiagnostics"] = function(err, result, ctx, cfg)
       vim.lsp.diagnostic.on_publish_diagnostics(err, result, ctx, cfg)
       if result and result.uri then

@@ -55,6 +55,9 @@ M.subcommands = {
   prev = function()
     tandem().prev_hunk()
   end,
+  answer = function()
+    require("tandem.questions").answer()
+  end,
   approve = function(o)
     tandem()
     require("tandem.approval").approve(o.rest)
