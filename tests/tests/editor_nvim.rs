@@ -286,6 +286,38 @@ fn background_tasks_in_neovim() {
     assert_eq!(model.requests().len(), 5);
 }
 
+#[test]
+fn questions_are_answered_with_tandem_answer_in_neovim() {
+    let nvim = nvim();
+    let model = ScriptedServer::start(
+        Script::new()
+            .turn(Turn::new().tool_use(
+                "ask_user",
+                json!({"questions": [{
+                    "question": "Which database should the cache use?",
+                    "header": "Database",
+                    "options": [
+                        {"label": "sqlite", "description": "a file next to the app"},
+                        {"label": "postgres", "description": "the team's server"}
+                    ],
+                    "multiSelect": false
+                }]}),
+            ))
+            .turn(Turn::say("ok")),
+    );
+    let repo = fixture("greeter");
+    let home = tempfile::tempdir().unwrap();
+    let (result, _, context) =
+        run_lua_test(&nvim, "questions.lua", &model, repo.path(), home.path());
+    let failures = result["failures"].as_array().unwrap();
+    assert!(
+        failures.is_empty() && result["checks"].as_array().unwrap().len() >= 6,
+        "{context}"
+    );
+    let answered = tool_results(model.requests().last().unwrap()).join("\n");
+    assert!(answered.contains("postgres"), "{answered}");
+}
+
 const NOTES: &str = "# Notes\n\nGreetings are friendlier.\n";
 const GREET_DOCSTRING: &str = "\"\"\"Greetings.\"\"\"
 
