@@ -3,6 +3,7 @@
 
 pub mod installs;
 pub mod lark;
+pub mod llama;
 pub mod lsp_client;
 pub mod mcp_servers;
 pub mod scripted;
