@@ -5,7 +5,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 cd "$here/../.."
-cargo build -q -p tandem -p tandem-tests
+cargo build -q --bin tandem --bin scripted-model
 log="$(mktemp)"
 target/debug/scripted-model --script "$here/script.json" >"$log" &
 server=$!

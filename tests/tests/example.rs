@@ -46,6 +46,11 @@ fn the_recorded_example_fixes_the_failing_test() {
         stdout.contains("cart.py:1-13") && stdout.contains("$ python3 -m unittest -q  → exit 1"),
         "{stdout}"
     );
+    // The record ends with the command that proves the fix: the tests run
+    // again against the proposal, and pass.
+    let failing = stdout.find("$ python3 -m unittest -q  → exit 1").unwrap();
+    let passing = stdout.find("$ python3 -m unittest -q  → exit 0");
+    assert!(passing.is_some_and(|p| p > failing), "{stdout}");
     assert!(
         !unittest().status.success(),
         "a run without --apply changed the project"
