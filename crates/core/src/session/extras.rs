@@ -114,6 +114,7 @@ impl Extras {
                 ));
             }
             "clear" => return Ok(Expanded::Clear),
+            "memory" => return Ok(Expanded::Answer(self.memory_answer())),
             _ => {}
         }
         if let Some(command) = self.commands.get(name) {
@@ -132,10 +133,37 @@ impl Extras {
         ))
     }
 
+    /// `/memory`: where the memory files are and what they hold, as the
+    /// next session's prompt will have them.
+    fn memory_answer(&self) -> String {
+        let Some(memory) = &self.memory else {
+            return "Memory is off (`[memory] enabled = false` in the settings).".into();
+        };
+        let mut out = String::new();
+        let files = [
+            ("Project", Some(&memory.project)),
+            ("User", memory.user.as_ref()),
+        ];
+        for (which, path) in files {
+            let Some(path) = path else {
+                continue;
+            };
+            let text = std::fs::read_to_string(path).unwrap_or_default();
+            let text = text.trim();
+            out.push_str(&format!(
+                "{which} memory ({}):\n{}\n\n",
+                path.display(),
+                if text.is_empty() { "(empty)" } else { text }
+            ));
+        }
+        out.push_str("Edit the files as you like, or ask the agent to remember something (its `memory` tool).");
+        out
+    }
+
     /// `/help`: every command and skill, one line each.
     fn help(&self) -> String {
         let mut out = String::from(
-            "Commands (start a prompt with one):\n  /help  this list\n  /clear  start a new conversation\n  /compact [focus]  summarise the conversation so far to free context\n",
+            "Commands (start a prompt with one):\n  /help  this list\n  /clear  start a new conversation\n  /compact [focus]  summarise the conversation so far to free context\n  /memory  show the memory files and what they hold\n",
         );
         for c in self.commands.all() {
             let hint = c
@@ -156,5 +184,53 @@ impl Extras {
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::workspace::Workspace;
+    use tokio_util::sync::CancellationToken;
+
+    #[test]
+    fn slash_memory_shows_the_files_and_what_they_hold_without_a_model_call() {
+        let root = tempfile::tempdir().unwrap();
+        let state = tempfile::tempdir().unwrap();
+        let project = state.path().join("MEMORY.md");
+        std::fs::write(&project, "- Tests run with `make check`.\n").unwrap();
+        let extras = Extras {
+            skills: Arc::new(Skills::discover(root.path(), None)),
+            commands: Arc::new(Commands::load(root.path(), None)),
+            memory: Some(Arc::new(Memory {
+                project: project.clone(),
+                user: Some(state.path().join("missing.md")),
+                cap: 1000,
+            })),
+        };
+        let ws = Arc::new(Workspace::new(root.path()).unwrap());
+        let ctx = ToolContext::new(ws, CancellationToken::new());
+        let Ok(Expanded::Answer(text)) = extras.expand_prompt("/memory", &ctx) else {
+            panic!("an answer")
+        };
+        assert!(
+            text.contains(&format!(
+                "Project memory ({}):\n- Tests run with `make check`.",
+                project.display()
+            )),
+            "{text}"
+        );
+        assert!(
+            text.contains("User memory") && text.contains("(empty)"),
+            "{text}"
+        );
+        let off = Extras {
+            memory: None,
+            ..extras
+        };
+        let Ok(Expanded::Answer(text)) = off.expand_prompt("/memory", &ctx) else {
+            panic!("an answer")
+        };
+        assert!(text.starts_with("Memory is off"), "{text}");
     }
 }
