@@ -326,7 +326,7 @@ async fn huge_output_is_truncated_before_the_model_sees_it() {
 async fn the_turn_limit_stops_the_run() {
     let p = FakeProvider::new(
         (0..5)
-            .map(|i| reply(vec![call(&i.to_string(), "look", json!({}))], 1))
+            .map(|i| reply(vec![call(&i.to_string(), "look", json!({ "n": i }))], 1))
             .collect(),
     );
     let mut h = harness(p, |c| c.max_turns = 3);
@@ -425,10 +425,13 @@ async fn steering_reaches_the_next_request() {
 async fn compaction_replaces_older_turns_with_a_summary() {
     let mut responses = Vec::new();
     for i in 0..4 {
-        responses.push(reply(vec![call(&i.to_string(), "look", json!({}))], 10));
+        responses.push(reply(
+            vec![call(&i.to_string(), "look", json!({ "n": i }))],
+            10,
+        ));
     }
     // This call reports a nearly full context: the next turn compacts first.
-    responses.push(reply(vec![call("4", "look", json!({}))], 950));
+    responses.push(reply(vec![call("4", "look", json!({ "n": 4 }))], 950));
     responses.push(reply(vec![text("SUMMARY: read things")], 10));
     responses.push(reply(vec![text("finished")], 10));
     let p = FakeProvider::new(responses);
@@ -464,9 +467,12 @@ async fn compaction_replaces_older_turns_with_a_summary() {
 async fn compaction_runs_the_compact_hooks() {
     let mut responses = Vec::new();
     for i in 0..4 {
-        responses.push(reply(vec![call(&i.to_string(), "look", json!({}))], 10));
+        responses.push(reply(
+            vec![call(&i.to_string(), "look", json!({ "n": i }))],
+            10,
+        ));
     }
-    responses.push(reply(vec![call("4", "look", json!({}))], 950));
+    responses.push(reply(vec![call("4", "look", json!({ "n": 4 }))], 950));
     responses.push(reply(vec![text("SUMMARY: read things")], 10));
     responses.push(reply(vec![text("finished")], 10));
     let p = FakeProvider::new(responses);
@@ -516,7 +522,7 @@ async fn the_cost_cap_ends_the_run_after_the_call_that_reached_it() {
     // $0.001 a call (1000 input tokens at $1 per million).
     let p = FakeProvider::new(
         (0..5)
-            .map(|i| reply(vec![call(&i.to_string(), "look", json!({}))], 1000))
+            .map(|i| reply(vec![call(&i.to_string(), "look", json!({ "n": i }))], 1000))
             .collect(),
     );
     let mut h = harness(p, |c| c.max_cost = Some(0.0025));
