@@ -9,6 +9,7 @@ pub mod approvals;
 pub mod config;
 pub mod exec;
 pub mod human;
+pub mod mcp;
 mod overrides;
 pub mod report;
 pub mod sessions;

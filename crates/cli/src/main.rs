@@ -31,6 +31,9 @@ enum Command {
     /// Trust a folder: let the hooks and MCP servers its own files define
     /// run (`--list` shows your answers, `--revoke` forgets one).
     Trust(tandem_cli::trust::TrustArgs),
+    /// MCP servers in Claude Code's files: add, list, get, remove (the
+    /// same arguments as `claude mcp`).
+    Mcp(tandem_cli::mcp::McpArgs),
     /// Serve the Language Server Protocol over standard input and output
     /// (what the editor extensions start).
     Lsp,
@@ -59,6 +62,7 @@ fn main() -> ExitCode {
         Some(Command::Config(args)) => tandem_cli::config::run_config(args),
         Some(Command::Task(args)) => runtime.block_on(tandem_cli::task::run_task(args)),
         Some(Command::Trust(args)) => tandem_cli::trust::run_trust(args),
+        Some(Command::Mcp(args)) => tandem_cli::mcp::run_mcp(args),
         Some(Command::Sessions(args)) => tandem_cli::sessions::run_sessions(args),
         Some(Command::Lsp) => {
             runtime.block_on(tandem_lsp::serve_stdio());

@@ -12,6 +12,7 @@ pub mod claude;
 mod claude_keys;
 pub mod codex;
 mod load;
+pub mod mcp_files;
 pub mod setup;
 pub mod sources;
 pub mod trust;

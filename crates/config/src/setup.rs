@@ -3,11 +3,13 @@
 //! and the folder's trust, into the core's plain `Setup`. Every face loads
 //! through here, so a run is configured the same way wherever it starts.
 
+use crate::mcp_files::Scope;
 use crate::trust::Trust;
 use crate::{
     Layer, Settings, claude, codex, load_settings, project_config_path, read_layer,
     user_config_path,
 };
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 use tandem_core::hooks::Hooks;
@@ -131,15 +133,33 @@ fn mcp_specs(
     claude: &claude::ClaudeFiles,
     codex: codex::CodexFile,
 ) -> (Vec<ServerSpec>, Vec<Problem>) {
-    // Codex's servers, under Tandem's own of the same name.
-    let mut servers = codex.servers;
+    // Claude Code's user and local servers (`~/.claude.json`, yours: no
+    // folder trust), then Codex's, under Tandem's own of the same name.
+    let places = crate::mcp_files::Places {
+        root: root.to_path_buf(),
+        home: dirs::home_dir(),
+    };
+    let mut servers = BTreeMap::new();
+    let mut problems = Vec::new();
+    for scope in [Scope::User, Scope::Local] {
+        match places.configs(scope) {
+            Ok(found) => servers.extend(found),
+            Err(e) => problems.push(Problem {
+                server: format!("({} scope)", scope.name()),
+                message: e,
+            }),
+        }
+    }
+    servers.extend(codex.servers);
     servers.extend(settings.mcp_servers.clone());
     let text = trusted
         .then(|| std::fs::read_to_string(root.join(mcp::PROJECT_FILE)).ok())
         .flatten()
         .map(|t| claude::filter_mcp_json(&t, claude));
     let env = |name: &str| std::env::var(name).ok();
-    mcp::resolve(root, text.as_deref(), &servers, &settings.mcp, &env)
+    let (specs, mut more) = mcp::resolve(root, text.as_deref(), &servers, &settings.mcp, &env);
+    problems.append(&mut more);
+    (specs, problems)
 }
 
 /// Claude Code's `defaultMode` and `model` where Tandem's own settings
