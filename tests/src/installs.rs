@@ -8,13 +8,15 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-/// `target/` (or `CARGO_TARGET_DIR`): above `<profile>/deps/<test binary>`.
+/// `target/` (or `CARGO_TARGET_DIR`): above `<profile>/deps/<test binary>`,
+/// or `<profile>/<binary>` for this crate's programs (`task-quality`).
 pub fn target_dir() -> PathBuf {
     let exe = std::env::current_exe().unwrap();
-    exe.ancestors()
-        .nth(3)
-        .expect("target/<profile>/deps above the test binary")
-        .to_path_buf()
+    let mut dir = exe.parent().expect("the binary's folder");
+    if dir.ends_with("deps") {
+        dir = dir.parent().expect("target/<profile> above deps");
+    }
+    dir.parent().expect("target/ above <profile>").to_path_buf()
 }
 
 /// An exclusive lock on a file, held until dropped (`flock`), so concurrent
