@@ -494,3 +494,47 @@ fn review_you_can_see_in_vscode() {
         assert!(len > 10_000, "{}: {len} bytes", file.display());
     }
 }
+
+#[test]
+fn the_agent_asks_in_vscode_and_the_answer_goes_back() {
+    let model = ScriptedServer::start(
+        Script::new()
+            .turn(Turn::new().tool_use(
+                "ask_user",
+                json!({"questions": [{
+                    "question": "Which database should the cache use?",
+                    "header": "Database",
+                    "options": [
+                        {"label": "sqlite", "description": "a file next to the app"},
+                        {"label": "postgres", "description": "the team's server"}
+                    ],
+                    "multiSelect": false
+                }]}),
+            ))
+            .turn(Turn::say("The cache will use postgres.")),
+    );
+    let repo = fixture("vscode-review");
+    let Some(result) = drive("questions", repo.path(), &model, &[]) else {
+        return;
+    };
+    assert_eq!(result["title"], "Tandem asks (Database)", "{result:#}");
+    assert_eq!(
+        result["placeholder"], "Which database should the cache use?",
+        "{result:#}"
+    );
+    let items = texts(&result["items"]);
+    for needle in [
+        "sqlite",
+        "a file next to the app",
+        "postgres",
+        "the team's server",
+        "Answer in your own words",
+    ] {
+        assert!(items.contains(needle), "{needle} in {items}");
+    }
+    let requests = model.requests();
+    assert_eq!(requests.len(), 2, "{result:#}");
+    let answer = tool_results(&requests[1]).join("\n");
+    assert!(answer.contains("postgres"), "{answer}");
+    assert!(screenshots().join("vscode-questions-choice.png").exists());
+}

@@ -151,9 +151,9 @@ t_ready=$(date +%s)
 shots="$(dirname "$out")/screenshots"
 mkdir -p "$shots"
 # Pictures of an earlier run of this scenario must not stand in for this
-# one's (the review scenario's are vscode-review-*).
+# one's (the other scenarios' are vscode-review-*, vscode-questions-*).
 case "$scenario" in
-  fix-with-tandem) find "$shots" -maxdepth 1 -name 'vscode-*.png' ! -name 'vscode-review-*' -delete ;;
+  fix-with-tandem) find "$shots" -maxdepth 1 -name 'vscode-*.png' ! -name 'vscode-review-*' ! -name 'vscode-questions-*' -delete ;;
   *) find "$shots" -maxdepth 1 -name "vscode-$scenario-*.png" -delete ;;
 esac
 log "running the scenario $scenario"
