@@ -1,6 +1,7 @@
 // A small stdio MCP server for Tandem's tests, misbehaving on request:
 // `crash` exits in the middle of the call, `fail` answers with isError,
-// `slow` never answers in time, `grow` adds the tool `late` (the SDK then
+// `slow` never answers in time (a cancel of it is written to FLAKY_CANCELS),
+// `grow` adds the tool `late` (the SDK then
 // sends notifications/tools/list_changed). With FLAKY_STARTS set, each
 // start appends the server's pid to that file.
 import { appendFileSync } from "node:fs";
@@ -30,7 +31,12 @@ server.registerTool(
 server.registerTool(
   "slow",
   { description: "Takes a minute", inputSchema: {} },
-  async () => {
+  async (_args, extra) => {
+    // A client's notifications/cancelled aborts the call: FLAKY_CANCELS
+    // gets a line saying so.
+    extra.signal.addEventListener("abort", () => {
+      if (process.env.FLAKY_CANCELS) appendFileSync(process.env.FLAKY_CANCELS, `cancelled slow: ${extra.signal.reason ?? ""}\n`);
+    });
     await new Promise((r) => setTimeout(r, 60_000));
     return text("slow done");
   },

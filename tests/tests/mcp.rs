@@ -237,10 +237,13 @@ fn deny_rules_apply_to_mcp_tools() {
 fn failing_crashing_and_slow_servers_do_not_stop_the_run() {
     let repo = fixture("greeter");
     let marker = format!("tandem-mcp-test-{}", std::process::id());
+    let cancels = repo.path().join("cancels.log");
+    let mut flaky_server = node(&flaky(), &[]);
+    flaky_server["env"] = json!({ "FLAKY_CANCELS": cancels.display().to_string() });
     write_mcp_json(
         repo.path(),
         json!({
-            "flaky": node(&flaky(), &[]),
+            "flaky": flaky_server,
             "ghost": {"command": "/nonexistent/tandem-no-such-mcp-server"},
             "mute": {"command": "sh", "args": ["-c", format!("sleep 60; : {marker}")]},
         }),
@@ -267,6 +270,12 @@ fn failing_crashing_and_slow_servers_do_not_stop_the_run() {
     // The per-call timeout.
     let slow = tool_results(&requests[2]).pop().unwrap();
     assert!(slow.contains("did not answer `slow` within 2s"), "{slow}");
+    // ... and the server was told to stop working on it.
+    let told = std::fs::read_to_string(&cancels).unwrap_or_default();
+    assert!(
+        told.contains("cancelled slow"),
+        "no notifications/cancelled reached the server: {told:?}"
+    );
     // The crash mid-call.
     let crash = tool_results(&requests[3]).pop().unwrap();
     assert!(crash.contains("`flaky` stopped"), "{crash}");
