@@ -495,3 +495,47 @@ fn a_servers_form_is_answered_by_the_user_at_the_terminal_and_declined_without_o
     let result = tool_results(&model.requests()[1]).join("\n");
     assert!(result.contains("User declined"), "{result}");
 }
+
+#[test]
+fn a_servers_resources_are_listed_and_read_by_the_model() {
+    let repo = fixture("greeter");
+    write_mcp_json(
+        repo.path(),
+        json!({ "everything": node(&everything(), &["stdio"]), "flaky": node(&flaky(), &[]) }),
+    );
+    let uri = "demo://resource/static/document/features.md";
+    let script = Script::new()
+        .turn(call("mcp__everything__list_resources", json!({})))
+        .turn(call(
+            "mcp__everything__read_resource",
+            json!({ "uri": uri }),
+        ))
+        .turn(call("mcp__everything__read_resource", json!({})))
+        .turn(Turn::say("done"));
+    let (out, requests) = exec(repo.path(), script, &[]);
+    assert!(out.status.success(), "{}", describe(&out));
+    let listed = tool_results(&requests[1]).pop().unwrap();
+    assert!(
+        listed.contains(uri) && listed.contains("features.md"),
+        "{listed}"
+    );
+    let read = tool_results(&requests[2]).pop().unwrap();
+    let on_disk =
+        std::fs::read_to_string(everything().parent().unwrap().join("docs/features.md")).unwrap();
+    assert!(read.contains(on_disk.lines().next().unwrap()), "{read}");
+    let bad = tool_results(&requests[3]).pop().unwrap();
+    assert!(bad.contains("needs `uri`"), "{bad}");
+    // Only a server with resources gets the two tools.
+    let offered = tool_names(&requests[0]);
+    assert!(
+        offered
+            .iter()
+            .any(|n| n == "mcp__everything__read_resource")
+    );
+    assert!(
+        !offered
+            .iter()
+            .any(|n| n.starts_with("mcp__flaky__") && n.ends_with("_resources")),
+        "{offered:?}"
+    );
+}

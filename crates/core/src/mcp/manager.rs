@@ -283,7 +283,8 @@ async fn list(
                 forget.clone(),
             )
         })
-        .filter(|t| seen.insert(t.name().to_string()))
         .map(|t| Arc::new(t) as Arc<dyn Tool>)
+        .chain(super::resources::tools(&spec.name, peer))
+        .filter(|t| seen.insert(t.name().to_string()))
         .collect())
 }

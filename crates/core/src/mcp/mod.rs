@@ -11,6 +11,7 @@ mod elicit;
 mod expand;
 mod live;
 mod manager;
+mod resources;
 mod tool;
 
 pub use config::{
