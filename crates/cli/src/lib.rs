@@ -10,10 +10,12 @@ pub mod config;
 pub mod exec;
 pub mod human;
 mod overrides;
+mod remote;
 pub mod report;
 pub mod sessions;
 pub mod task;
 pub mod trust;
+pub mod worker;
 
 /// The folder a command works in: `--cd`, else the current one.
 fn workdir(cd: &Option<std::path::PathBuf>) -> Result<std::path::PathBuf, String> {

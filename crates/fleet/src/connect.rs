@@ -1,0 +1,187 @@
+//! Reaching the cluster: the connection with this machine's credentials
+//! (token or a NATS credentials file, TLS), and the stream, bucket and
+//! object store, made on first use with the configured replicas.
+
+use crate::names::{self, Names};
+use async_nats::jetstream::{self, kv, object_store, stream};
+use std::future::Future;
+use std::time::Duration;
+use tandem_core::settings::NatsSettings;
+
+/// A connection to the cluster and its three stores.
+#[derive(Clone)]
+pub struct Fleet {
+    pub client: async_nats::Client,
+    pub js: jetstream::Context,
+    pub names: Names,
+    pub kv: kv::Store,
+    pub objects: object_store::ObjectStore,
+    pub stream: stream::Stream,
+}
+
+impl Fleet {
+    /// Connect with `settings` (this machine's `[tasks.nats]`) and open, or
+    /// make, the stream, bucket and object store.
+    pub async fn connect(settings: &NatsSettings, name: &str) -> Result<Fleet, String> {
+        let client = client(settings, name).await?;
+        let js = jetstream::new(client.clone());
+        let names = Names::of(settings);
+        let replicas = settings.replicas.unwrap_or(1);
+        let stream = retry("open the task stream", || {
+            js.get_or_create_stream(stream::Config {
+                name: names.stream.clone(),
+                subjects: vec![names.work_subjects()],
+                retention: stream::RetentionPolicy::WorkQueue,
+                storage: stream::StorageType::File,
+                num_replicas: replicas,
+                ..Default::default()
+            })
+        })
+        .await?;
+        let kv = match js.get_key_value(&names.bucket).await {
+            Ok(kv) => kv,
+            Err(_) => {
+                // The bucket's stream as the KV conventions have it, made
+                // directly: the client's `create_key_value` first reads the
+                // account info in a shape nats-server 2.9 does not send.
+                retry("make the task bucket", || {
+                    js.get_or_create_stream(kv_stream(&names.bucket, replicas))
+                })
+                .await?;
+                retry("open the task bucket", || js.get_key_value(&names.bucket)).await?
+            }
+        };
+        let objects = match js.get_object_store(&names.objects).await {
+            Ok(o) => o,
+            Err(_) => {
+                retry("make the object store", || {
+                    js.create_object_store(object_store::Config {
+                        bucket: names.objects.clone(),
+                        num_replicas: replicas,
+                        storage: stream::StorageType::File,
+                        ..Default::default()
+                    })
+                })
+                .await?
+            }
+        };
+        Ok(Fleet {
+            client,
+            js,
+            names,
+            kv,
+            objects,
+            stream,
+        })
+    }
+
+    /// The consumer all workers pull from. `ack_wait`: how long a task
+    /// may go without an ack (or an in-progress ack) before JetStream
+    /// hands it to another worker.
+    pub async fn consumer(
+        &self,
+        ack_wait: Duration,
+    ) -> Result<jetstream::consumer::Consumer<jetstream::consumer::pull::Config>, String> {
+        let stream = self.stream.clone();
+        retry("open the workers' consumer", || {
+            stream.get_or_create_consumer(
+                names::CONSUMER,
+                jetstream::consumer::pull::Config {
+                    durable_name: Some(names::CONSUMER.into()),
+                    ack_policy: jetstream::consumer::AckPolicy::Explicit,
+                    ack_wait,
+                    // A task that kills every worker it reaches stops
+                    // being handed out; its record says why it stalled.
+                    max_deliver: 10,
+                    ..Default::default()
+                },
+            )
+        })
+        .await
+    }
+}
+
+/// The stream behind KV bucket `bucket` (history 1).
+fn kv_stream(bucket: &str, replicas: usize) -> stream::Config {
+    stream::Config {
+        name: format!("KV_{bucket}"),
+        subjects: vec![format!("$KV.{bucket}.>")],
+        max_messages_per_subject: 1,
+        storage: stream::StorageType::File,
+        allow_rollup: true,
+        deny_delete: true,
+        allow_direct: true,
+        discard: stream::DiscardPolicy::New,
+        num_replicas: replicas,
+        ..Default::default()
+    }
+}
+
+async fn client(settings: &NatsSettings, name: &str) -> Result<async_nats::Client, String> {
+    if settings.servers.is_empty() {
+        return Err("no NATS servers: set [tasks.nats] servers = [\"nats://host:4222\"]".into());
+    }
+    let addrs: Vec<async_nats::ServerAddr> = settings
+        .servers
+        .iter()
+        .map(|s| {
+            s.parse()
+                .map_err(|e| format!("[tasks.nats] servers: `{s}` is not a server address: {e}"))
+        })
+        .collect::<Result<_, _>>()?;
+    let mut options = match (&settings.token, &settings.credentials) {
+        (Some(_), Some(_)) => {
+            return Err("[tasks.nats]: give a token or a credentials file, not both".into());
+        }
+        (None, Some(path)) => async_nats::ConnectOptions::with_credentials_file(path.clone())
+            .await
+            .map_err(|e| format!("cannot read NATS credentials {}: {e}", path.display()))?,
+        (Some(token), None) => async_nats::ConnectOptions::with_token(token.clone()),
+        (None, None) => async_nats::ConnectOptions::new(),
+    };
+    let tls = &settings.tls;
+    if tls.required {
+        options = options.require_tls(true);
+    }
+    if let Some(ca) = &tls.ca {
+        options = options.add_root_certificates(ca.clone());
+    }
+    match (&tls.cert, &tls.key) {
+        (Some(cert), Some(key)) => {
+            options = options.add_client_certificate(cert.clone(), key.clone());
+        }
+        (None, None) => {}
+        _ => return Err("[tasks.nats.tls]: a client certificate needs both cert and key".into()),
+    }
+    options
+        .name(name)
+        .connection_timeout(Duration::from_secs(5))
+        .request_timeout(Some(Duration::from_secs(5)))
+        .max_reconnects(None)
+        .connect(addrs)
+        .await
+        .map_err(|e| format!("cannot reach NATS at {}: {e}", settings.servers.join(", ")))
+}
+
+/// Retry a cluster call for a while: a server that stops (or a leader
+/// election after it) fails calls for a few seconds, then the others answer.
+pub async fn retry<T, E: std::fmt::Display, F: Future<Output = Result<T, E>>>(
+    what: &str,
+    mut call: impl FnMut() -> F,
+) -> Result<T, String> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    let mut delay = Duration::from_millis(100);
+    loop {
+        match call().await {
+            Ok(v) => return Ok(v),
+            Err(e) if tokio::time::Instant::now() >= deadline => {
+                return Err(format!("cannot {what}: {e}"));
+            }
+            Err(e) => {
+                tracing::debug!("cannot {what} yet: {e}");
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(2));
+            }
+        }
+    }
+}
