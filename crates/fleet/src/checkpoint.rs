@@ -72,8 +72,10 @@ impl Fleet {
     }
 }
 
-/// The tool calls of a transcript's conversation, in order (name and
-/// input): a resumed task that repeated a completed call shows it twice.
+/// The tool calls of a transcript's conversation, in order: name, input
+/// and whether it completed (a result came back that is not the note a
+/// resumed session gives calls its predecessor never finished). A resumed
+/// task that repeated a completed call shows it twice.
 pub fn tool_calls(transcript: &str) -> Vec<serde_json::Value> {
     use tandem_core::model::Block;
     let Ok(dir) = tempfile::tempdir() else {
@@ -84,14 +86,24 @@ pub fn tool_calls(transcript: &str) -> Vec<serde_json::Value> {
         return Vec::new();
     }
     let lines = tandem_core::transcript::read(&path).unwrap_or_default();
-    tandem_core::transcript::conversation(&lines)
+    let messages = tandem_core::transcript::conversation(&lines);
+    let blocks: Vec<&Block> = messages.iter().flat_map(|m| m.content.iter()).collect();
+    blocks
         .iter()
-        .flat_map(|m| m.content.iter())
         .filter_map(|b| match b {
-            Block::ToolUse { name, input, .. } => {
-                Some(serde_json::json!({"name": name, "input": input}))
+            Block::ToolUse { id, name, input } => {
+                let completed = blocks.iter().any(|r| {
+                    matches!(r, Block::ToolResult { tool_use_id, content, is_error, .. }
+                        if tool_use_id == id
+                            && !(*is_error && content.starts_with(INTERRUPTED)))
+                });
+                Some(serde_json::json!({"name": name, "input": input, "completed": completed}))
             }
             _ => None,
         })
         .collect()
 }
+
+/// How the core's resume answers a call whose result was lost with its
+/// process (`agent::Session::resume`).
+const INTERRUPTED: &str = "not finished: the task was interrupted";

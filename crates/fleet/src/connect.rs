@@ -41,9 +41,6 @@ impl Fleet {
         let kv = match js.get_key_value(&names.bucket).await {
             Ok(kv) => kv,
             Err(_) => {
-                // The bucket's stream as the KV conventions have it, made
-                // directly: the client's `create_key_value` first reads the
-                // account info in a shape nats-server 2.9 does not send.
                 retry("make the task bucket", || {
                     js.get_or_create_stream(kv_stream(&names.bucket, replicas))
                 })
@@ -55,12 +52,11 @@ impl Fleet {
             Ok(o) => o,
             Err(_) => {
                 retry("make the object store", || {
-                    js.create_object_store(object_store::Config {
-                        bucket: names.objects.clone(),
-                        num_replicas: replicas,
-                        storage: stream::StorageType::File,
-                        ..Default::default()
-                    })
+                    js.get_or_create_stream(object_stream(&names.objects, replicas))
+                })
+                .await?;
+                retry("open the object store", || {
+                    js.get_object_store(&names.objects)
                 })
                 .await?
             }
@@ -101,6 +97,12 @@ impl Fleet {
     }
 }
 
+// Both stores are made here, not by the client's helpers, for two reasons:
+// `create_key_value` first reads the account info in a shape nats-server
+// 2.9 does not send, and the helpers turn on direct gets, which a follower
+// replica may answer with an older value: a worker taking over a task must
+// read the newest checkpoint and record, so every read goes to the leader.
+
 /// The stream behind KV bucket `bucket` (history 1).
 fn kv_stream(bucket: &str, replicas: usize) -> stream::Config {
     stream::Config {
@@ -110,7 +112,21 @@ fn kv_stream(bucket: &str, replicas: usize) -> stream::Config {
         storage: stream::StorageType::File,
         allow_rollup: true,
         deny_delete: true,
-        allow_direct: true,
+        allow_direct: false,
+        discard: stream::DiscardPolicy::New,
+        num_replicas: replicas,
+        ..Default::default()
+    }
+}
+
+/// The stream behind object store `bucket` (chunks and metadata).
+fn object_stream(bucket: &str, replicas: usize) -> stream::Config {
+    stream::Config {
+        name: format!("OBJ_{bucket}"),
+        subjects: vec![format!("$O.{bucket}.C.>"), format!("$O.{bucket}.M.>")],
+        storage: stream::StorageType::File,
+        allow_rollup: true,
+        allow_direct: false,
         discard: stream::DiscardPolicy::New,
         num_replicas: replicas,
         ..Default::default()

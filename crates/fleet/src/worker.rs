@@ -216,7 +216,6 @@ async fn run_step(
         .update_record(id, |r| {
             r.state = TaskState::Running;
             r.worker = Some(options.name.clone());
-            r.runs += 1;
             r.error = None;
         })
         .await?;
@@ -242,9 +241,13 @@ async fn run_step(
         (Some(text), false) => Step::FollowUp(text.clone()),
         (None, false) => Step::Start,
     };
-    if resumed {
-        fleet.update_record(id, |r| r.resumed = true).await?;
-    }
+    // Counted once it really runs (a set-up that failed is not a run).
+    fleet
+        .update_record(id, |r| {
+            r.runs += 1;
+            r.resumed = resumed;
+        })
+        .await?;
 
     let cancel = CancellationToken::new();
     let control = {
