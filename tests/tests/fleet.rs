@@ -472,12 +472,12 @@ fn eight_tasks_finish_exactly_once_through_a_killed_worker_and_a_stopped_server(
     }
     // Exactly once: each conversation's last turn was asked for once.
     let requests = model.requests();
-    for c in 0..names.len() {
+    for (c, n) in names.iter().enumerate() {
         let finals = requests
             .iter()
             .filter(|r| r.conversation == Some(c) && r.turn == Some(3))
             .count();
-        assert_eq!(finals, 1, "task {} finished {finals} times", names[c]);
+        assert_eq!(finals, 1, "task {n} finished {finals} times");
     }
     // Applying works from the submitting side.
     let applied = submitter.task(repo.path(), &["apply", &victim]);
