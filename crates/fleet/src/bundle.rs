@@ -53,7 +53,15 @@ pub fn snapshot(root: &Path, limit: u64) -> Result<Manifest, String> {
             "the repository has no commit yet: commit once, then submit".to_string()
         })?,
     );
-    // Paths relative to `root`, NUL-separated: names with any bytes survive.
+    // The worker unpacks the whole repository and runs the task at its top.
+    let prefix = text(git(root, &["rev-parse", "--show-prefix"], None)?);
+    if !prefix.is_empty() {
+        return Err(format!(
+            "submit from the repository's top folder (this is its `{}`)",
+            prefix.trim_end_matches('/')
+        ));
+    }
+    // Paths relative to the top, NUL-separated: names with any bytes survive.
     let status = git(
         root,
         &[
@@ -81,14 +89,10 @@ pub fn snapshot(root: &Path, limit: u64) -> Result<Manifest, String> {
             present.push(path);
         }
     }
-    let prefix = text(git(root, &["rev-parse", "--show-prefix"], None)?);
-    let strip = |p: String| p.strip_prefix(&prefix).map(str::to_string).unwrap_or(p);
     let present: Vec<String> = present
         .into_iter()
-        .map(strip)
         .filter(|p| root.join(p).is_file())
         .collect();
-    let deleted: Vec<String> = deleted.into_iter().map(strip).collect();
     let mut size = 0u64;
     let mut files = Vec::new();
     if !present.is_empty() {
@@ -320,6 +324,9 @@ mod tests {
         assert!(e.contains("over the"), "{e}");
         // Control: under the limit it is taken.
         assert!(snapshot(d.path(), 1 << 20).is_ok());
+        std::fs::create_dir(d.path().join("sub")).unwrap();
+        let e = snapshot(&d.path().join("sub"), 1 << 20).unwrap_err();
+        assert!(e.contains("top folder"), "{e}");
         let plain = tempfile::tempdir().unwrap();
         let e = snapshot(plain.path(), MAX_SNAPSHOT_BYTES).unwrap_err();
         assert!(e.contains("not a git repository"), "{e}");
