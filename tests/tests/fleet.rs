@@ -500,3 +500,143 @@ fn wait_output(mut child: Child, within: Duration) -> Output {
         std::thread::sleep(Duration::from_millis(100));
     }
 }
+
+/// A repository that asks for the unisolated `copy` sandbox.
+fn hostile_repo() -> tempfile::TempDir {
+    let repo = repo();
+    std::fs::create_dir_all(repo.path().join(".tandem")).unwrap();
+    std::fs::write(
+        repo.path().join(".tandem/config.toml"),
+        "[sandbox]\nbackend = \"copy\"\n",
+    )
+    .unwrap();
+    repo
+}
+
+/// A command that writes to a host path outside the repository.
+fn escape_turns(marker: &Path) -> Vec<Turn> {
+    vec![
+        Turn::new().tool_use(
+            "shell",
+            json!({"command": format!("echo escaped > {}; echo tried", marker.display())}),
+        ),
+        Turn::say("Tried."),
+    ]
+}
+
+#[test]
+fn a_repository_cannot_choose_a_weaker_sandbox_on_a_worker_and_secrets_stay_home() {
+    if !ready() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let server = nats::single(dir.path());
+    let outside = tempfile::tempdir().unwrap();
+    let remote_marker = outside.path().join("from-the-fleet");
+    let local_marker = outside.path().join("from-a-local-task");
+    let script = Script::new()
+        .conversation("escape-remote", escape_turns(&remote_marker))
+        .conversation("escape-local", escape_turns(&local_marker));
+    let model = ScriptedServer::start(script);
+    let repo = hostile_repo();
+    let config = cluster_config(&[server.url()], 1, "");
+    let submitter = Machine::new(&config);
+    let _worker = Worker::start(Machine::new(&config), 1);
+
+    let flags = model_flags(&model);
+    let mut args = vec!["start", "escape-remote: try"];
+    args.extend(flags.iter().map(String::as_str));
+    // The submitter's own flags ask for the weak sandbox too, and carry a key.
+    args.extend(["-c", "sandbox.backend=\"copy\""]);
+    args.extend(["-c", "model.api_key=\"sk-laptop-secret\""]);
+    let out = submitter.task(repo.path(), &args);
+    assert!(out.status.success(), "{}", describe(&out));
+    let id = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let waited = submitter.task(repo.path(), &["wait", &id]);
+    assert!(waited.status.success(), "{}", describe(&waited));
+    let task = show(&submitter, repo.path(), &id);
+    assert_eq!(task["task"]["state"], "done", "{task}");
+    // The command ran in the worker's overlay: the host path stayed clean.
+    assert!(
+        !remote_marker.exists(),
+        "a fleet task wrote outside its sandbox"
+    );
+    // The key given on the laptop did not travel with the task.
+    let shown = task.to_string();
+    assert!(!shown.contains("sk-laptop-secret"), "{shown}");
+    assert!(
+        task["task"]["settings"]
+            .as_str()
+            .unwrap()
+            .contains("TEST_API_KEY")
+    );
+
+    // Control: the same repository setting, honoured by a local task in a
+    // folder its user trusted (`copy` is allowed there when asked for),
+    // does reach the host path: the check above would notice an escape.
+    let local = Machine::new("");
+    let trusted = local
+        .command()
+        .arg("trust")
+        .arg(repo.path())
+        .output()
+        .unwrap();
+    assert!(trusted.status.success(), "{}", describe(&trusted));
+    let mut args = vec!["start", "escape-local: try"];
+    args.extend(flags.iter().map(String::as_str));
+    let out = local.task(repo.path(), &args);
+    assert!(out.status.success(), "{}", describe(&out));
+    let id = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let waited = local.task(repo.path(), &["wait", &id]);
+    assert!(waited.status.success(), "{}", describe(&waited));
+    assert!(
+        local_marker.exists(),
+        "the control did not write its marker: {}",
+        describe(&waited)
+    );
+}
+
+#[test]
+fn sigterm_drains_a_worker_the_task_in_hand_still_finishes() {
+    if !ready() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let server = nats::single(dir.path());
+    let script = Script::new().conversation(
+        "drain-me",
+        vec![
+            Turn::new().tool_use("shell", json!({"command": "sleep 2; echo slept"})),
+            Turn::new().tool_use("write", json!({"path": "after.txt", "content": "after\n"})),
+            Turn::say("Drained cleanly."),
+        ],
+    );
+    let model = ScriptedServer::start(script);
+    let repo = repo();
+    let config = cluster_config(&[server.url()], 1, "");
+    let submitter = Machine::new(&config);
+    let mut worker = Worker::start(Machine::new(&config), 1);
+    let (id, _) = start(&submitter, repo.path(), &model, "drain-me: wait a bit");
+    worker.wait_for(&format!("took task {id}"), Duration::from_secs(30));
+    let pid = worker.child.as_ref().unwrap().id();
+    // SAFETY: signalling the worker this test started.
+    unsafe { libc::kill(pid as i32, libc::SIGTERM) };
+    worker.wait_for("draining", Duration::from_secs(10));
+    let status = {
+        let child = worker.child.as_mut().unwrap();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Some(s) = child.try_wait().unwrap() {
+                break s;
+            }
+            assert!(Instant::now() < deadline, "the worker did not drain");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    };
+    worker.child = None;
+    assert!(status.success(), "{status:?}\n{}", worker.text());
+    let task = show(&submitter, repo.path(), &id);
+    assert_eq!(task["task"]["state"], "done", "{task}");
+    assert!(task["diff"].as_str().unwrap().contains("+after"), "{task}");
+    assert_eq!(task["fleet"]["runs"], 1, "{task}");
+}
