@@ -640,3 +640,92 @@ fn sigterm_drains_a_worker_the_task_in_hand_still_finishes() {
     assert!(task["diff"].as_str().unwrap().contains("+after"), "{task}");
     assert_eq!(task["fleet"]["runs"], 1, "{task}");
 }
+
+#[test]
+fn a_remote_task_follows_up_on_any_worker_and_a_running_one_cancels() {
+    if !ready() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let server = nats::single(dir.path());
+    let script = Script::new()
+        .conversation(
+            "again-please",
+            vec![
+                Turn::new().tool_use("write", json!({"path": "first.txt", "content": "first\n"})),
+                Turn::say("First pass."),
+            ],
+        )
+        .conversation(
+            "also the second",
+            vec![
+                Turn::new().tool_use(
+                    "write",
+                    json!({"path": "second.txt", "content": "second\n"}),
+                ),
+                Turn::say("Second pass."),
+            ],
+        )
+        .conversation(
+            "stop-me",
+            vec![
+                Turn::new().tool_use("shell", json!({"command": "sleep 30"})),
+                Turn::say("never"),
+            ],
+        );
+    let model = ScriptedServer::start(script);
+    let repo = repo();
+    let config = cluster_config(&[server.url()], 1, "");
+    let submitter = Machine::new(&config);
+    let _worker = Worker::start(Machine::new(&config), 2);
+
+    let (id, _) = start(&submitter, repo.path(), &model, "again-please: write one");
+    let waited = submitter.task(repo.path(), &["wait", &id]);
+    assert!(waited.status.success(), "{}", describe(&waited));
+    let out = submitter.task(
+        repo.path(),
+        &["follow-up", &id, "also the second file", "--wait"],
+    );
+    assert!(out.status.success(), "{}", describe(&out));
+    let task = show(&submitter, repo.path(), &id);
+    assert_eq!(task["task"]["state"], "done", "{task}");
+    assert_eq!(task["task"]["summary"], "Second pass.");
+    assert_eq!(task["task"]["follow_ups"][0], "also the second file");
+    let diff = task["diff"].as_str().unwrap();
+    // The follow-up went on from the first step's proposal.
+    assert!(
+        diff.contains("+first") && diff.contains("+second"),
+        "{diff}"
+    );
+
+    let (stop, _) = start(&submitter, repo.path(), &model, "stop-me: sleep");
+    let mut waiting = submitter
+        .command()
+        .arg("task")
+        .arg("-C")
+        .arg(repo.path())
+        .args(["wait", &stop])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(waiting.stderr.take().unwrap()).lines();
+    loop {
+        match lines.next() {
+            Some(Ok(l)) if l.contains("shell sleep 30") => break,
+            Some(_) => {}
+            None => panic!("the task's command never started"),
+        }
+    }
+    let started = Instant::now();
+    let out = submitter.task(repo.path(), &["cancel", &stop]);
+    assert!(out.status.success(), "{}", describe(&out));
+    let out = wait_output(waiting, Duration::from_secs(60));
+    assert!(
+        started.elapsed() < Duration::from_secs(25),
+        "cancel waited for the command"
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
+    let task = show(&submitter, repo.path(), &stop);
+    assert_eq!(task["task"]["state"], "cancelled", "{task}");
+}
