@@ -160,3 +160,83 @@ pub fn cluster(dir: &Path, n: usize) -> Vec<NatsServer> {
     }
     servers
 }
+
+/// One server with JetStream that speaks only TLS, its certificate signed
+/// by a fresh CA (made with `openssl`) for 127.0.0.1. Returns the server
+/// and the CA file a client must trust.
+pub fn single_tls(dir: &Path) -> (NatsServer, PathBuf) {
+    let openssl = |args: &[&str]| {
+        let out = Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .expect("run openssl");
+        assert!(
+            out.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    openssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=tandem test CA",
+        "-keyout",
+        "ca-key.pem",
+        "-out",
+        "ca.pem",
+    ]);
+    openssl(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-subj",
+        "/CN=127.0.0.1",
+        "-keyout",
+        "server-key.pem",
+        "-out",
+        "server.csr",
+    ]);
+    std::fs::write(dir.join("san.ext"), "subjectAltName=IP:127.0.0.1\n").unwrap();
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca-key.pem",
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-extfile",
+        "san.ext",
+        "-out",
+        "server.pem",
+    ]);
+    let port = free_port();
+    let config = dir.join("nats.conf");
+    let path = |n: &str| dir.join(n).display().to_string();
+    std::fs::write(
+        &config,
+        format!(
+            "listen: 127.0.0.1:{port}\njetstream {{ store_dir: {:?} }}\n\
+             tls {{ cert_file: {:?}, key_file: {:?} }}\n",
+            path("js"),
+            path("server.pem"),
+            path("server-key.pem")
+        ),
+    )
+    .unwrap();
+    let server = spawn(&config, &dir.join("nats.log"), port);
+    wait_ready(&[&server], "Server is ready");
+    (server, dir.join("ca.pem"))
+}

@@ -729,3 +729,47 @@ fn a_remote_task_follows_up_on_any_worker_and_a_running_one_cancels() {
     let task = show(&submitter, repo.path(), &stop);
     assert_eq!(task["task"]["state"], "cancelled", "{task}");
 }
+
+#[test]
+fn over_tls_a_task_runs_and_a_client_that_does_not_trust_the_server_is_refused() {
+    if !ready() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (server, ca) = nats::single_tls(dir.path());
+    let url = format!("tls://127.0.0.1:{}", server.port);
+    let script = Script::new().conversation(
+        "over-tls",
+        vec![
+            Turn::new().tool_use("write", json!({"path": "tls.txt", "content": "sealed\n"})),
+            Turn::say("Sent over TLS."),
+        ],
+    );
+    let model = ScriptedServer::start(script);
+    let repo = repo();
+    let tls = format!(
+        "[tasks.nats.tls]\nrequired = true\nca = {:?}\n",
+        ca.display().to_string()
+    );
+    let config = cluster_config(std::slice::from_ref(&url), 1, "") + &tls;
+    let submitter = Machine::new(&config);
+    let _worker = Worker::start(Machine::new(&config), 1);
+    let (id, _) = start(&submitter, repo.path(), &model, "over-tls: write");
+    let waited = submitter.task(repo.path(), &["wait", &id]);
+    assert!(waited.status.success(), "{}", describe(&waited));
+    let task = show(&submitter, repo.path(), &id);
+    assert!(task["diff"].as_str().unwrap().contains("+sealed"), "{task}");
+
+    // A client that does not trust the server's CA gets nowhere, and says so.
+    let stranger = Machine::new(&cluster_config(&[url], 1, ""));
+    let flags = model_flags(&model);
+    let mut args = vec!["start", "over-tls: again"];
+    args.extend(flags.iter().map(String::as_str));
+    let out = stranger.task(repo.path(), &args);
+    assert_eq!(out.status.code(), Some(2), "{}", describe(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("cannot reach NATS"),
+        "{}",
+        describe(&out)
+    );
+}
