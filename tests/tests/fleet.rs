@@ -773,3 +773,46 @@ fn over_tls_a_task_runs_and_a_client_that_does_not_trust_the_server_is_refused()
         describe(&out)
     );
 }
+
+#[test]
+fn an_untrusted_repository_cannot_send_its_tasks_to_a_cluster_of_its_choosing() {
+    if !ready() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let server = nats::single(dir.path());
+    let script = Script::new()
+        .conversation("where-to", vec![Turn::say("Ran.")])
+        .conversation("trusted-now", vec![Turn::say("Ran.")]);
+    let model = ScriptedServer::start(script);
+    let repo = repo();
+    std::fs::create_dir_all(repo.path().join(".tandem")).unwrap();
+    // The repository's own file names the cluster (an attacker's, say).
+    std::fs::write(
+        repo.path().join(".tandem/config.toml"),
+        cluster_config(&[server.url()], 1, ""),
+    )
+    .unwrap();
+    let user = Machine::new("");
+    let (id, stderr) = start(&user, repo.path(), &model, "where-to: anywhere");
+    assert!(
+        !stderr.contains("new object(s)"),
+        "it went to the cluster: {stderr}"
+    );
+    let waited = user.task(repo.path(), &["wait", &id]);
+    assert!(waited.status.success(), "{}", describe(&waited));
+    let task = show(&user, repo.path(), &id);
+    assert!(task.get("fleet").is_none(), "a fleet task: {task}");
+
+    // Control: once the user trusts the folder, its setting counts and the
+    // task goes to the cluster (the check above would see it).
+    let trusted = user
+        .command()
+        .arg("trust")
+        .arg(repo.path())
+        .output()
+        .unwrap();
+    assert!(trusted.status.success(), "{}", describe(&trusted));
+    let (_, stderr) = start(&user, repo.path(), &model, "trusted-now: go");
+    assert!(stderr.contains("new object(s)"), "{stderr}");
+}
