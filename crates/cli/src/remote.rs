@@ -7,6 +7,7 @@
 use super::task::{TaskCommand, render_show};
 use std::path::Path;
 use tandem_core::settings::{Executor, NatsSettings};
+use tandem_core::tasks::git;
 use tandem_core::tasks::{Store, TaskMeta, TaskState};
 use tandem_fleet::{Fleet, RemoteTask};
 
@@ -51,7 +52,9 @@ pub async fn dispatch(store: &Store, command: &TaskCommand) -> Option<Result<i32
         | TaskCommand::Discard { id }
         | TaskCommand::FollowUp { id, .. }
         | TaskCommand::Cancel { id }
-        | TaskCommand::Resume { id, .. } => vec![id],
+        | TaskCommand::Resume { id, .. }
+        | TaskCommand::Branch { id, .. }
+        | TaskCommand::Patch { id, .. } => vec![id],
         TaskCommand::Wait { ids } => ids.iter().collect(),
         _ => return None,
     };
@@ -193,10 +196,46 @@ async fn act(store: &Store, nats: &NatsSettings, command: &TaskCommand) -> Resul
             }
             Ok(0)
         }
+        TaskCommand::Branch { id, name, author } => {
+            let task = find(&fleet, store, id).await?;
+            let result = fleet.result(&task.id).await?;
+            let name = name.clone().unwrap_or_else(|| {
+                format!("tandem/{}", tandem_core::tasks::branch::short_id(&task.id))
+            });
+            let message = git::message(&task.summary, &task.prompt);
+            let commit = git::branch(&commit_request(store, &result, &message, author), &name)?;
+            outln!("Branch {name} at {}", &commit[..commit.len().min(12)]);
+            Ok(0)
+        }
+        TaskCommand::Patch { id, author } => {
+            let task = find(&fleet, store, id).await?;
+            let result = fleet.result(&task.id).await?;
+            let message = git::message(&task.summary, &task.prompt);
+            out!(
+                "{}",
+                git::patch(&commit_request(store, &result, &message, author))?
+            );
+            outln!();
+            Ok(0)
+        }
         TaskCommand::Resume { .. } => Err(
             "remote tasks resume by themselves: another worker takes an interrupted one up".into(),
         ),
         _ => unreachable!("dispatch passes only the commands above"),
+    }
+}
+
+fn commit_request<'a>(
+    store: &'a Store,
+    result: &'a tandem_core::tasks::TaskResult,
+    message: &'a str,
+    author: &'a Option<String>,
+) -> git::CommitRequest<'a> {
+    git::CommitRequest {
+        root: store.root(),
+        changes: &result.changes,
+        message,
+        author: author.as_deref(),
     }
 }
 
