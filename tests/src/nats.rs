@@ -240,3 +240,26 @@ pub fn single_tls(dir: &Path) -> (NatsServer, PathBuf) {
     wait_ready(&[&server], "Server is ready");
     (server, dir.join("ca.pem"))
 }
+
+/// One server with two accounts, `ALICE` (users `alice`, `alice-worker`)
+/// and `BOB` (user `bob`), each with its own JetStream; passwords are the
+/// user names. Clients log in with `nats://user:user@127.0.0.1:PORT`.
+pub fn accounts(dir: &Path) -> NatsServer {
+    let port = free_port();
+    let config = dir.join("nats.conf");
+    std::fs::write(
+        &config,
+        format!(
+            "listen: 127.0.0.1:{port}\njetstream {{ store_dir: {:?} }}\n\
+             accounts {{\n\
+               ALICE: {{ jetstream: enabled, users: [ {{user: \"alice\", password: \"alice\"}}, {{user: \"alice-worker\", password: \"alice-worker\"}} ] }}\n\
+               BOB: {{ jetstream: enabled, users: [ {{user: \"bob\", password: \"bob\"}} ] }}\n\
+             }}\n",
+            dir.join("js").display().to_string()
+        ),
+    )
+    .unwrap();
+    let server = spawn(&config, &dir.join("nats.log"), port);
+    wait_ready(&[&server], "Server is ready");
+    server
+}

@@ -816,3 +816,59 @@ fn an_untrusted_repository_cannot_send_its_tasks_to_a_cluster_of_its_choosing() 
     let (_, stderr) = start(&user, repo.path(), &model, "trusted-now: go");
     assert!(stderr.contains("new object(s)"), "{stderr}");
 }
+
+#[test]
+fn a_task_and_its_result_are_seen_only_from_the_submitters_account() {
+    if !ready() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let server = nats::accounts(dir.path());
+    let url = |user: &str| format!("nats://{user}:{user}@127.0.0.1:{}", server.port);
+    let script = Script::new().conversation(
+        "alices-own",
+        vec![
+            Turn::new().tool_use(
+                "write",
+                json!({"path": "private.txt", "content": "alice only\n"}),
+            ),
+            Turn::say("Done for Alice."),
+        ],
+    );
+    let model = ScriptedServer::start(script);
+    let repo = repo();
+    let alice = Machine::new(&cluster_config(&[url("alice")], 1, ""));
+    let _worker = Worker::start(
+        Machine::new(&cluster_config(&[url("alice-worker")], 1, "")),
+        1,
+    );
+    let (id, _) = start(&alice, repo.path(), &model, "alices-own: write");
+    let waited = alice.task(repo.path(), &["wait", &id]);
+    assert!(waited.status.success(), "{}", describe(&waited));
+    // Control: Alice sees her result.
+    let task = show(&alice, repo.path(), &id);
+    assert!(
+        task["diff"].as_str().unwrap().contains("+alice only"),
+        "{task}"
+    );
+
+    // Bob, on the same cluster and even the same folder, finds nothing.
+    let bob = Machine::new(&cluster_config(&[url("bob")], 1, ""));
+    let out = bob.task(repo.path(), &["show", &id, "--json"]);
+    assert_eq!(out.status.code(), Some(2), "{}", describe(&out));
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("alice only"));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no task"),
+        "{}",
+        describe(&out)
+    );
+    let out = bob.task(repo.path(), &["list"]);
+    assert!(
+        !String::from_utf8_lossy(&out.stdout).contains(&id),
+        "{}",
+        describe(&out)
+    );
+    let out = bob.task(repo.path(), &["apply", &id]);
+    assert_eq!(out.status.code(), Some(2), "{}", describe(&out));
+    assert!(!repo.path().join("private.txt").exists());
+}

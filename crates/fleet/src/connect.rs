@@ -145,9 +145,19 @@ async fn client(settings: &NatsSettings, name: &str) -> Result<async_nats::Clien
                 .map_err(|e| format!("[tasks.nats] servers: `{s}` is not a server address: {e}"))
         })
         .collect::<Result<_, _>>()?;
+    // `nats://user:password@host` as NATS tools take it (the client
+    // itself does not read it from the address).
+    let user = addrs
+        .iter()
+        .find(|a| a.has_user_pass())
+        .and_then(|a| Some((a.username()?.to_string(), a.password()?.to_string())));
     let mut options = match (&settings.token, &settings.credentials) {
         (Some(_), Some(_)) => {
             return Err("[tasks.nats]: give a token or a credentials file, not both".into());
+        }
+        (None, None) if user.is_some() => {
+            let (u, p) = user.expect("checked");
+            async_nats::ConnectOptions::with_user_and_password(u, p)
         }
         (None, Some(path)) => async_nats::ConnectOptions::with_credentials_file(path.clone())
             .await
@@ -176,7 +186,32 @@ async fn client(settings: &NatsSettings, name: &str) -> Result<async_nats::Clien
         .max_reconnects(None)
         .connect(addrs)
         .await
-        .map_err(|e| format!("cannot reach NATS at {}: {e}", settings.servers.join(", ")))
+        .map_err(|e| {
+            let servers: Vec<String> = settings.servers.iter().map(|s| redact(s)).collect();
+            format!("cannot reach NATS at {}: {e}", servers.join(", "))
+        })
+}
+
+/// A server address without the user and password it may carry.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            format!("{}://…@{}", &url[..scheme], &url[at + 1..])
+        }
+        _ => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn errors_never_show_the_password_of_a_server_address() {
+        assert_eq!(
+            super::redact("nats://bob:hunter2@10.0.0.1:4222"),
+            "nats://…@10.0.0.1:4222"
+        );
+        assert_eq!(super::redact("tls://n1:4222"), "tls://n1:4222");
+    }
 }
 
 /// Retry a cluster call for a while: a server that stops (or a leader
