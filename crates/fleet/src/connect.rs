@@ -202,18 +202,6 @@ fn redact(url: &str) -> String {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn errors_never_show_the_password_of_a_server_address() {
-        assert_eq!(
-            super::redact("nats://bob:hunter2@10.0.0.1:4222"),
-            "nats://…@10.0.0.1:4222"
-        );
-        assert_eq!(super::redact("tls://n1:4222"), "tls://n1:4222");
-    }
-}
-
 /// Retry a cluster call for a while: a server that stops (or a leader
 /// election after it) fails calls for a few seconds, then the others answer.
 pub async fn retry<T, E: std::fmt::Display, F: Future<Output = Result<T, E>>>(
@@ -234,5 +222,17 @@ pub async fn retry<T, E: std::fmt::Display, F: Future<Output = Result<T, E>>>(
                 delay = (delay * 2).min(Duration::from_secs(2));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn errors_never_show_the_password_of_a_server_address() {
+        assert_eq!(
+            super::redact("nats://bob:hunter2@10.0.0.1:4222"),
+            "nats://…@10.0.0.1:4222"
+        );
+        assert_eq!(super::redact("tls://n1:4222"), "tls://n1:4222");
     }
 }
