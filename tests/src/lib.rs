@@ -6,6 +6,7 @@ pub mod lark;
 pub mod llama;
 pub mod lsp_client;
 pub mod mcp_servers;
+pub mod nats;
 pub mod scripted;
 pub mod tandem;
 pub mod terminal;

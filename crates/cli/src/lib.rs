@@ -11,10 +11,12 @@ pub mod exec;
 pub mod human;
 pub mod mcp;
 mod overrides;
+mod remote;
 pub mod report;
 pub mod sessions;
 pub mod task;
 pub mod trust;
+pub mod worker;
 
 /// The folder a command works in: `--cd`, else the current one.
 fn workdir(cd: &Option<std::path::PathBuf>) -> Result<std::path::PathBuf, String> {

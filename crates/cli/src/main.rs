@@ -25,6 +25,9 @@ enum Command {
     Config(tandem_cli::config::ConfigArgs),
     /// Background tasks: start several, review each result later.
     Task(tandem_cli::task::TaskArgs),
+    /// Serve the fleet's background tasks (NATS JetStream, `[tasks.nats]`)
+    /// from this machine until stopped; SIGTERM drains.
+    Worker(tandem_cli::worker::WorkerArgs),
     /// Saved conversations of this folder: list, show, delete (continue
     /// one with `tandem exec --continue`, `--resume ID` or `--fork ID`).
     Sessions(tandem_cli::sessions::SessionsArgs),
@@ -61,6 +64,7 @@ fn main() -> ExitCode {
         Some(Command::Exec(args)) => runtime.block_on(run_exec(*args)),
         Some(Command::Config(args)) => tandem_cli::config::run_config(args),
         Some(Command::Task(args)) => runtime.block_on(tandem_cli::task::run_task(args)),
+        Some(Command::Worker(args)) => runtime.block_on(tandem_cli::worker::run_worker(args)),
         Some(Command::Trust(args)) => tandem_cli::trust::run_trust(args),
         Some(Command::Mcp(args)) => tandem_cli::mcp::run_mcp(args),
         Some(Command::Sessions(args)) => tandem_cli::sessions::run_sessions(args),

@@ -36,6 +36,10 @@ pub enum TaskCommand {
         /// Wait for the task(s) to end, then show the result.
         #[arg(long)]
         wait: bool,
+        /// Run it on the fleet's workers (NATS JetStream, `[tasks.nats]`),
+        /// as `[tasks] executor = "nats"` does for every task.
+        #[arg(long)]
+        remote: bool,
         #[command(flatten)]
         flags: RunFlags,
     },
@@ -121,12 +125,17 @@ async fn dispatch(args: TaskArgs) -> Result<i32, String> {
     let root = super::workdir(&args.cd)?;
     let store = Store::open(&root)
         .map_err(|e| format!("cannot open the task store of {}: {e}", root.display()))?;
+    // Tasks of the fleet: submitted there, or not found here.
+    if let Some(code) = super::remote::dispatch(&store, &args.command).await {
+        return code;
+    }
     match args.command {
         TaskCommand::Start {
             prompt,
             attempts,
             wait,
             flags,
+            remote: _,
         } => {
             let ids = start(&store, &prompt, &flags.table()?, attempts)?;
             for id in &ids {
@@ -138,7 +147,12 @@ async fn dispatch(args: TaskArgs) -> Result<i32, String> {
             Ok(0)
         }
         TaskCommand::List { json } => {
-            let tasks = store.list();
+            let mut tasks = store.list();
+            // The fleet out of reach hides none of this machine's tasks.
+            match super::remote::list(&store).await {
+                Ok(remote) => tasks.extend(remote),
+                Err(e) => eprintln!("warning: remote tasks not listed: {e}"),
+            }
             if json {
                 outln!(
                     "{}",
@@ -476,6 +490,17 @@ const SETUP_LINES: usize = 12;
 
 fn show(store: &Store, meta: &TaskMeta, json: bool) -> Result<String, String> {
     let result = store.result(&meta.id).map_err(|e| e.to_string())?;
+    Ok(render_show(store, meta, &result, json))
+}
+
+/// A task and its result as `tandem task show` prints them (local or
+/// remote: the result is given).
+pub(crate) fn render_show(
+    store: &Store,
+    meta: &TaskMeta,
+    result: &tandem_core::tasks::TaskResult,
+    json: bool,
+) -> String {
     if json {
         let value = serde_json::json!({
             "task": meta,
@@ -484,10 +509,10 @@ fn show(store: &Store, meta: &TaskMeta, json: bool) -> Result<String, String> {
             // Per file, with `runs_code` for those `task apply` leaves out.
             "files": summarize_files(&result.changes, &runs_code(store, &result.changes)),
         });
-        return Ok(format!(
+        return format!(
             "{}\n",
             serde_json::to_string_pretty(&value).unwrap_or_default()
-        ));
+        );
     }
     let mut out = format!(
         "── Task {} ({})\n{}\n",
@@ -532,5 +557,5 @@ fn show(store: &Store, meta: &TaskMeta, json: bool) -> Result<String, String> {
     };
     let color = std::io::stdout().is_terminal();
     out.push_str(&render_report(&report, color, true));
-    Ok(out)
+    out
 }

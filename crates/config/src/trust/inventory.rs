@@ -26,6 +26,10 @@ pub const WIDENING_SETTINGS: &[(&str, &str)] = &[
     ("tasks", "setup"),
     ("model", "base_url"),
     ("model", "api_key_env"),
+    // Where tasks go: an untrusted repository must not send its working
+    // tree and the user's prompts to a cluster of its choosing.
+    ("tasks", "executor"),
+    ("tasks", "nats"),
 ];
 
 /// Take the widening settings out of a project table; returns what went.

@@ -34,6 +34,10 @@ pub enum Step {
 pub trait Watch: Send + Sync {
     fn state(&self, _meta: &TaskMeta) {}
     fn event(&self, _id: &str, _event: &Event) {}
+    /// A checkpoint was just saved in the store (transcript and result);
+    /// called before the model call it precedes, so a copy made here is
+    /// never behind a tool call that completed (a fleet worker ships it).
+    fn checkpoint(&self, _store: &Store, _id: &str) {}
 }
 
 pub struct NoWatch;
@@ -169,6 +173,7 @@ struct Saver {
     id: String,
     transcript: Arc<Transcript>,
     ctx: Arc<ToolContext>,
+    watch: Arc<dyn Watch>,
 }
 
 impl Saver {
@@ -193,6 +198,7 @@ impl Checkpoint for Saver {
         if let Err(e) = self.transcript.messages(messages) {
             tracing::error!("task {}: cannot write its transcript: {e}", self.id);
         }
+        self.watch.checkpoint(&self.store, &self.id);
     }
 }
 
@@ -278,6 +284,7 @@ async fn execute(
         id: meta.id.clone(),
         transcript: transcript.clone(),
         ctx: built.ctx.clone(),
+        watch: watch.clone(),
     });
     let mut session = built.session.with_checkpoint(saver.clone());
 

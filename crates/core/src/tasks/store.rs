@@ -102,6 +102,17 @@ impl Store {
         Ok(meta)
     }
 
+    /// Take in a task made elsewhere under its own id (a fleet worker's
+    /// copy of a remote task), owned by this process.
+    pub fn insert(&self, meta: &TaskMeta) -> io::Result<TaskMeta> {
+        let mut meta = meta.clone();
+        meta.root = self.root.clone();
+        meta.owner = Some(owner::me());
+        std::fs::create_dir_all(self.task_dir(&meta.id))?;
+        write_atomic(&self.task_dir(&meta.id).join("meta.json"), &meta)?;
+        Ok(meta)
+    }
+
     /// `attempts` tasks of one prompt (best-of-N shares a group when
     /// there are several).
     pub fn create_attempts(
