@@ -9,4 +9,5 @@ pub mod mcp_servers;
 pub mod scripted;
 pub mod tandem;
 pub mod terminal;
+pub mod web_site;
 pub mod wire;

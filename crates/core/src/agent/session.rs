@@ -62,6 +62,9 @@ pub struct SessionConfig {
     /// The model takes images (the model table's `images`): when not, each
     /// image is replaced by a note in what is sent (the conversation keeps it).
     pub images: bool,
+    /// Offer the provider's hosted web search (`agent.web_search`; never
+    /// in a background task that may not reach the network).
+    pub web_search: bool,
 }
 
 impl SessionConfig {
@@ -81,6 +84,7 @@ impl SessionConfig {
             home: None,
             freeform_apply_patch: false,
             images: true,
+            web_search: false,
         }
     }
 }
@@ -485,6 +489,7 @@ impl Session {
             };
             self.account(&response.usage);
             let mut message = response.message;
+            super::hosted::report(&message, &self.ctx, |e| self.emit(e));
             if let Some(why) = self.over_budget() {
                 return self.end_over_budget(message, why);
             }
@@ -708,6 +713,7 @@ impl Session {
             },
             max_tokens: self.config.max_tokens,
             thinking_budget: self.config.thinking_budget,
+            web_search: self.config.web_search && with_tools,
         }
     }
 
