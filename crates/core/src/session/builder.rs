@@ -301,7 +301,9 @@ impl<'a> SessionBuilder<'a> {
         }
         let session_id = gate.session_id.clone();
         let gate = Arc::new(gate);
-        let _ = ctx.recheck.set(gate.clone());
+        let _ = ctx
+            .recheck
+            .set(Arc::new(crate::agent::gate::Recheck(Arc::downgrade(&gate))));
         let mut session = session.with_gate(gate);
         if let Some(checkpoint) = checkpoint {
             session = session.with_checkpoint(checkpoint);
