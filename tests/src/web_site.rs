@@ -12,10 +12,7 @@ use std::sync::{Arc, Mutex};
 #[derive(Clone)]
 pub enum Route {
     /// 200 with this content type and body.
-    Page {
-        content_type: String,
-        body: Vec<u8>,
-    },
+    Page { content_type: String, body: Vec<u8> },
     /// A redirect (`status`: 301, 302, 307…) to `location`, which may
     /// name `{port}` for the site's own port.
     Redirect { status: u16, location: String },
@@ -124,7 +121,10 @@ fn serve(stream: TcpStream, port: u16, routes: &BTreeMap<String, Route>, log: &M
         None => (404, Vec::new(), b"not found".to_vec()),
     };
     let mut out = stream;
-    let mut head = format!("HTTP/1.1 {status} X\r\nContent-Length: {}\r\nConnection: close\r\n", body.len());
+    let mut head = format!(
+        "HTTP/1.1 {status} X\r\nContent-Length: {}\r\nConnection: close\r\n",
+        body.len()
+    );
     for (k, v) in headers {
         head.push_str(&format!("{k}: {v}\r\n"));
     }

@@ -32,6 +32,16 @@ fn site() -> WebSite {
         ("/gone", Route::Status(410)),
         ("/image", Route::text("image/png", b"\x89PNG\r\n".to_vec())),
         (
+            "/long",
+            Route::text(
+                "text/plain",
+                format!(
+                    "{}The answer is forty-two.\n",
+                    "filler line\n".repeat(5_000)
+                ),
+            ),
+        ),
+        (
             "/big",
             Route::text("text/plain", "0123456789abcdef\n".repeat(200_000)),
         ),
@@ -68,9 +78,14 @@ impl Run {
 
 /// `tandem exec --json` where the model fetches `url`, then stops.
 fn fetch(url: &str, flags: &[&str]) -> Run {
+    fetch_with(json!({ "url": url }), flags)
+}
+
+/// The same with the call's whole input.
+fn fetch_with(input: Value, flags: &[&str]) -> Run {
     let model = ScriptedServer::start(
         Script::new()
-            .turn(Turn::new().tool_use("web_fetch", json!({ "url": url })))
+            .turn(Turn::new().tool_use("web_fetch", input))
             .turn(Turn::say("done")),
     );
     let repo = fixture("greeter");
@@ -93,12 +108,25 @@ fn a_page_reaches_the_model_as_markdown_with_its_redirect_and_is_cited() {
     );
     let result = run.result();
     assert!(result.contains("# Release notes"), "{result}");
-    assert!(result.contains("Version **2.1** adds [docs](/docs)."), "{result}");
+    assert!(
+        result.contains("Version **2.1** adds [docs](/docs)."),
+        "{result}"
+    );
     assert!(result.contains("faster"), "{result}");
-    assert!(!result.contains("tracking") && !result.contains("color:red"), "{result}");
-    let hop = format!("Redirected: 301 {} → {}", site.url("/old"), site.url("/notes"));
+    assert!(
+        !result.contains("tracking") && !result.contains("color:red"),
+        "{result}"
+    );
+    let hop = format!(
+        "Redirected: 301 {} → {}",
+        site.url("/old"),
+        site.url("/notes")
+    );
     assert!(result.contains(&hop), "{result}");
-    assert!(result.contains(&format!("URL: {}", site.url("/notes"))), "{result}");
+    assert!(
+        result.contains(&format!("URL: {}", site.url("/notes"))),
+        "{result}"
+    );
     assert_eq!(site.requested(), ["/old", "/notes"]);
     // The page the agent read is in the run's sources.
     let sources = &run.report()["sources"];
@@ -146,14 +174,23 @@ fn fetching_asks_per_domain_and_deny_rules_refuse() {
 #[test]
 fn a_redirect_to_a_denied_domain_is_refused() {
     let site = site();
-    let flags = ["--mode", "auto", "-c", "permissions.deny=[\"WebFetch(domain:localhost)\"]"];
+    let flags = [
+        "--mode",
+        "auto",
+        "-c",
+        "permissions.deny=[\"WebFetch(domain:localhost)\"]",
+    ];
     let refused = fetch(&site.url("/bounce"), &flags).result();
     assert!(!refused.contains("SECRET-PAYLOAD"), "{refused}");
     assert!(
         refused.contains("which was not fetched") && refused.contains("not allowed here"),
         "{refused}"
     );
-    assert_eq!(site.requested(), ["/bounce"], "the secret was never asked for");
+    assert_eq!(
+        site.requested(),
+        ["/bounce"],
+        "the secret was never asked for"
+    );
 
     let control = fetch(&site.url("/bounce"), &["--mode", "auto"]).result();
     assert!(control.contains("SECRET-PAYLOAD"), "{control}");
@@ -167,10 +204,18 @@ fn a_redirect_to_a_denied_domain_is_refused() {
     // An ask rule for the other domain asks, and nobody can answer here.
     let ask = fetch(
         &site.url("/bounce"),
-        &["--mode", "auto", "-c", "permissions.ask=[\"WebFetch(domain:localhost)\"]"],
+        &[
+            "--mode",
+            "auto",
+            "-c",
+            "permissions.ask=[\"WebFetch(domain:localhost)\"]",
+        ],
     )
     .result();
-    assert!(!ask.contains("SECRET-PAYLOAD") && ask.contains("nobody can be asked"), "{ask}");
+    assert!(
+        !ask.contains("SECRET-PAYLOAD") && ask.contains("nobody can be asked"),
+        "{ask}"
+    );
 }
 
 #[test]
@@ -178,9 +223,29 @@ fn big_bodies_are_capped_and_bad_answers_are_clear_errors() {
     let site = site();
     let auto = ["--mode", "auto"];
     let big = fetch(&site.url("/big"), &auto).result();
-    assert!(big.contains("[download stopped at 2097152 bytes"), "{}", &big[..300]);
+    assert!(
+        big.contains("[download stopped at 2097152 bytes"),
+        "{}",
+        &big[..300]
+    );
     assert!(big.contains("[cut: showing"), "{}", &big[big.len() - 300..]);
     assert!(big.len() < 40_000, "{} bytes reached the model", big.len());
+
+    // What the call looks for is found beyond the cut; without it, not.
+    let long = |input: Value| fetch_with(input, &auto).result();
+    let asked = long(json!({"url": site.url("/long"), "prompt": "what is the answer?"}));
+    assert!(asked.contains("[cut: showing"), "{}", &asked[..200]);
+    assert!(
+        asked.ends_with("The answer is forty-two."),
+        "{}",
+        &asked[asked.len() - 300..]
+    );
+    let plain = long(json!({"url": site.url("/long")}));
+    assert!(
+        !plain.contains("forty-two"),
+        "{}",
+        &plain[plain.len() - 300..]
+    );
 
     let looped = fetch(&site.url("/loop"), &auto).result();
     assert!(looped.contains("more than 5 redirects"), "{looped}");
@@ -223,9 +288,22 @@ fn background_tasks_get_the_web_only_with_network() {
         let url = model.url();
         let net = format!("sandbox.network={network}");
         let out = task(&[
-            "start", "look around", "--provider", "anthropic", "-m", "test-model",
-            "--base-url", &url, "-c", "model.api_key=\"k\"", "-c", "sandbox.backend=\"copy\"",
-            "-c", "agent.web_search=true", "-c", &net,
+            "start",
+            "look around",
+            "--provider",
+            "anthropic",
+            "-m",
+            "test-model",
+            "--base-url",
+            &url,
+            "-c",
+            "model.api_key=\"k\"",
+            "-c",
+            "sandbox.backend=\"copy\"",
+            "-c",
+            "agent.web_search=true",
+            "-c",
+            &net,
         ]);
         assert!(out.status.success(), "{}", describe(&out));
         let id = String::from_utf8_lossy(&out.stdout).trim().to_string();
@@ -234,8 +312,16 @@ fn background_tasks_get_the_web_only_with_network() {
         let requests = model.requests();
         assert!(!requests.is_empty(), "the task made no model call");
         let tools = requests[0].json["tools"].to_string();
-        assert_eq!(tools.contains("\"web_fetch\""), network, "network {network}: {tools}");
-        assert_eq!(tools.contains("web_search_20250305"), network, "network {network}: {tools}");
+        assert_eq!(
+            tools.contains("\"web_fetch\""),
+            network,
+            "network {network}: {tools}"
+        );
+        assert_eq!(
+            tools.contains("web_search_20250305"),
+            network,
+            "network {network}: {tools}"
+        );
     }
 }
 
@@ -312,7 +398,12 @@ fn hosted_web_search_is_offered_carried_back_and_cited() {
             .iter()
             .filter(|t| t["type"] == tool_type)
             .collect();
-        assert_eq!(offered.len(), 1, "{provider}: {}", run.requests[0].json["tools"]);
+        assert_eq!(
+            offered.len(),
+            1,
+            "{provider}: {}",
+            run.requests[0].json["tools"]
+        );
         // The search's blocks go back in the next request as they came.
         let back = hosted_blocks(&run.requests[1]);
         match provider {
@@ -328,9 +419,17 @@ fn hosted_web_search_is_offered_carried_back_and_cited() {
             _ => {
                 assert_eq!(back.len(), 1, "{back:?}");
                 assert_eq!(back[0]["action"]["query"], "htmd crate");
-                assert_eq!(back[0]["action"]["sources"][1]["url"], "https://github.com/letmutex/htmd");
+                assert_eq!(
+                    back[0]["action"]["sources"][1]["url"],
+                    "https://github.com/letmutex/htmd"
+                );
                 let include = &run.requests[0].json["include"];
-                assert!(include.to_string().contains("web_search_call.action.sources"), "{include}");
+                assert!(
+                    include
+                        .to_string()
+                        .contains("web_search_call.action.sources"),
+                    "{include}"
+                );
             }
         }
         // The faces see the search as a `web_search` call with its query
@@ -345,7 +444,12 @@ fn hosted_web_search_is_offered_carried_back_and_cited() {
             .iter()
             .find(|e| e["type"] == "tool_call_finished" && e["name"] == "web_search")
             .unwrap();
-        assert!(finished["output"].as_str().unwrap().contains("https://docs.rs/htmd"));
+        assert!(
+            finished["output"]
+                .as_str()
+                .unwrap()
+                .contains("https://docs.rs/htmd")
+        );
         let sources = run.report()["sources"].clone();
         let urls: Vec<&str> = sources
             .as_array()
@@ -354,11 +458,19 @@ fn hosted_web_search_is_offered_carried_back_and_cited() {
             .filter(|s| s["kind"] == "web_search")
             .filter_map(|s| s["name"].as_str())
             .collect();
-        assert_eq!(urls, ["https://docs.rs/htmd", "https://github.com/letmutex/htmd"], "{provider}");
+        assert_eq!(
+            urls,
+            ["https://docs.rs/htmd", "https://github.com/letmutex/htmd"],
+            "{provider}"
+        );
         // Control: off by default, nothing is offered.
         let off = search(provider, false);
         let tools = off.requests[0].json["tools"].to_string();
-        assert!(!tools.contains(tool_type) || provider == "openai" && !tools.contains("\"type\":\"web_search\""), "{tools}");
+        assert!(
+            !tools.contains(tool_type)
+                || provider == "openai" && !tools.contains("\"type\":\"web_search\""),
+            "{tools}"
+        );
     }
 }
 
@@ -369,9 +481,8 @@ fn chat_completions_gets_no_hosted_search_and_says_so() {
     let run = search("openai-chat", true);
     let tools = run.requests[0].json["tools"].to_string();
     assert!(!tools.contains("web_search"), "{tools}");
-    let warned = run
-        .events()
-        .iter()
-        .any(|e| e["type"] == "warning" && e["message"].as_str().unwrap_or("").contains("web_search"));
+    let warned = run.events().iter().any(|e| {
+        e["type"] == "warning" && e["message"].as_str().unwrap_or("").contains("web_search")
+    });
     assert!(warned, "{}", describe(&run.out));
 }

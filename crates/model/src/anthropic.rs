@@ -613,9 +613,17 @@ mod tests {
         assert_eq!(
             message.content,
             vec![
-                Block::Hosted { provider: hosted::ANTHROPIC.into(), item: call.clone() },
-                Block::Hosted { provider: hosted::ANTHROPIC.into(), item: result.clone() },
-                Block::Text { text: "It converts.".into() },
+                Block::Hosted {
+                    provider: hosted::ANTHROPIC.into(),
+                    item: call.clone()
+                },
+                Block::Hosted {
+                    provider: hosted::ANTHROPIC.into(),
+                    item: result.clone()
+                },
+                Block::Text {
+                    text: "It converts.".into()
+                },
             ]
         );
         let mut message = message;
@@ -624,7 +632,11 @@ mod tests {
             item: json!({"type": "web_search_call", "id": "ws_1"}),
         });
         let mut req = request();
-        req.messages = vec![Message::user_text("look"), message, Message::user_text("more")];
+        req.messages = vec![
+            Message::user_text("look"),
+            message,
+            Message::user_text("more"),
+        ];
         req.web_search = true;
         let j: Value = serde_json::from_str(&body(&req)).unwrap();
         assert_eq!(j["tools"][0], hosted::anthropic_tool());

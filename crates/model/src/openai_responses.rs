@@ -829,24 +829,57 @@ mod tests {
         assert_eq!(
             message.content,
             vec![
-                Block::Hosted { provider: hosted::RESPONSES.into(), item: item.clone() },
-                Block::Text { text: "It converts.".into() },
+                Block::Hosted {
+                    provider: hosted::RESPONSES.into(),
+                    item: item.clone()
+                },
+                Block::Text {
+                    text: "It converts.".into()
+                },
             ]
         );
-        message.content.insert(0, Block::Text { text: "Searching.".into() });
+        message.content.insert(
+            0,
+            Block::Text {
+                text: "Searching.".into(),
+            },
+        );
         message.content.push(Block::Hosted {
             provider: hosted::ANTHROPIC.into(),
             item: json!({"type": "server_tool_use", "id": "srvtoolu_1"}),
         });
         let mut req = conversation(vec![]);
-        req.messages = vec![Message::user_text("look"), message, Message::user_text("more")];
+        req.messages = vec![
+            Message::user_text("look"),
+            message,
+            Message::user_text("more"),
+        ];
         req.web_search = true;
         let j: Value = serde_json::from_str(&body(&req)).unwrap();
-        assert!(j["tools"].as_array().unwrap().contains(&hosted::responses_tool()));
-        assert!(j["include"].as_array().unwrap().contains(&json!("web_search_call.action.sources")));
+        assert!(
+            j["tools"]
+                .as_array()
+                .unwrap()
+                .contains(&hosted::responses_tool())
+        );
+        assert!(
+            j["include"]
+                .as_array()
+                .unwrap()
+                .contains(&json!("web_search_call.action.sources"))
+        );
         let input = j["input"].as_array().unwrap();
         let kinds: Vec<&str> = input.iter().map(|i| i["type"].as_str().unwrap()).collect();
-        assert_eq!(kinds, ["message", "message", "web_search_call", "message", "message"]);
+        assert_eq!(
+            kinds,
+            [
+                "message",
+                "message",
+                "web_search_call",
+                "message",
+                "message"
+            ]
+        );
         assert_eq!(input[2], item);
         req.web_search = false;
         let off = body(&req);

@@ -52,7 +52,10 @@ pub enum Block {
     /// provider sent it: sent back only to that provider's adapter
     /// (`hosted::ANTHROPIC`, `hosted::RESPONSES`); `hosted::read` says
     /// what it holds.
-    Hosted { provider: String, item: Value },
+    Hosted {
+        provider: String,
+        item: Value,
+    },
 }
 
 impl Block {

@@ -287,7 +287,9 @@ fn domain_spec(specifier: &str) -> Result<Spec, String> {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '[' | ']' | ':'));
     if !valid {
-        return Err(format!("`{domain}` is not a domain (a host name, or `*.` and one)"));
+        return Err(format!(
+            "`{domain}` is not a domain (a host name, or `*.` and one)"
+        ));
     }
     Ok(Spec::Domain(domain))
 }
@@ -1032,7 +1034,11 @@ mod tests {
         let all = rules(&[], &[], &["WebFetch"]);
         assert_eq!(fetch(&all, "https://docs.rs/"), Some(Deny));
         assert!(parse_error("WebFetch(docs.rs)").message.contains("domain:"));
-        assert!(parse_error("WebFetch(domain:a b)").message.contains("not a domain"));
+        assert!(
+            parse_error("WebFetch(domain:a b)")
+                .message
+                .contains("not a domain")
+        );
         let saved = Rules::allow_rule_for("web_fetch", &json!({"url": "https://Docs.rs/a"}));
         assert_eq!(saved, "WebFetch(domain:docs.rs)");
         let mut r = Rules::default();

@@ -167,8 +167,7 @@ impl<'a> SessionBuilder<'a> {
         let root = self.workspace.root().to_path_buf();
         // A background task reaches the network only where its commands
         // may: web_fetch and hosted search are left out otherwise.
-        let offline_task =
-            matches!(self.record, Record::Task { .. }) && !settings.sandbox.network;
+        let offline_task = matches!(self.record, Record::Task { .. }) && !settings.sandbox.network;
         let mut config = session_config(&root, &self.provider, setup);
         config.web_search = settings.agent.web_search.unwrap_or(false) && !offline_task;
         let task_dir = match &self.sandbox_dir {
@@ -251,8 +250,7 @@ impl<'a> SessionBuilder<'a> {
 
         // Chat Completions has no hosted search: say so rather than
         // silently offer nothing.
-        let no_hosted_search =
-            config.web_search && self.provider.provider_name == "openai-chat";
+        let no_hosted_search = config.web_search && self.provider.provider_name == "openai-chat";
         let (agents, problems) = Catalog::load(&root, config.home.as_deref());
         let table = setup.table.clone();
         let model = config.model.clone();

@@ -24,6 +24,8 @@ pub const MAX_BYTES: usize = 2 * 1024 * 1024;
 /// would cut head and tail instead).
 const MAX_CHARS: usize = 100_000;
 const TIMEOUT: Duration = Duration::from_secs(30);
+/// Lines beyond a cut that match the call's `prompt`, at most.
+const MATCHING_LINES: usize = 40;
 
 pub struct WebFetch;
 
@@ -55,7 +57,11 @@ fn client() -> Result<&'static reqwest::Client, String> {
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(Duration::from_secs(10))
             .timeout(TIMEOUT)
-            .user_agent(concat!("Tandem/", env!("CARGO_PKG_VERSION"), " (web_fetch)"))
+            .user_agent(concat!(
+                "Tandem/",
+                env!("CARGO_PKG_VERSION"),
+                " (web_fetch)"
+            ))
             .build()
             .map_err(|e| format!("cannot start the HTTP client: {e}"))
     });
@@ -117,7 +123,17 @@ impl super::TypedTool for WebFetch {
             }
         };
         let limit = MAX_CHARS.min(ctx.output_limit.saturating_sub(1_000).max(1_000));
-        let (text, _) = web_page::cap(&text, limit);
+        let (mut shown, cut_at) = web_page::cap(&text, limit);
+        let prompt = input.prompt.filter(|p| !p.trim().is_empty());
+        if let (Some(at), Some(prompt)) = (cut_at, &prompt) {
+            let lines = web_page::matching_lines(&text[at..], prompt, MATCHING_LINES);
+            if !lines.is_empty() {
+                shown.push_str(&format!(
+                    "\n\nLines after the cut with words of \"{prompt}\":\n{}",
+                    lines.join("\n")
+                ));
+            }
+        }
         let mut out = format!("URL: {}\n", fetched.url);
         for hop in &fetched.hops {
             out.push_str(&format!("Redirected: {hop}\n"));
@@ -137,11 +153,11 @@ impl super::TypedTool for WebFetch {
                 MAX_BYTES
             ));
         }
-        if let Some(prompt) = input.prompt.filter(|p| !p.trim().is_empty()) {
+        if let Some(prompt) = &prompt {
             out.push_str(&format!("Looking for: {prompt}\n"));
         }
         out.push('\n');
-        out.push_str(&text);
+        out.push_str(&shown);
         ToolOutput::ok(out)
     }
 }
@@ -260,7 +276,10 @@ fn parse(raw: &str) -> Result<Url, String> {
     Ok(url)
 }
 
-async fn read_capped(mut response: reqwest::Response, url: &Url) -> Result<(Vec<u8>, bool), String> {
+async fn read_capped(
+    mut response: reqwest::Response,
+    url: &Url,
+) -> Result<(Vec<u8>, bool), String> {
     let mut body = Vec::new();
     while let Some(chunk) = response
         .chunk()
@@ -306,7 +325,9 @@ mod tests {
         assert_eq!(domain_of("file:///etc/passwd"), None);
         assert_eq!(domain_of("not a url"), None);
         assert_eq!(
-            WebFetch.subject(&json!({"url": "http://a.test/x"})).as_deref(),
+            WebFetch
+                .subject(&json!({"url": "http://a.test/x"}))
+                .as_deref(),
             Some("http://a.test/x")
         );
     }
@@ -323,6 +344,9 @@ mod tests {
             let out = WebFetch.run(json!({ "url": url }), ctx).await;
             assert!(out.is_error && out.content.contains(says), "{url}: {out:?}");
         }
-        assert!(ctx.sources.lock().is_empty(), "nothing fetched, nothing cited");
+        assert!(
+            ctx.sources.lock().is_empty(),
+            "nothing fetched, nothing cited"
+        );
     }
 }

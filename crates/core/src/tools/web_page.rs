@@ -104,11 +104,12 @@ fn tidy(markdown: &str) -> String {
 }
 
 /// `text` cut to `max` characters at a line end when one is near, with a
-/// note saying how much was left out.
-pub fn cap(text: &str, max: usize) -> (String, bool) {
+/// note saying how much was left out; and the byte offset where the cut
+/// began, when there was one.
+pub fn cap(text: &str, max: usize) -> (String, Option<usize>) {
     let total = text.chars().count();
     if total <= max {
-        return (text.to_string(), false);
+        return (text.to_string(), None);
     }
     let end = text.char_indices().nth(max).map_or(text.len(), |(i, _)| i);
     let head = &text[..end];
@@ -119,8 +120,38 @@ pub fn cap(text: &str, max: usize) -> (String, bool) {
     let shown = head.chars().count();
     (
         format!("{head}\n\n[cut: showing {shown} of {total} characters]"),
-        true,
+        Some(head.len()),
     )
+}
+
+/// Characters of one matching line kept.
+const LINE_CHARS: usize = 300;
+
+/// Lines of `rest` (what a cut left out) that hold a word of `prompt`
+/// (what the model said it looks for), at most `max`: so a long page
+/// still answers the question when the answer is far down.
+pub fn matching_lines<'a>(rest: &'a str, prompt: &str, max: usize) -> Vec<&'a str> {
+    let words: Vec<String> = prompt
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| w.chars().count() >= 4)
+        .map(str::to_lowercase)
+        .collect();
+    if words.is_empty() {
+        return Vec::new();
+    }
+    rest.lines()
+        .map(str::trim)
+        .filter(|line| {
+            let line = line.to_lowercase();
+            words.iter().any(|w| line.contains(w.as_str()))
+        })
+        .take(max)
+        // A minified page is one long line: a window of it is enough.
+        .map(|line| match line.char_indices().nth(LINE_CHARS) {
+            Some((end, _)) => &line[..end],
+            None => line,
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -168,12 +199,26 @@ mod tests {
     #[test]
     fn the_cap_says_what_it_cut() {
         let text = "line one\nline two\nline three\n";
-        assert_eq!(cap(text, 100), (text.to_string(), false));
-        let (cut, was) = cap(text, 15);
-        assert!(was);
+        assert_eq!(cap(text, 100), (text.to_string(), None));
+        let (cut, at) = cap(text, 15);
+        assert_eq!(at, Some(8));
         assert!(cut.starts_with("line one\n"), "{cut}");
         assert!(cut.contains("[cut: showing 8 of 29 characters]"), "{cut}");
         let (cut, _) = cap("ééééé", 2);
         assert!(cut.starts_with("éé\n"), "{cut}");
+    }
+
+    #[test]
+    fn lines_beyond_the_cut_that_hold_the_prompts_words() {
+        let rest = "intro\nThe Timeout is 30 s\nother\ntimeouts again\n";
+        assert_eq!(
+            matching_lines(rest, "what timeout?", 5),
+            ["The Timeout is 30 s", "timeouts again"]
+        );
+        assert_eq!(matching_lines(rest, "timeout", 1).len(), 1);
+        assert!(
+            matching_lines(rest, "a of", 5).is_empty(),
+            "short words match nothing"
+        );
     }
 }
