@@ -474,6 +474,36 @@ fn hosted_web_search_is_offered_carried_back_and_cited() {
     }
 }
 
+/// Anthropic pauses a long turn of its server tools (`pause_turn`): the
+/// turn is sent back as it is, ending with the assistant's search blocks,
+/// and goes on to the answer.
+#[test]
+fn a_turn_anthropic_paused_during_a_search_goes_on() {
+    let mut paused = Turn::new()
+        .web_search("htmd", &[("https://docs.rs/htmd", "htmd")])
+        .text("Still looking.");
+    paused.stop_reason = Some("pause_turn".into());
+    let model = ScriptedServer::start(Script::new().turn(paused).turn(Turn::say("Found it.")));
+    let repo = fixture("greeter");
+    let home = tempfile::tempdir().unwrap();
+    let out = exec_scripted(
+        home.path(),
+        repo.path(),
+        "anthropic",
+        &model.url(),
+        &["look it up", "--json", "-c", "agent.web_search=true"],
+    );
+    assert!(out.status.success(), "{}", describe(&out));
+    let requests = model.requests();
+    assert_eq!(requests.len(), 2, "{}", describe(&out));
+    let messages = requests[1].json["messages"].as_array().unwrap();
+    let last = messages.last().unwrap();
+    assert_eq!(last["role"], "assistant", "{last}");
+    assert_eq!(last["content"][0]["type"], "server_tool_use", "{last}");
+    let run = Run { out, requests };
+    assert_eq!(run.report()["message"], "Found it.");
+}
+
 /// Chat Completions has no hosted search: the setting is said to do
 /// nothing there, and no tool is offered.
 #[test]

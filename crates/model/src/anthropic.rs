@@ -349,6 +349,7 @@ impl StreamParser for Parser {
                     Some("tool_use") => StopReason::ToolUse,
                     Some("max_tokens") => StopReason::MaxTokens,
                     Some("refusal") => StopReason::Refusal,
+                    Some("pause_turn") => StopReason::Paused,
                     _ => StopReason::Other,
                 });
             }
@@ -602,12 +603,18 @@ mod tests {
                  "url": "https://docs.rs/htmd", "title": "htmd", "encrypted_index": "I", "cited_text": "x"}}})),
             ev("content_block_delta", json!({"type": "content_block_delta", "index": 2, "delta": {"type": "text_delta", "text": "It converts."}})),
             ev("content_block_stop", json!({"type": "content_block_stop", "index": 2})),
-            ev("message_delta", json!({"type": "message_delta", "delta": {"stop_reason": "end_turn"}, "usage": {"output_tokens": 3}})),
+            ev("message_delta", json!({"type": "message_delta", "delta": {"stop_reason": "pause_turn"}, "usage": {"output_tokens": 3}})),
             ev("message_stop", json!({"type": "message_stop"})),
         ]
         .concat();
         let (r, _) = parse(Parser::default(), &stream, 17).await;
-        let message = r.unwrap().message;
+        let r = r.unwrap();
+        assert_eq!(
+            r.stop_reason,
+            StopReason::Paused,
+            "a long search pauses the turn"
+        );
+        let message = r.message;
         let call = json!({"type": "server_tool_use", "id": "srvtoolu_1", "name": "web_search",
                           "input": {"query": "htmd"}});
         assert_eq!(

@@ -292,6 +292,10 @@ pub enum StopReason {
     MaxTokens,
     /// The provider refused or filtered the output.
     Refusal,
+    /// The provider paused a long turn of its own tools (Anthropic's
+    /// `pause_turn` during a web search): sending the conversation back as
+    /// it is lets the turn go on.
+    Paused,
     Other,
 }
 

@@ -111,7 +111,16 @@ pub fn validate(j: &Value) -> Result<(), String> {
             .collect();
         expect = if role == "user" { "assistant" } else { "user" };
     }
-    if expect != "assistant" {
+    // A turn paused during a server tool (`pause_turn`) is sent back as
+    // it is: then the last message is the assistant's, with the server
+    // tool's blocks.
+    let resumes_a_pause = messages.last().is_some_and(|m| {
+        m["role"] == "assistant"
+            && m["content"]
+                .as_array()
+                .is_some_and(|c| c.iter().any(|b| b["type"] == "server_tool_use"))
+    });
+    if expect != "assistant" && !resumes_a_pause {
         return Err("the last message must be from the user".into());
     }
     Ok(())
