@@ -10,4 +10,5 @@ pub mod nats;
 pub mod scripted;
 pub mod tandem;
 pub mod terminal;
+pub mod web_site;
 pub mod wire;

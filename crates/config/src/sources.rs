@@ -83,6 +83,7 @@ tool_output_limit = {}
 instructions_cap = {}
 shell_timeout_secs = 120
 approval_timeout_secs = 120
+web_search = false
 [permissions]
 mode = "ask"
 [sandbox]

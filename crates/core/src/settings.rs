@@ -136,6 +136,9 @@ pub struct AgentSettings {
     pub instructions_cap: Option<usize>,
     /// Seconds an approval prompt waits before it counts as a denial.
     pub approval_timeout_secs: Option<u64>,
+    /// Offer the provider's own web search (Anthropic `web_search`, OpenAI
+    /// Responses `web_search`); default off. Chat Completions has none.
+    pub web_search: Option<bool>,
 }
 
 #[cfg(test)]

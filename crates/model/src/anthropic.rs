@@ -1,6 +1,9 @@
 //! Anthropic Messages API, streaming: text, tool use with streamed JSON
-//! input, extended thinking carried back verbatim, and prompt caching.
+//! input, extended thinking carried back verbatim, prompt caching, and the
+//! `web_search` server tool, whose `server_tool_use` and
+//! `web_search_tool_result` blocks are kept and sent back as they came.
 
+use super::hosted;
 use super::http::{self, Endpoint, StreamParser};
 use super::sse::SseEvent;
 use super::{
@@ -73,10 +76,14 @@ fn cache_marker() -> Value {
 }
 
 pub fn body(req: &ModelRequest) -> String {
+    // The server tool first: the cache marker stays on a function tool.
     let mut tools: Vec<Value> = req
-        .tools
-        .iter()
-        .map(|t| json!({"name": t.name, "description": t.description, "input_schema": t.input_schema}))
+        .web_search
+        .then(hosted::anthropic_tool)
+        .into_iter()
+        .chain(req.tools.iter().map(
+            |t| json!({"name": t.name, "description": t.description, "input_schema": t.input_schema}),
+        ))
         .collect();
     if let Some(last) = tools.last_mut() {
         last["cache_control"] = cache_marker();
@@ -149,6 +156,11 @@ fn message(m: &Message) -> Option<Value> {
                 content.push(json!({"type": "tool_use", "id": id, "name": name, "input": input}))
             }
             Block::Image(i) => content.push(image(i)),
+            Block::Hosted { provider, item } if provider == hosted::ANTHROPIC => {
+                content.push(item.clone())
+            }
+            // Another provider's hosted calls mean nothing here.
+            Block::Hosted { .. } => {}
             Block::ToolResult {
                 tool_use_id,
                 content: text,
@@ -202,6 +214,12 @@ enum Partial {
     ToolUse {
         id: String,
         name: String,
+        json: String,
+    },
+    /// A server tool's call (its input streams like a tool use's) or
+    /// result (whole in its start event), kept as sent.
+    Hosted {
+        block: Value,
         json: String,
     },
 }
@@ -266,6 +284,12 @@ impl StreamParser for Parser {
                         signature: s("signature"),
                     },
                     Some("redacted_thinking") => Partial::Redacted(s("data")),
+                    Some(t) if t == "server_tool_use" || t.ends_with("_tool_result") => {
+                        Partial::Hosted {
+                            block: b.clone(),
+                            json: String::new(),
+                        }
+                    }
                     Some("tool_use") => {
                         let _ = deltas.send(ModelDelta::ToolCallStarted {
                             id: s("id"),
@@ -303,9 +327,13 @@ impl StreamParser for Parser {
                     (Some("signature_delta"), Partial::Thinking { signature, .. }) => {
                         signature.push_str(s("signature"))
                     }
-                    (Some("input_json_delta"), Partial::ToolUse { json, .. }) => {
-                        json.push_str(s("partial_json"))
-                    }
+                    (
+                        Some("input_json_delta"),
+                        Partial::ToolUse { json, .. } | Partial::Hosted { json, .. },
+                    ) => json.push_str(s("partial_json")),
+                    // Where a text cites a search result: the result block
+                    // already lists the page, and text goes back plain.
+                    (Some("citations_delta"), Partial::Text(_)) => {}
                     (kind, _) => {
                         return Err(malformed(format!(
                             "delta {kind:?} does not fit block {index}"
@@ -321,6 +349,7 @@ impl StreamParser for Parser {
                     Some("tool_use") => StopReason::ToolUse,
                     Some("max_tokens") => StopReason::MaxTokens,
                     Some("refusal") => StopReason::Refusal,
+                    Some("pause_turn") => StopReason::Paused,
                     _ => StopReason::Other,
                 });
             }
@@ -361,6 +390,15 @@ impl StreamParser for Parser {
                     name,
                     input: http::tool_input(&json),
                 },
+                Partial::Hosted { mut block, json } => {
+                    if !json.is_empty() {
+                        block["input"] = http::tool_input(&json);
+                    }
+                    Block::Hosted {
+                        provider: hosted::ANTHROPIC.into(),
+                        item: block,
+                    }
+                }
             })
             .collect();
         Ok(ModelResponse {
@@ -508,6 +546,7 @@ mod tests {
             ],
             max_tokens: 1000,
             thinking_budget: Some(2000),
+            web_search: false,
         }
     }
 
@@ -535,5 +574,88 @@ mod tests {
         assert_eq!(msgs[2]["content"][1]["cache_control"]["type"], "ephemeral");
         assert_eq!(msgs[0]["content"][0]["cache_control"]["type"], "ephemeral");
         assert_eq!(text.matches("cache_control").count(), 4);
+    }
+
+    /// The `web_search` server tool: offered first (the cache marker stays
+    /// on the last function tool), its blocks parsed from the stream
+    /// (input streamed as JSON, the result whole, citations on the text)
+    /// and sent back exactly as they came; another provider's are not.
+    #[tokio::test]
+    async fn web_search_blocks_go_back_as_they_came() {
+        let result = json!({"type": "web_search_tool_result", "tool_use_id": "srvtoolu_1",
+            "content": [{"type": "web_search_result", "url": "https://docs.rs/htmd", "title": "htmd",
+                         "encrypted_content": "ENC", "page_age": null}]});
+        let ev = |name: &str, data: Value| format!("event: {name}\ndata: {data}\n\n");
+        let stream = [
+            ev("message_start", json!({"type": "message_start", "message": {"usage": {"input_tokens": 5}}})),
+            ev("content_block_start", json!({"type": "content_block_start", "index": 0, "content_block":
+                {"type": "server_tool_use", "id": "srvtoolu_1", "name": "web_search", "input": {}}})),
+            ev("content_block_delta", json!({"type": "content_block_delta", "index": 0, "delta":
+                {"type": "input_json_delta", "partial_json": "{\"query\": \"ht"}})),
+            ev("content_block_delta", json!({"type": "content_block_delta", "index": 0, "delta":
+                {"type": "input_json_delta", "partial_json": "md\"}"}})),
+            ev("content_block_stop", json!({"type": "content_block_stop", "index": 0})),
+            ev("content_block_start", json!({"type": "content_block_start", "index": 1, "content_block": result})),
+            ev("content_block_stop", json!({"type": "content_block_stop", "index": 1})),
+            ev("content_block_start", json!({"type": "content_block_start", "index": 2, "content_block": {"type": "text", "text": ""}})),
+            ev("content_block_delta", json!({"type": "content_block_delta", "index": 2, "delta":
+                {"type": "citations_delta", "citation": {"type": "web_search_result_location",
+                 "url": "https://docs.rs/htmd", "title": "htmd", "encrypted_index": "I", "cited_text": "x"}}})),
+            ev("content_block_delta", json!({"type": "content_block_delta", "index": 2, "delta": {"type": "text_delta", "text": "It converts."}})),
+            ev("content_block_stop", json!({"type": "content_block_stop", "index": 2})),
+            ev("message_delta", json!({"type": "message_delta", "delta": {"stop_reason": "pause_turn"}, "usage": {"output_tokens": 3}})),
+            ev("message_stop", json!({"type": "message_stop"})),
+        ]
+        .concat();
+        let (r, _) = parse(Parser::default(), &stream, 17).await;
+        let r = r.unwrap();
+        assert_eq!(
+            r.stop_reason,
+            StopReason::Paused,
+            "a long search pauses the turn"
+        );
+        let message = r.message;
+        let call = json!({"type": "server_tool_use", "id": "srvtoolu_1", "name": "web_search",
+                          "input": {"query": "htmd"}});
+        assert_eq!(
+            message.content,
+            vec![
+                Block::Hosted {
+                    provider: hosted::ANTHROPIC.into(),
+                    item: call.clone()
+                },
+                Block::Hosted {
+                    provider: hosted::ANTHROPIC.into(),
+                    item: result.clone()
+                },
+                Block::Text {
+                    text: "It converts.".into()
+                },
+            ]
+        );
+        let mut message = message;
+        message.content.push(Block::Hosted {
+            provider: hosted::RESPONSES.into(),
+            item: json!({"type": "web_search_call", "id": "ws_1"}),
+        });
+        let mut req = request();
+        req.messages = vec![
+            Message::user_text("look"),
+            message,
+            Message::user_text("more"),
+        ];
+        req.web_search = true;
+        let j: Value = serde_json::from_str(&body(&req)).unwrap();
+        assert_eq!(j["tools"][0], hosted::anthropic_tool());
+        assert!(j["tools"][0].get("cache_control").is_none());
+        assert_eq!(j["tools"][2]["cache_control"]["type"], "ephemeral");
+        let sent = j["messages"][1]["content"].as_array().unwrap();
+        assert_eq!(sent.len(), 3, "{sent:?}");
+        assert_eq!(sent[0], call);
+        assert_eq!(sent[1], result);
+        assert_eq!(sent[2], json!({"type": "text", "text": "It converts."}));
+        // Off: no server tool.
+        req.web_search = false;
+        assert!(!body(&req).contains("web_search_20250305"));
     }
 }

@@ -8,6 +8,7 @@
 
 pub mod anthropic;
 mod error;
+pub mod hosted;
 mod http;
 mod image;
 pub mod openai_chat;

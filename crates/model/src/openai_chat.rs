@@ -416,6 +416,7 @@ mod tests {
             tools: vec![],
             max_tokens: 100,
             thinking_budget: None,
+            web_search: false,
         };
         let j: Value = serde_json::from_str(&body(&req)).unwrap();
         let roles: Vec<&str> = j["messages"]

@@ -9,7 +9,11 @@
 //! from its own tools (a call of a freeform tool whose input is that one
 //! string field), so the call and its output go back as custom items while
 //! the tool is offered that way, and as a function call otherwise.
+//!
+//! With `web_search` the hosted `web_search` tool is offered; its
+//! `web_search_call` items are kept and sent back as they came.
 
+use super::hosted;
 use super::http::{self, Endpoint, StreamParser};
 use super::sse::SseEvent;
 use super::{
@@ -99,12 +103,23 @@ pub fn body(req: &ModelRequest) -> String {
         stream: true,
         store: false,
         max_output_tokens: req.max_tokens,
-        tools: req.tools.iter().map(tool).collect(),
+        tools: req
+            .tools
+            .iter()
+            .map(tool)
+            .chain(req.web_search.then(hosted::responses_tool))
+            .collect(),
         reasoning: reasoning.then(|| json!({"effort": effort, "summary": "auto"})),
-        include: if reasoning {
-            vec!["reasoning.encrypted_content"]
-        } else {
-            vec![]
+        include: {
+            let mut include = Vec::new();
+            if reasoning {
+                include.push("reasoning.encrypted_content");
+            }
+            // The pages a search read, for the citation log.
+            if req.web_search {
+                include.push("web_search_call.action.sources");
+            }
+            include
         },
         input: {
             let custom = Custom::of(req);
@@ -222,6 +237,11 @@ fn items(m: &Message, custom: &Custom) -> Vec<Value> {
                 out.push(json!({"type": "function_call", "call_id": id, "name": name, "arguments": arguments}));
             }
             Block::Image(i) => texts.push(input_image(i)),
+            Block::Hosted { provider, item } if provider == hosted::RESPONSES => {
+                flush(&mut texts, &mut out);
+                out.push(item.clone());
+            }
+            Block::Hosted { .. } => {}
             Block::ToolResult {
                 tool_use_id,
                 content,
@@ -374,6 +394,13 @@ impl StreamParser for Parser {
                             },
                         ));
                     }
+                    Some("web_search_call") => self.blocks.push((
+                        index,
+                        Block::Hosted {
+                            provider: hosted::RESPONSES.into(),
+                            item: item.clone(),
+                        },
+                    )),
                     Some("reasoning") => {
                         let text: Vec<&str> = item["summary"]
                             .as_array()
@@ -564,6 +591,7 @@ mod tests {
             tools: vec![],
             max_tokens: 500,
             thinking_budget: None,
+            web_search: false,
         };
         let j: Value = serde_json::from_str(&body(&req)).unwrap();
         assert_eq!(j["store"], false);
@@ -624,6 +652,7 @@ mod tests {
             tools: vec![patch_tool(true)],
             max_tokens: 100,
             thinking_budget: None,
+            web_search: false,
         };
         for size in [1, 7, 10_000] {
             let (r, deltas) = parse(Parser::for_request(&req), &s, size).await;
@@ -700,6 +729,7 @@ mod tests {
             tools,
             max_tokens: 500,
             thinking_budget: None,
+            web_search: false,
         }
     }
 
@@ -773,5 +803,86 @@ mod tests {
                 "{wire}"
             );
         }
+    }
+
+    /// The hosted `web_search` tool: offered with its sources included,
+    /// its `web_search_call` item parsed and sent back exactly as it came
+    /// (between the texts around it); another provider's blocks are not.
+    #[tokio::test]
+    async fn web_search_calls_go_back_as_they_came() {
+        let item = json!({"id": "ws_1", "type": "web_search_call", "status": "completed",
+            "action": {"type": "search", "query": "htmd", "sources": [{"type": "url", "url": "https://docs.rs/htmd"}]}});
+        let s = [
+            ev("response.output_item.added", json!({"output_index": 0, "item": {"id": "ws_1", "type": "web_search_call", "status": "in_progress"}})),
+            ev("response.web_search_call.searching", json!({"output_index": 0, "item_id": "ws_1"})),
+            ev("response.output_item.done", json!({"output_index": 0, "item": item})),
+            ev("response.output_item.done", json!({"output_index": 1, "item": {"type": "message", "role": "assistant",
+                "content": [{"type": "output_text", "text": "It converts.", "annotations": [
+                    {"type": "url_citation", "url": "https://docs.rs/htmd", "title": "htmd", "start_index": 0, "end_index": 3}]}]}})),
+            ev("response.completed", json!({"response": {"status": "completed", "usage": {"input_tokens": 5, "output_tokens": 2}}})),
+        ]
+        .concat();
+        let (r, _) = parse(Parser::default(), &s, 9).await;
+        let r = r.unwrap();
+        assert_eq!(r.stop_reason, StopReason::EndTurn);
+        let mut message = r.message;
+        assert_eq!(
+            message.content,
+            vec![
+                Block::Hosted {
+                    provider: hosted::RESPONSES.into(),
+                    item: item.clone()
+                },
+                Block::Text {
+                    text: "It converts.".into()
+                },
+            ]
+        );
+        message.content.insert(
+            0,
+            Block::Text {
+                text: "Searching.".into(),
+            },
+        );
+        message.content.push(Block::Hosted {
+            provider: hosted::ANTHROPIC.into(),
+            item: json!({"type": "server_tool_use", "id": "srvtoolu_1"}),
+        });
+        let mut req = conversation(vec![]);
+        req.messages = vec![
+            Message::user_text("look"),
+            message,
+            Message::user_text("more"),
+        ];
+        req.web_search = true;
+        let j: Value = serde_json::from_str(&body(&req)).unwrap();
+        assert!(
+            j["tools"]
+                .as_array()
+                .unwrap()
+                .contains(&hosted::responses_tool())
+        );
+        assert!(
+            j["include"]
+                .as_array()
+                .unwrap()
+                .contains(&json!("web_search_call.action.sources"))
+        );
+        let input = j["input"].as_array().unwrap();
+        let kinds: Vec<&str> = input.iter().map(|i| i["type"].as_str().unwrap()).collect();
+        assert_eq!(
+            kinds,
+            [
+                "message",
+                "message",
+                "web_search_call",
+                "message",
+                "message"
+            ]
+        );
+        assert_eq!(input[2], item);
+        req.web_search = false;
+        let off = body(&req);
+        assert!(!off.contains("\"type\":\"web_search\"") && !off.contains("action.sources"));
     }
 }

@@ -158,7 +158,7 @@ impl Provider for Replayer {
                     id: id.clone(),
                     name: name.clone(),
                 },
-                Block::ToolResult { .. } | Block::Image(_) => continue,
+                Block::ToolResult { .. } | Block::Image(_) | Block::Hosted { .. } => continue,
             };
             let _ = deltas.send(delta);
         }
@@ -195,6 +195,7 @@ mod tests {
             tools: vec![],
             max_tokens: 100,
             thinking_budget: None,
+            web_search: false,
         }
     }
 

@@ -133,6 +133,7 @@ mod tests {
             tools: vec![],
             max_tokens: 1,
             thinking_budget: None,
+            web_search: false,
         }
     }
 

@@ -48,6 +48,14 @@ pub enum Block {
     },
     /// An image the user gave (`tandem exec -i`), in a user message.
     Image(Image),
+    /// A block of a tool the provider ran itself (its web search), as the
+    /// provider sent it: sent back only to that provider's adapter
+    /// (`hosted::ANTHROPIC`, `hosted::RESPONSES`); `hosted::read` says
+    /// what it holds.
+    Hosted {
+        provider: String,
+        item: Value,
+    },
 }
 
 impl Block {
@@ -90,6 +98,10 @@ enum Saved {
         is_error: bool,
     },
     Image(Image),
+    Hosted {
+        provider: String,
+        item: Value,
+    },
 }
 
 impl From<Saved> for Block {
@@ -122,6 +134,7 @@ impl From<Saved> for Block {
                 }
             }
             Saved::Image(i) => Block::Image(i),
+            Saved::Hosted { provider, item } => Block::Hosted { provider, item },
         }
     }
 }
@@ -153,6 +166,7 @@ impl From<Block> for Saved {
                 is_error,
             },
             Block::Image(i) => Saved::Image(i),
+            Block::Hosted { provider, item } => Saved::Hosted { provider, item },
         }
     }
 }
@@ -261,6 +275,10 @@ pub struct ModelRequest {
     /// Extended thinking / reasoning budget in tokens, when the model has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub thinking_budget: Option<u32>,
+    /// Offer the provider's own web search (see `hosted`); adapters without
+    /// one (Chat Completions) leave it out.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub web_search: bool,
 }
 
 /// Token counts: moved to the protocol, since events carry them.
@@ -274,6 +292,10 @@ pub enum StopReason {
     MaxTokens,
     /// The provider refused or filtered the output.
     Refusal,
+    /// The provider paused a long turn of its own tools (Anthropic's
+    /// `pause_turn` during a web search): sending the conversation back as
+    /// it is lets the turn go on.
+    Paused,
     Other,
 }
 

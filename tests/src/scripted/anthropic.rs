@@ -83,6 +83,15 @@ pub fn validate(j: &Value) -> Result<(), String> {
                     }
                 }
                 Some("tool_use") | Some("redacted_thinking") | Some("image") => seen_other = true,
+                // The hosted search's blocks, sent back as they came.
+                Some("server_tool_use") | Some("web_search_tool_result") => {
+                    if role != "assistant" {
+                        return Err(format!(
+                            "messages.{i}.content.{k}: server tool blocks only in assistant messages"
+                        ));
+                    }
+                    seen_other = true;
+                }
                 other => {
                     return Err(format!(
                         "messages.{i}.content.{k}: unknown block type {other:?}"
@@ -102,7 +111,16 @@ pub fn validate(j: &Value) -> Result<(), String> {
             .collect();
         expect = if role == "user" { "assistant" } else { "user" };
     }
-    if expect != "assistant" {
+    // A turn paused during a server tool (`pause_turn`) is sent back as
+    // it is: then the last message is the assistant's, with the server
+    // tool's blocks.
+    let resumes_a_pause = messages.last().is_some_and(|m| {
+        m["role"] == "assistant"
+            && m["content"]
+                .as_array()
+                .is_some_and(|c| c.iter().any(|b| b["type"] == "server_tool_use"))
+    });
+    if expect != "assistant" && !resumes_a_pause {
         return Err("the last message must be from the user".into());
     }
     Ok(())
@@ -195,7 +213,10 @@ pub fn events(turn: &Turn, turn_index: usize, model: &str, usage: ScriptUsage) -
                       "cache_read_input_tokens": usage.cache_read_tokens}}}),
     )];
     out.push(SseOut::named("ping", &json!({"type": "ping"})));
-    for (index, block) in turn.blocks.iter().enumerate() {
+    // A hosted search is two blocks: later blocks move up one.
+    let mut extra = 0;
+    for (i, block) in turn.blocks.iter().enumerate() {
+        let index = i + extra;
         let start = |content: Value| {
             SseOut::named(
                 "content_block_start",
@@ -226,9 +247,41 @@ pub fn events(turn: &Turn, turn_index: usize, model: &str, usage: ScriptUsage) -
                     json!({"type": "signature_delta", "signature": signature}),
                 ));
             }
+            ScriptBlock::WebSearch { query, results } => {
+                let id = format!("srvtoolu_{turn_index}_{index}");
+                out.push(start(
+                    json!({"type": "server_tool_use", "id": id, "name": "web_search", "input": {}}),
+                ));
+                let input = json!({ "query": query }).to_string();
+                for p in pieces(&input, 2) {
+                    out.push(delta(
+                        json!({"type": "input_json_delta", "partial_json": p}),
+                    ));
+                }
+                out.push(SseOut::named(
+                    "content_block_stop",
+                    &json!({"type": "content_block_stop", "index": index}),
+                ));
+                extra += 1;
+                let content: Vec<Value> = results
+                    .iter()
+                    .map(|r| json!({"type": "web_search_result", "url": r.url, "title": r.title,
+                                    "encrypted_content": format!("scripted:{}", r.url), "page_age": null}))
+                    .collect();
+                out.push(SseOut::named(
+                    "content_block_start",
+                    &json!({"type": "content_block_start", "index": index + 1, "content_block":
+                            {"type": "web_search_tool_result", "tool_use_id": id, "content": content}}),
+                ));
+                out.push(SseOut::named(
+                    "content_block_stop",
+                    &json!({"type": "content_block_stop", "index": index + 1}),
+                ));
+                continue;
+            }
             ScriptBlock::ToolUse { .. } | ScriptBlock::CustomToolCall { .. } => {
                 let (name, input) = block.as_call().expect("a call");
-                let id = tool_id("toolu", turn_index, index, block);
+                let id = tool_id("toolu", turn_index, i, block);
                 out.push(start(
                     json!({"type": "tool_use", "id": id, "name": name, "input": {}}),
                 ));

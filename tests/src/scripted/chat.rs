@@ -95,6 +95,8 @@ pub fn events(
                 }
                 call_index += 1;
             }
+            // Chat Completions has no hosted search.
+            ScriptBlock::WebSearch { .. } => {}
         }
     }
     let finish = turn

@@ -10,5 +10,5 @@ mod script;
 mod server;
 mod wire;
 
-pub use script::{Conversation, Fault, Script, ScriptBlock, ScriptUsage, Turn};
+pub use script::{Conversation, Fault, Script, ScriptBlock, ScriptUsage, SearchResult, Turn};
 pub use server::{Protocol, RecordedRequest, RequestLog, ScriptedServer};

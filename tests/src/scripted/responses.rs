@@ -18,6 +18,10 @@ pub fn validate(j: &Value) -> Result<(), String> {
         _ => return Err("Missing required parameter: 'input'.".into()),
     };
     for (i, t) in j["tools"].as_array().into_iter().flatten().enumerate() {
+        // Hosted tools have a type and no name.
+        if t["type"] == "web_search" {
+            continue;
+        }
         if t["name"].as_str().is_none_or(str::is_empty) {
             return Err(format!("tools[{i}].name: expected a string"));
         }
@@ -80,6 +84,13 @@ pub fn validate(j: &Value) -> Result<(), String> {
                     _ => return Err(format!("input[{i}].output: expected a string or a list")),
                 }
             }
+            Some("web_search_call") => {
+                if item["id"].as_str().is_none() || item["action"].is_null() {
+                    return Err(format!(
+                        "input[{i}]: a web_search_call item needs its id and action"
+                    ));
+                }
+            }
             Some("reasoning") => {
                 if item["id"].as_str().is_none() {
                     return Err(format!("input[{i}].id: reasoning items need their id"));
@@ -125,7 +136,15 @@ pub fn usage_for(body: &str) -> ScriptUsage {
     }
 }
 
-pub fn events(turn: &Turn, turn_index: usize, model: &str, usage: ScriptUsage) -> Vec<SseOut> {
+/// `asked_for_sources`: the request's `include` has
+/// `web_search_call.action.sources`.
+pub fn events(
+    turn: &Turn,
+    turn_index: usize,
+    model: &str,
+    usage: ScriptUsage,
+    asked_for_sources: bool,
+) -> Vec<SseOut> {
     let mut seq = 0u64;
     let mut out = Vec::new();
     let mut push = |kind: &str, mut data: Value| {
@@ -230,6 +249,28 @@ pub fn events(turn: &Turn, turn_index: usize, model: &str, usage: ScriptUsage) -
                     json!({"output_index": index, "item_id": item_id, "input": input}),
                 );
                 json!({"id": item_id, "type": "custom_tool_call", "status": "completed", "call_id": call_id, "name": name, "input": input})
+            }
+            ScriptBlock::WebSearch { query, results } => {
+                let item_id = format!("ws_{turn_index}_{index}");
+                push(
+                    "response.output_item.added",
+                    json!({"output_index": index, "item": {"id": item_id, "type": "web_search_call", "status": "in_progress"}}),
+                );
+                for stage in ["in_progress", "searching", "completed"] {
+                    push(
+                        &format!("response.web_search_call.{stage}"),
+                        json!({"output_index": index, "item_id": item_id}),
+                    );
+                }
+                // Sources only when the request asked for them, as the API.
+                let mut action = json!({"type": "search", "query": query});
+                if asked_for_sources {
+                    action["sources"] = results
+                        .iter()
+                        .map(|r| json!({"type": "url", "url": r.url}))
+                        .collect();
+                }
+                json!({"id": item_id, "type": "web_search_call", "status": "completed", "action": action})
             }
         };
         push(

@@ -128,6 +128,25 @@ impl Turn {
         self
     }
 
+    /// A search the provider runs itself (its hosted web search): on the
+    /// Anthropic wire a `server_tool_use` and a `web_search_tool_result`
+    /// block, on Responses a `web_search_call` item; Chat Completions has
+    /// no hosted search and sends nothing for it. `results` are
+    /// `(url, title)`.
+    pub fn web_search(mut self, query: &str, results: &[(&str, &str)]) -> Self {
+        self.blocks.push(ScriptBlock::WebSearch {
+            query: query.into(),
+            results: results
+                .iter()
+                .map(|(url, title)| SearchResult {
+                    url: url.to_string(),
+                    title: title.to_string(),
+                })
+                .collect(),
+        });
+        self
+    }
+
     pub fn fault(mut self, fault: Fault) -> Self {
         self.faults.push(fault);
         self
@@ -175,6 +194,20 @@ pub enum ScriptBlock {
         name: String,
         input: String,
     },
+    /// The provider's hosted web search, run on its side: no call for the
+    /// client to answer.
+    WebSearch {
+        query: String,
+        #[serde(default)]
+        results: Vec<SearchResult>,
+    },
+}
+
+/// One page a hosted search returned.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SearchResult {
+    pub url: String,
+    pub title: String,
 }
 
 impl ScriptBlock {

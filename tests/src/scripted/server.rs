@@ -409,7 +409,15 @@ fn plan(
     let usage = usage(protocol, json, text, &turn, cursor);
     let events = match protocol {
         Protocol::Anthropic => anthropic::events(&turn, turn_index, &model, usage),
-        Protocol::Responses => responses::events(&turn, turn_index, &model, usage),
+        Protocol::Responses => responses::events(
+            &turn,
+            turn_index,
+            &model,
+            usage,
+            json["include"]
+                .as_array()
+                .is_some_and(|i| i.iter().any(|v| v == "web_search_call.action.sources")),
+        ),
         Protocol::Chat => chat::events(
             &turn,
             turn_index,

@@ -68,6 +68,7 @@ pub fn output_tokens(turn: &Turn) -> u64 {
             ScriptBlock::Text { text } | ScriptBlock::Thinking { text, .. } => text.len(),
             ScriptBlock::ToolUse { name, input, .. } => name.len() + input.to_string().len(),
             ScriptBlock::CustomToolCall { name, input, .. } => name.len() + input.len(),
+            ScriptBlock::WebSearch { query, .. } => query.len(),
         })
         .sum();
     (bytes as u64).div_ceil(4).max(1)

@@ -327,6 +327,32 @@ impl Gate {
     }
 }
 
+/// The gate as the tools' context holds it (`ToolContext::recheck`): a
+/// weak handle, since the gate holds the session's event sender and the
+/// context outlives the session in the faces (which wait for the events
+/// to end).
+pub struct Recheck(pub std::sync::Weak<Gate>);
+
+/// A call a tool makes itself (`web_fetch` following a redirect to another
+/// domain) passes the same gate as the model's own: hooks, rules, the user.
+#[async_trait::async_trait]
+impl crate::tools::Recheck for Recheck {
+    async fn allow(&self, tool: &dyn Tool, input: &Value) -> Result<(), ToolOutput> {
+        let Some(gate) = self.0.upgrade() else {
+            return Err(ToolOutput::error("the session has ended"));
+        };
+        let allowed = gate.before(tool, "redirect", input).await?;
+        // A hook may rewrite a call's input; the tool goes where it was
+        // going or not at all.
+        if allowed != *input {
+            return Err(ToolOutput::error(
+                "a hook changed this call; the tool does not follow it changed",
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// The keys of a tool's input that name a file or folder.
 const PATH_KEYS: [&str; 3] = ["path", "file_path", "notebook_path"];
 

@@ -5,6 +5,7 @@ pub mod budget;
 mod compaction;
 mod dispatch;
 pub mod gate;
+mod hosted;
 pub mod instructions;
 mod loop_guard;
 mod prompt;

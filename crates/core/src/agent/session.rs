@@ -15,13 +15,16 @@ use super::text_calls::{self, InText};
 use crate::hooks::{HookEvent, HookOutcome};
 use crate::model::{
     Block, Image, Message, ModelDelta, ModelError, ModelRequest, ModelResponse, ModelTable,
-    Provider, Role, Usage,
+    Provider, Role, StopReason, Usage,
 };
 use crate::tools::{Permission, Registry, ToolContext};
 use serde_json::{Value, json};
 use std::path::PathBuf;
 use std::sync::Arc;
 use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
+
+/// Paused turns sent back in one run before its reply counts as final.
+const MAX_PAUSES: u32 = 5;
 
 pub type CostFn = Arc<dyn Fn(&Usage) -> Option<f64> + Send + Sync>;
 
@@ -62,6 +65,9 @@ pub struct SessionConfig {
     /// The model takes images (the model table's `images`): when not, each
     /// image is replaced by a note in what is sent (the conversation keeps it).
     pub images: bool,
+    /// Offer the provider's hosted web search (`agent.web_search`; never
+    /// in a background task that may not reach the network).
+    pub web_search: bool,
 }
 
 impl SessionConfig {
@@ -81,6 +87,7 @@ impl SessionConfig {
             home: None,
             freeform_apply_patch: false,
             images: true,
+            web_search: false,
         }
     }
 }
@@ -455,6 +462,8 @@ impl Session {
     async fn drive(&mut self) -> Outcome {
         let mut stop_hook_active = false;
         let mut told_broken = false;
+        // Turns the provider paused and the loop sent back to go on.
+        let mut paused = 0;
         // A new request (or a resumed one) starts the counts again.
         self.guard = LoopGuard::default();
 
@@ -484,7 +493,9 @@ impl Session {
                 }
             };
             self.account(&response.usage);
+            let stop_reason = response.stop_reason;
             let mut message = response.message;
+            super::hosted::report(&message, &self.ctx, |e| self.emit(e));
             if let Some(why) = self.over_budget() {
                 return self.end_over_budget(message, why);
             }
@@ -526,6 +537,12 @@ impl Session {
             // Hooks about to run (PreToolUse, Stop) read the transcript
             // with the model's latest reply in it, as Claude Code's do.
             self.save_checkpoint();
+            // A turn the provider paused (its own search ran long) goes on
+            // when the conversation is sent back as it is.
+            if calls.is_empty() && stop_reason == StopReason::Paused && paused < MAX_PAUSES {
+                paused += 1;
+                continue;
+            }
             if calls.is_empty() {
                 // A Stop hook may send the agent back to work (once per
                 // stop, so a hook cannot loop it forever).
@@ -708,6 +725,7 @@ impl Session {
             },
             max_tokens: self.config.max_tokens,
             thinking_budget: self.config.thinking_budget,
+            web_search: self.config.web_search && with_tools,
         }
     }
 

@@ -46,6 +46,9 @@ enum Spec {
     },
     /// Any one matching is enough.
     Paths(Vec<GlobMatcher>),
+    /// `domain:example.com` (that host) or `domain:*.example.com` (its
+    /// subdomains).
+    Domain(String),
     /// A specifier for a tool whose input we cannot read (an MCP or unknown
     /// tool). Deny and ask rules with one cover every call of the tool, allow
     /// rules none: when unsure, the safer answer.
@@ -56,6 +59,7 @@ enum Spec {
 enum SpecKind {
     Command,
     Paths,
+    Domain,
     Opaque,
 }
 
@@ -84,6 +88,8 @@ fn target_of(tool: &str) -> (Target, SpecKind) {
             SpecKind::Command
         } else if acts(Acts::Files) {
             SpecKind::Paths
+        } else if acts(Acts::Domain) {
+            SpecKind::Domain
         } else {
             SpecKind::Opaque
         };
@@ -149,6 +155,7 @@ impl Rule {
             Some(s) => match kind {
                 SpecKind::Command => command_spec(s.trim()).map_err(|e| fail(&e))?,
                 SpecKind::Paths => Spec::Paths(path_glob(s.trim(), base).map_err(|e| fail(&e))?),
+                SpecKind::Domain => domain_spec(s.trim()).map_err(|e| fail(&e))?,
                 SpecKind::Opaque => Spec::Opaque,
             },
         };
@@ -181,6 +188,18 @@ impl Rule {
     /// matches that line even when it has several parts.
     fn matches_line(&self, line: &str) -> bool {
         matches!(&self.spec, Spec::Command { text, .. } if text == line)
+    }
+
+    fn matches_domain(&self, domain: &str) -> bool {
+        match &self.spec {
+            Spec::Domain(pattern) => match pattern.strip_prefix("*.") {
+                Some(parent) => domain
+                    .strip_suffix(parent)
+                    .is_some_and(|sub| sub.ends_with('.') && sub.len() > 1),
+                None => domain == pattern,
+            },
+            _ => false,
+        }
     }
 
     /// Gitignore-style: a rule naming a folder covers everything in it.
@@ -254,6 +273,25 @@ fn command_spec(specifier: &str) -> Result<Spec, String> {
         text: specifier.to_string(),
         pattern,
     })
+}
+
+/// Claude Code's `domain:example.com`; `*.example.com` for its subdomains.
+fn domain_spec(specifier: &str) -> Result<Spec, String> {
+    let Some(domain) = specifier.strip_prefix("domain:") else {
+        return Err("write the specifier as `domain:example.com`".into());
+    };
+    let domain = domain.trim().to_ascii_lowercase();
+    let host = domain.strip_prefix("*.").unwrap_or(&domain);
+    let valid = !host.is_empty()
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '[' | ']' | ':'));
+    if !valid {
+        return Err(format!(
+            "`{domain}` is not a domain (a host name, or `*.` and one)"
+        ));
+    }
+    Ok(Spec::Domain(domain))
 }
 
 /// `//abs`, `~/home`, and `/p`, `./p` or `p` under `base`.
@@ -340,6 +378,9 @@ enum Items {
         parts: Vec<(String, String)>,
     },
     Paths(Vec<PathBuf>),
+    /// The domain a call reaches; `None` when its URL names none (the call
+    /// will fail), which only deny and ask rules without a domain match.
+    Domain(Option<String>),
     Nothing,
 }
 
@@ -367,6 +408,7 @@ impl Items {
                     .map(|t| absolute(&t.path, root))
                     .collect(),
             ),
+            Acts::Domain => Items::Domain(tool.domain(input)),
             _ => Items::Nothing,
         }
     }
@@ -397,6 +439,9 @@ impl Items {
             Items::Paths(paths) => {
                 quantify(paths, every, |p| rules.iter().any(|r| r.matches_path(p)))
             }
+            Items::Domain(domain) => domain
+                .as_deref()
+                .is_some_and(|d| rules.iter().any(|r| r.matches_domain(d))),
             Items::Nothing => false,
         }
     }
@@ -519,6 +564,12 @@ impl Rules {
         let claude = found.answers_to().first().copied().unwrap_or(tool);
         if let Some(command) = found.command(input) {
             return format!("{claude}({command})");
+        }
+        if found.acts_on() == Acts::Domain {
+            return match found.domain(input) {
+                Some(domain) => format!("{claude}(domain:{domain})"),
+                None => tool.to_string(),
+            };
         }
         if !in_family("Edit", &**found) {
             return tool.to_string();
@@ -957,5 +1008,42 @@ mod tests {
             Rules::allow_rule_for("mcp__db__query", &json!({})),
             "mcp__db__query"
         );
+    }
+
+    fn fetch(rules: &Rules, url: &str) -> Option<Decision> {
+        rules.decide("web_fetch", &json!({ "url": url }), Path::new(ROOT))
+    }
+
+    /// Claude Code's `WebFetch(domain:…)`: the host of the call's URL,
+    /// `*.` for subdomains; "always allow" saves the domain's rule.
+    #[test]
+    fn web_fetch_rules_match_the_domain() {
+        let r = rules(
+            &["WebFetch(domain:docs.rs)", "WebFetch(domain:*.example.com)"],
+            &[],
+            &["WebFetch(domain:evil.test)"],
+        );
+        assert_eq!(fetch(&r, "https://docs.rs/serde"), Some(Allow));
+        assert_eq!(fetch(&r, "https://DOCS.rs:443/x"), Some(Allow));
+        assert_eq!(fetch(&r, "https://docs.rs.evil.test/"), None);
+        assert_eq!(fetch(&r, "https://api.example.com/"), Some(Allow));
+        assert_eq!(fetch(&r, "https://example.com/"), None);
+        assert_eq!(fetch(&r, "https://notexample.com/"), None);
+        assert_eq!(fetch(&r, "http://evil.test/a"), Some(Deny));
+        assert_eq!(fetch(&r, "not a url"), None);
+        let all = rules(&[], &[], &["WebFetch"]);
+        assert_eq!(fetch(&all, "https://docs.rs/"), Some(Deny));
+        assert!(parse_error("WebFetch(docs.rs)").message.contains("domain:"));
+        assert!(
+            parse_error("WebFetch(domain:a b)")
+                .message
+                .contains("not a domain")
+        );
+        let saved = Rules::allow_rule_for("web_fetch", &json!({"url": "https://Docs.rs/a"}));
+        assert_eq!(saved, "WebFetch(domain:docs.rs)");
+        let mut r = Rules::default();
+        r.add_allow(Rule::parse(&saved, Path::new(ROOT)).unwrap());
+        assert_eq!(fetch(&r, "https://docs.rs/b"), Some(Allow));
+        assert_eq!(fetch(&r, "https://crates.io/"), None);
     }
 }

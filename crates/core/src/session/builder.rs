@@ -165,7 +165,11 @@ impl<'a> SessionBuilder<'a> {
         let setup = self.setup;
         let settings = &setup.settings;
         let root = self.workspace.root().to_path_buf();
-        let config = session_config(&root, &self.provider, setup);
+        // A background task reaches the network only where its commands
+        // may: web_fetch and hosted search are left out otherwise.
+        let offline_task = matches!(self.record, Record::Task { .. }) && !settings.sandbox.network;
+        let mut config = session_config(&root, &self.provider, setup);
+        config.web_search = settings.agent.web_search.unwrap_or(false) && !offline_task;
         let task_dir = match &self.sandbox_dir {
             Some(dir) => dir.clone(),
             None => crate::sandbox::task_dir(&root)
@@ -188,6 +192,9 @@ impl<'a> SessionBuilder<'a> {
             tools.add(Arc::new(BackgroundShell));
             tools.add(Arc::new(BashOutput));
             tools.add(Arc::new(KillShell));
+        }
+        if offline_task {
+            tools.remove("web_fetch");
         }
         if let Some(problems) = self.problems {
             ctx.problems = Some(problems);
@@ -241,6 +248,9 @@ impl<'a> SessionBuilder<'a> {
             }
         }
 
+        // Chat Completions has no hosted search: say so rather than
+        // silently offer nothing.
+        let no_hosted_search = config.web_search && self.provider.provider_name == "openai-chat";
         let (agents, problems) = Catalog::load(&root, config.home.as_deref());
         let table = setup.table.clone();
         let model = config.model.clone();
@@ -259,6 +269,13 @@ impl<'a> SessionBuilder<'a> {
         for problem in problems {
             session = session.with_startup_event(Event::Warning {
                 message: format!("sub-agent {problem}"),
+            });
+        }
+        if no_hosted_search {
+            session = session.with_startup_event(Event::Warning {
+                message: "agent.web_search: the Chat Completions API has no hosted web search; \
+                          none is offered (web_fetch still is)"
+                    .into(),
             });
         }
         // Settings read but not acted on (hooks on events Tandem lacks, …).
@@ -281,7 +298,11 @@ impl<'a> SessionBuilder<'a> {
             session = session.with_tool(Arc::new(crate::tools::plan::ExitPlanMode));
         }
         let session_id = gate.session_id.clone();
-        let mut session = session.with_gate(Arc::new(gate));
+        let gate = Arc::new(gate);
+        let _ = ctx
+            .recheck
+            .set(Arc::new(crate::agent::gate::Recheck(Arc::downgrade(&gate))));
+        let mut session = session.with_gate(gate);
         if let Some(checkpoint) = checkpoint {
             session = session.with_checkpoint(checkpoint);
         }

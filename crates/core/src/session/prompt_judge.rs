@@ -27,6 +27,7 @@ impl Judge for ModelJudge {
             tools: Vec::new(),
             max_tokens: MAX_TOKENS,
             thinking_budget: None,
+            web_search: false,
         };
         // The verdict is read whole; nobody watches its deltas.
         let (deltas, _ignored) = tokio::sync::mpsc::unbounded_channel();

@@ -25,6 +25,7 @@ pub fn builtins() -> &'static [Arc<dyn Tool>] {
             Arc::new(Write),
             Arc::new(Shell),
             Arc::new(Todo),
+            Arc::new(super::web_fetch::WebFetch),
         ]
     });
     &TOOLS
@@ -49,9 +50,10 @@ mod tests {
     use serde_json::{Value, json};
 
     /// Bytes of the tool specs before the schemas were derived (9 tools,
-    /// hand-written schemas), and what `multi_edit` adds.
+    /// hand-written schemas), and what `multi_edit` and `web_fetch` add.
     const BEFORE: usize = 5719;
     const MULTI_EDIT: usize = 564;
+    const WEB_FETCH: usize = 330;
 
     fn spec_bytes(tools: &[&Arc<dyn Tool>]) -> usize {
         let mut r = Registry::new();
@@ -66,18 +68,26 @@ mod tests {
     #[test]
     fn the_fixed_head_does_not_grow() {
         let all: Vec<&Arc<dyn Tool>> = builtins().iter().collect();
-        let old: Vec<&Arc<dyn Tool>> = all
-            .iter()
-            .copied()
-            .filter(|t| t.name() != "multi_edit")
-            .collect();
-        let (now, without) = (spec_bytes(&all), spec_bytes(&old));
-        println!("tool specs: {now} bytes, {without} without multi_edit");
-        assert!(without <= BEFORE, "{without} > {BEFORE}");
+        let without = |names: &[&str]| -> Vec<&Arc<dyn Tool>> {
+            all.iter()
+                .copied()
+                .filter(|t| !names.contains(&t.name()))
+                .collect()
+        };
+        let now = spec_bytes(&all);
+        let old = spec_bytes(&without(&["multi_edit", "web_fetch"]));
+        let no_fetch = spec_bytes(&without(&["web_fetch"]));
+        println!("tool specs: {now} bytes, {old} without multi_edit and web_fetch");
+        assert!(old <= BEFORE, "{old} > {BEFORE}");
         assert!(
-            now - without <= MULTI_EDIT,
+            no_fetch - old <= MULTI_EDIT,
             "multi_edit adds {}",
-            now - without
+            no_fetch - old
+        );
+        assert!(
+            now - no_fetch <= WEB_FETCH,
+            "web_fetch adds {}",
+            now - no_fetch
         );
     }
 
@@ -90,6 +100,7 @@ mod tests {
             tools: builtin_tools().specs_for(freeform),
             max_tokens: 1000,
             thinking_budget: None,
+            web_search: false,
         }
     }
 
@@ -279,5 +290,6 @@ mod tests {
             ["edit", "multi_edit", "apply_patch"]
         );
         assert_eq!(answering("LS"), ["list"]);
+        assert_eq!(answering("WebFetch"), ["web_fetch"]);
     }
 }

@@ -23,6 +23,8 @@ pub mod todo;
 pub mod truncate;
 mod typed;
 mod walk;
+pub mod web_fetch;
+mod web_page;
 pub mod write;
 
 pub use builtin::{builtin, builtin_tools, builtins};
@@ -140,6 +142,18 @@ pub struct ToolContext {
     pub user: std::sync::OnceLock<Arc<dyn approval::Approver>>,
     /// The session's background commands, where they are offered.
     pub background: Option<background::Processes>,
+    /// The session's gate, for calls a tool makes on its own after the
+    /// gate let it run (`web_fetch` following a redirect to another
+    /// domain); set once the session has one.
+    pub recheck: std::sync::OnceLock<Arc<dyn Recheck>>,
+}
+
+/// Judges a call a tool is about to make itself as if the model had made
+/// it: the gate's hooks, rules and approval (`agent::Gate` is one).
+#[async_trait]
+pub trait Recheck: Send + Sync {
+    /// `Err` is the refusal, in the words the model would get.
+    async fn allow(&self, tool: &dyn Tool, input: &Value) -> Result<(), ToolOutput>;
 }
 
 impl ToolContext {
@@ -158,6 +172,7 @@ impl ToolContext {
             mode: Arc::default(),
             user: std::sync::OnceLock::new(),
             background: None,
+            recheck: std::sync::OnceLock::new(),
         }
     }
 }
@@ -179,11 +194,13 @@ impl ToolContext {
 
 /// What the calls of a tool act on, known without a call: it tells what the
 /// specifier of a rule naming the tool means (`Edit(src/**)` a path,
-/// `Bash(npm test:*)` a command, anything else nothing Tandem can read).
+/// `Bash(npm test:*)` a command, `WebFetch(domain:example.com)` a domain,
+/// anything else nothing Tandem can read).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Acts {
     Files,
     Command,
+    Domain,
     Other,
 }
 
@@ -270,6 +287,10 @@ pub trait Tool: Send + Sync {
     fn command(&self, _input: &Value) -> Option<String> {
         None
     }
+    /// The domain one call reaches (a tool that `acts_on` `Domain`).
+    fn domain(&self, _input: &Value) -> Option<String> {
+        None
+    }
     /// What one call acts on, in a few words for people (`cargo test`,
     /// `src/a.rs, src/b.rs`); None when the tool cannot say.
     fn subject(&self, input: &Value) -> Option<String> {
@@ -328,6 +349,12 @@ impl Registry {
 
     pub fn add(&mut self, tool: Arc<dyn Tool>) {
         self.tools.insert(tool.name().to_string(), tool);
+    }
+
+    /// Leave a fixed tool out (`web_fetch` where the session may not reach
+    /// the network).
+    pub fn remove(&mut self, name: &str) {
+        self.tools.remove(name);
     }
 
     pub fn add_source(&mut self, source: Arc<dyn ToolSource>) {

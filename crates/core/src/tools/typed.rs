@@ -43,6 +43,10 @@ pub trait TypedTool: Send + Sync {
     fn command(&self, _input: &Value) -> Option<String> {
         None
     }
+    /// See [`Tool::domain`].
+    fn domain(&self, _input: &Value) -> Option<String> {
+        None
+    }
     /// See [`Tool::subject`]; None falls back to the touched paths.
     fn subject(&self, _input: &Value) -> Option<String> {
         None
@@ -82,6 +86,10 @@ impl<T: TypedTool> Tool for T {
 
     fn command(&self, input: &Value) -> Option<String> {
         TypedTool::command(self, input)
+    }
+
+    fn domain(&self, input: &Value) -> Option<String> {
+        TypedTool::domain(self, input)
     }
 
     fn subject(&self, input: &Value) -> Option<String> {

@@ -548,3 +548,35 @@ async fn the_cost_cap_ends_the_run_after_the_call_that_reached_it() {
             .all(|e| matches!(e, Event::Usage { max_cost_usd: Some(c), .. } if *c == 0.0025))
     );
 }
+
+/// A turn the provider paused during its own search (Anthropic's
+/// `pause_turn`) is sent back as it is and goes on; the search shows as a
+/// `web_search` call and its page joins the sources.
+#[tokio::test]
+async fn a_paused_turn_is_sent_back_and_goes_on() {
+    let call = json!({"type": "server_tool_use", "id": "srvtoolu_1", "name": "web_search",
+                      "input": {"query": "q"}});
+    let result = json!({"type": "web_search_tool_result", "tool_use_id": "srvtoolu_1",
+                        "content": [{"type": "web_search_result", "url": "https://a.test/", "title": "A"}]});
+    let hosted = |item: &Value| Block::Hosted {
+        provider: crate::model::hosted::ANTHROPIC.into(),
+        item: item.clone(),
+    };
+    let mut paused = reply(vec![hosted(&call), hosted(&result), text("Looking")], 10);
+    paused.stop_reason = StopReason::Paused;
+    let p = FakeProvider::new(vec![paused, reply(vec![text("found it")], 10)]);
+    let mut h = harness(p, |_| {});
+    assert_eq!(h.session.run("search").await, Outcome::Done);
+    let reqs = h.provider.requests();
+    assert_eq!(reqs.len(), 2, "the paused turn went on");
+    let last = reqs[1].messages.last().unwrap();
+    assert_eq!(last.role, Role::Assistant);
+    assert_eq!(last.content[0], hosted(&call));
+    let searched = drain(&mut h.events).into_iter().any(|e| {
+        matches!(e, Event::ToolCallStarted { name, input, .. } if name == "web_search" && input["query"] == "q")
+    });
+    assert!(searched, "the search is shown as a call");
+    let sources = h.session.ctx.sources.lock().clone();
+    assert_eq!(sources[0].kind, "web_search");
+    assert_eq!(sources[0].name, "https://a.test/");
+}

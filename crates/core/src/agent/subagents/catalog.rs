@@ -277,12 +277,11 @@ mod tests {
         assert_eq!(agent.prompt, "You review code.");
         assert_eq!(
             agent.tools.as_deref().unwrap(),
-            ["read", "grep", "glob", "shell"]
+            ["read", "grep", "glob", "shell", "web_fetch"]
         );
         assert_eq!(agent.model, None);
-        assert_eq!(notes.len(), 2, "{notes:?}");
-        assert!(notes[0].contains("`WebFetch`"), "{notes:?}");
-        assert!(notes[1].contains("`Task`"), "{notes:?}");
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        assert!(notes[0].contains("`Task`"), "{notes:?}");
     }
 
     #[test]

@@ -279,6 +279,10 @@ impl Tool for TaskTool {
         child_ctx.sandbox = ctx.sandbox.clone();
         child_ctx.problems = ctx.problems.clone();
         child_ctx.read_roots = ctx.read_roots.clone();
+        // The child runs under the parent's gate: so do its redirects.
+        if let Some(gate) = ctx.recheck.get() {
+            let _ = child_ctx.recheck.set(gate.clone());
+        }
         let child_ctx = Arc::new(child_ctx);
 
         let _ = p.events.send(Event::SubagentStarted {
