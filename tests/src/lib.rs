@@ -1,6 +1,7 @@
 //! Support for Tandem's end-to-end tests: the scripted model server, running
 //! the real `tandem` binary, and reading what reached the model.
 
+pub mod asking;
 pub mod installs;
 pub mod lark;
 pub mod llama;

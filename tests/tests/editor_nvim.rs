@@ -24,6 +24,7 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+use tandem_tests::asking::which_database;
 use tandem_tests::installs::{self, Lock, apt_install, target_dir};
 use tandem_tests::lsp_client::scripted_options;
 use tandem_tests::scripted::{Script, ScriptedServer, Turn};
@@ -289,22 +290,7 @@ fn background_tasks_in_neovim() {
 #[test]
 fn questions_are_answered_with_tandem_answer_in_neovim() {
     let nvim = nvim();
-    let model = ScriptedServer::start(
-        Script::new()
-            .turn(Turn::new().tool_use(
-                "ask_user",
-                json!({"questions": [{
-                    "question": "Which database should the cache use?",
-                    "header": "Database",
-                    "options": [
-                        {"label": "sqlite", "description": "a file next to the app"},
-                        {"label": "postgres", "description": "the team's server"}
-                    ],
-                    "multiSelect": false
-                }]}),
-            ))
-            .turn(Turn::say("ok")),
-    );
+    let model = ScriptedServer::start(which_database("ok"));
     let repo = fixture("greeter");
     let home = tempfile::tempdir().unwrap();
     let (result, _, context) =

@@ -22,6 +22,7 @@ use std::path::Path;
 use std::process::Command;
 use std::sync::Mutex;
 use std::time::Instant;
+use tandem_tests::asking::which_database;
 use tandem_tests::scripted::{Script, ScriptUsage, ScriptedServer, Turn};
 use tandem_tests::tandem::{fixture, tandem_bin};
 use tandem_tests::wire::tool_results;
@@ -497,22 +498,7 @@ fn review_you_can_see_in_vscode() {
 
 #[test]
 fn the_agent_asks_in_vscode_and_the_answer_goes_back() {
-    let model = ScriptedServer::start(
-        Script::new()
-            .turn(Turn::new().tool_use(
-                "ask_user",
-                json!({"questions": [{
-                    "question": "Which database should the cache use?",
-                    "header": "Database",
-                    "options": [
-                        {"label": "sqlite", "description": "a file next to the app"},
-                        {"label": "postgres", "description": "the team's server"}
-                    ],
-                    "multiSelect": false
-                }]}),
-            ))
-            .turn(Turn::say("The cache will use postgres.")),
-    );
+    let model = ScriptedServer::start(which_database("The cache will use postgres."));
     let repo = fixture("vscode-review");
     let Some(result) = drive("questions", repo.path(), &model, &[]) else {
         return;

@@ -5,6 +5,7 @@
 //! the options as its buttons.
 
 use serde_json::{Value, json};
+use tandem_tests::asking::which_database;
 use tandem_tests::lsp_client::{Answer, Enc, LspClient, scripted_options};
 use tandem_tests::scripted::{Script, ScriptedServer, Turn};
 use tandem_tests::tandem::fixture;
@@ -92,20 +93,7 @@ fn feedback_from_the_editor_keeps_planning_and_the_edit_refused() {
 }
 
 fn ask_script() -> Script {
-    Script::new()
-        .turn(Turn::new().tool_use(
-            "ask_user",
-            json!({"questions": [{
-                "question": "Which database should the cache use?",
-                "header": "Database",
-                "options": [
-                    {"label": "sqlite", "description": "a file next to the app"},
-                    {"label": "postgres", "description": "the team's server"}
-                ],
-                "multiSelect": false
-            }]}),
-        ))
-        .turn(Turn::say("ok"))
+    which_database("ok")
 }
 
 #[test]
