@@ -242,3 +242,44 @@ fn a_bad_dash_i_file_exits_2_before_any_model_call() {
         assert!(server.requests().is_empty(), "{file}: the model was called");
     }
 }
+
+#[test]
+fn the_editor_sends_an_image_with_the_prompt_and_refuses_a_file_that_is_not_one() {
+    use tandem_tests::lsp_client::{Enc, LspClient, scripted_options};
+    let server = ScriptedServer::start(Script::new().turn(Turn::say("A red dot.")));
+    let repo = fixture("greeter");
+    std::fs::copy(image_fixture("red-dot.png"), repo.path().join("dot.png")).unwrap();
+    std::fs::write(repo.path().join("notes.png"), "not a picture").unwrap();
+    let lsp = LspClient::start(repo.path(), scripted_options(&server.url()), Enc::Utf16);
+    // What VS Code's "Ask Tandem about this image" sends: the file's path.
+    let dot = repo.path().join("dot.png").display().to_string();
+    let r = lsp.command(
+        "tandem.run",
+        json!({ "prompt": "what is this?", "images": [dot] }),
+    );
+    let run = r["result"]["run"].as_u64().unwrap_or_else(|| panic!("{r}"));
+    lsp.wait_run_finished(run);
+    let sent = images(&server.requests()[0]);
+    assert_eq!(
+        sent,
+        vec![SentImage {
+            media_type: "image/png".into(),
+            base64: base64_of(&image_fixture("red-dot.png")),
+            in_tool_result: false,
+        }]
+    );
+    // A path in the workspace works too; a file that is no image is an
+    // error of the command, and no run starts.
+    let r = lsp.command(
+        "tandem.run",
+        json!({ "prompt": "and this?", "images": ["notes.png"] }),
+    );
+    let error = r["error"]["message"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{r}"));
+    assert!(
+        error.contains("notes.png") && error.contains("not a PNG"),
+        "{error}"
+    );
+    assert_eq!(server.requests().len(), 1);
+}

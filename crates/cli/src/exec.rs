@@ -169,7 +169,7 @@ async fn prepare(args: &ExecArgs) -> Result<PreparedRun, String> {
         return Err("the prompt is empty".into());
     }
     let from = continued(args, workspace.root())?;
-    let images = images(&args.images)?;
+    let images = tandem_core::images::load_files(&args.images, "-i")?;
 
     let provider = if let Some(path) = &args.replay {
         let replay = Replayer::open(path).map_err(|e| e.to_string())?;
@@ -207,20 +207,6 @@ async fn prepare(args: &ExecArgs) -> Result<PreparedRun, String> {
         images,
         from,
     })
-}
-
-/// The `-i` files as images, or what is wrong with the first bad one.
-fn images(paths: &[PathBuf]) -> Result<Vec<tandem_core::model::Image>, String> {
-    paths
-        .iter()
-        .map(|path| {
-            let bytes = std::fs::read(path)
-                .map_err(|e| format!("-i {}: cannot read it: {e}", path.display()))?;
-            tandem_core::images::load(&bytes)
-                .map(|l| l.image)
-                .map_err(|e| format!("-i {}: {e}", path.display()))
-        })
-        .collect()
 }
 
 /// `--background`: the run becomes a task handed to a worker process.

@@ -41,6 +41,25 @@ pub fn is_image(bytes: &[u8]) -> bool {
     sniff(bytes).is_some()
 }
 
+/// Image files as the model gets them (`tandem exec -i`, the editor's
+/// "Ask Tandem about this image"), or what is wrong with the first bad one
+/// (`label` names the option or command in the message).
+pub fn load_files(
+    paths: &[std::path::PathBuf],
+    label: &str,
+) -> Result<Vec<crate::model::Image>, String> {
+    paths
+        .iter()
+        .map(|path| {
+            let bytes = std::fs::read(path)
+                .map_err(|e| format!("{label} {}: cannot read it: {e}", path.display()))?;
+            load(&bytes)
+                .map(|l| l.image)
+                .map_err(|e| format!("{label} {}: {e}", path.display()))
+        })
+        .collect()
+}
+
 /// An image from a file's bytes: as it is when within the cap, else scaled
 /// so its long edge is `MAX_EDGE` (PNG stays PNG, others become PNG, JPEG
 /// stays JPEG; a PNG still over `MAX_BYTES` becomes JPEG).

@@ -53,8 +53,13 @@ pub async fn execute(backend: &Backend, command: &str, arguments: Vec<Value>) ->
     let arg = arguments.into_iter().next().unwrap_or_else(|| json!({}));
     match command {
         commands::RUN | commands::ASK => {
-            let prompt = run_prompt(backend, command, args(command, arg)?)?;
-            Ok(json!({ "run": runs::start(backend, prompt) }))
+            let a: RunArgs = args(command, arg)?;
+            // A file that is not an image is an error before any run.
+            let paths: Vec<_> = a.images.iter().map(|p| backend.root().join(p)).collect();
+            let images =
+                tandem_core::images::load_files(&paths, "image").map_err(Error::invalid_params)?;
+            let prompt = run_prompt(backend, command, a)?;
+            Ok(json!({ "run": runs::start(backend, prompt, images) }))
         }
         commands::STEER => {
             let r: RunRef = args(command, arg)?;
@@ -183,7 +188,7 @@ async fn rerun(backend: &Backend, a: HunkArgs) -> Result<Value> {
     }
     super::tasks::close_if_reviewed(backend, &group).await;
     backend.publish_review().await;
-    Ok(json!({ "run": runs::start(backend, prompt) }))
+    Ok(json!({ "run": runs::start(backend, prompt, Vec::new()) }))
 }
 
 /// The full proposed text of a file: the user's text with every pending hunk

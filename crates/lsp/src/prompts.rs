@@ -96,6 +96,10 @@ pub struct RunArgs {
     pub diagnostic: Option<Diagnostic>,
     /// Set by "Write tests for this": the function's name.
     pub function: Option<String>,
+    /// Set by "Ask Tandem about this image": image files (absolute, or in
+    /// the workspace) sent with the prompt.
+    #[serde(default)]
+    pub images: Vec<std::path::PathBuf>,
 }
 
 /// The prompt of `tandem.run`, or of `tandem.ask` (`ask`): from what the
@@ -141,6 +145,7 @@ mod tests {
             range: None,
             diagnostic: None,
             function: None,
+            images: Vec::new(),
         }
     }
 

@@ -10,6 +10,7 @@ use serde::Serialize;
 use std::sync::Arc;
 use tandem_config::{Layer, setup};
 use tandem_core::agent::{Event, Outcome, budget};
+use tandem_core::model::Image;
 use tandem_core::session::{self, Expanded, Record, RunSummary, SessionBuilder};
 use tandem_protocol::PROTOCOL_VERSION;
 use tandem_protocol::methods;
@@ -35,12 +36,12 @@ impl Notification for TandemEvent {
     const METHOD: &'static str = methods::EVENT;
 }
 
-/// Start a run; returns its id at once.
-pub fn start(backend: &Backend, prompt: String) -> u64 {
+/// Start a run (with `images` after the prompt); returns its id at once.
+pub fn start(backend: &Backend, prompt: String, images: Vec<Image>) -> u64 {
     let (id, cancel) = backend.runs().start(backend.caps().work_done_progress);
     let backend = backend.clone();
     tokio::spawn(async move {
-        let outcome = drive(&backend, id, prompt, cancel).await;
+        let outcome = drive(&backend, id, prompt, images, cancel).await;
         backend.runs().finish(id);
         if let Err(message) = outcome {
             backend
@@ -55,6 +56,7 @@ async fn drive(
     backend: &Backend,
     id: u64,
     prompt: String,
+    images: Vec<Image>,
     cancel: CancellationToken,
 ) -> Result<(), String> {
     let workspace = backend
@@ -85,6 +87,12 @@ async fn drive(
     };
     let setup = &loaded.setup;
     let chosen = session::choose_provider(&setup.settings).await?;
+    if !images.is_empty() && !setup.table.images(&chosen.model) {
+        return Err(format!(
+            "the model {} takes no images (`images = false` in its [models] entry)",
+            chosen.model
+        ));
+    }
     let (tx, rx) = mpsc::unbounded_channel();
     let approver = EditorApprover::new(
         backend.client.clone(),
@@ -166,7 +174,7 @@ async fn drive(
     };
     let forward = tokio::spawn(forward_events(backend.clone(), id, rx, progress));
     session::mcp::wait_started(&mcp, setup, &cancel).await;
-    let outcome = session.run(&prompt).await;
+    let outcome = session.run_with_images(&prompt, images).await;
     session.end("run finished").await;
     drop(mcp); // the servers stay for the next run
     drop(session); // closes the event channel

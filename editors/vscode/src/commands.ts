@@ -86,6 +86,24 @@ export function registerCommands(server: Server, transcript: Transcript, review:
       }
       await run(selected ? "tandem.ask" : "tandem.run", arg);
     }),
+    // Until the chat view takes pasted images: an image file from the
+    // explorer (or picked), a question, and the run gets both.
+    reg("tandem.ui.askAboutImage", async (clicked?: vscode.Uri) => {
+      const picked = clicked
+        ? [clicked]
+        : await vscode.window.showOpenDialog({
+            title: "Ask Tandem about an image",
+            canSelectMany: true,
+            filters: { Images: ["png", "jpg", "jpeg", "gif", "webp"] },
+          });
+      if (!picked || picked.length === 0) return;
+      const prompt = await vscode.window.showInputBox({
+        title: "Ask Tandem about this image",
+        prompt: picked.map((u) => u.path.split("/").pop()).join(", "),
+      });
+      if (!prompt) return;
+      await run("tandem.run", { prompt, images: picked.map((u) => u.fsPath) });
+    }),
     reg("tandem.ui.steer", async () => {
       const message = await vscode.window.showInputBox({
         title: "Steer Tandem",
