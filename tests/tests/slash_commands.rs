@@ -83,6 +83,11 @@ fn custom_commands_expand_and_unknown_ones_send_nothing() {
     ] {
         assert!(help.contains(needle), "{needle:?} not in {help}");
     }
+    // /model: which model answers, no model call either.
+    let out = exec(home.path(), repo.path(), &model, "/model");
+    assert!(out.status.success(), "{}", describe(&out));
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("Model: test-model via anthropic"), "{said}");
     // An unknown command: an error, nothing sent.
     let out = exec(home.path(), repo.path(), &model, "/nope do it");
     assert_eq!(out.status.code(), Some(2), "{}", describe(&out));

@@ -289,6 +289,11 @@ impl Session {
     }
 
     /// Handle one user request; may be called again to follow up.
+    /// `model via provider`, as `/model` answers.
+    pub fn model_line(&self) -> String {
+        format!("{} via {}", self.config.model, self.provider_name)
+    }
+
     pub async fn run(&mut self, prompt: &str) -> Outcome {
         self.run_with_images(prompt, Vec::new()).await
     }

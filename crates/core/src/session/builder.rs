@@ -78,6 +78,13 @@ impl Built {
     /// The prompt as the model gets it: a `/command` or `/skill` at its
     /// start expanded (`Extras::expand_prompt`); an unknown one is an error.
     pub fn prompt(&self, text: &str) -> Result<Expanded, String> {
+        // `/model` is the session's, not a file's: which model answers.
+        if matches!(crate::commands::invocation(text), Some(("model", _))) {
+            return Ok(Expanded::Answer(format!(
+                "Model: {}\nChoose another with --model (and --provider), or `model` under [model] in the settings.\n",
+                self.session.model_line()
+            )));
+        }
         self.extras.expand_prompt(text, &self.ctx)
     }
 }

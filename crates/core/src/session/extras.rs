@@ -163,7 +163,7 @@ impl Extras {
     /// `/help`: every command and skill, one line each.
     fn help(&self) -> String {
         let mut out = String::from(
-            "Commands (start a prompt with one):\n  /help  this list\n  /clear  start a new conversation\n  /compact [focus]  summarise the conversation so far to free context\n  /memory  show the memory files and what they hold\n",
+            "Commands (start a prompt with one):\n  /help  this list\n  /clear  start a new conversation\n  /compact [focus]  summarise the conversation so far to free context\n  /memory  show the memory files and what they hold\n  /model  which model answers\n",
         );
         for c in self.commands.all() {
             let hint = c
