@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 use tandem_tests::nats::{self, NatsServer};
 use tandem_tests::scripted::{Script, ScriptedServer, Turn};
@@ -19,6 +19,12 @@ use tandem_tests::tandem::{describe, fixture, overlay_available, tandem_command}
 struct Machine {
     home: tempfile::TempDir,
 }
+
+/// The cluster test kills a worker and stops a server, then waits out the
+/// elections that follow: it runs alone, not beside the other tests'
+/// servers and workers on the machine's two cores (under that load its
+/// fetches of a result timed out). The others run beside each other.
+static CLUSTER: RwLock<()> = RwLock::new(());
 
 impl Machine {
     fn new(config: &str) -> Machine {
@@ -180,6 +186,7 @@ fn ready() -> bool {
 
 #[test]
 fn a_task_submitted_from_one_machine_runs_on_a_worker_and_comes_back_as_its_diff() {
+    let _beside = CLUSTER.read().unwrap_or_else(|e| e.into_inner());
     if !ready() {
         return;
     }
@@ -279,6 +286,7 @@ fn a_task_submitted_from_one_machine_runs_on_a_worker_and_comes_back_as_its_diff
 
 #[test]
 fn a_worker_without_the_isolated_sandbox_refuses_to_serve() {
+    let _beside = CLUSTER.read().unwrap_or_else(|e| e.into_inner());
     if !nats::nats_available() {
         return;
     }
@@ -332,6 +340,7 @@ fn eight_tasks() -> (Script, Vec<String>) {
 
 #[test]
 fn eight_tasks_finish_exactly_once_through_a_killed_worker_and_a_stopped_server() {
+    let _alone = CLUSTER.write().unwrap_or_else(|e| e.into_inner());
     if !ready() {
         return;
     }
@@ -530,6 +539,7 @@ fn escape_turns(marker: &Path) -> Vec<Turn> {
 
 #[test]
 fn a_repository_cannot_choose_a_weaker_sandbox_on_a_worker_and_secrets_stay_home() {
+    let _beside = CLUSTER.read().unwrap_or_else(|e| e.into_inner());
     if !ready() {
         return;
     }
@@ -602,6 +612,7 @@ fn a_repository_cannot_choose_a_weaker_sandbox_on_a_worker_and_secrets_stay_home
 
 #[test]
 fn sigterm_drains_a_worker_the_task_in_hand_still_finishes() {
+    let _beside = CLUSTER.read().unwrap_or_else(|e| e.into_inner());
     if !ready() {
         return;
     }
@@ -647,6 +658,7 @@ fn sigterm_drains_a_worker_the_task_in_hand_still_finishes() {
 
 #[test]
 fn a_remote_task_follows_up_on_any_worker_and_a_running_one_cancels() {
+    let _beside = CLUSTER.read().unwrap_or_else(|e| e.into_inner());
     if !ready() {
         return;
     }
@@ -736,6 +748,7 @@ fn a_remote_task_follows_up_on_any_worker_and_a_running_one_cancels() {
 
 #[test]
 fn over_tls_a_task_runs_and_a_client_that_does_not_trust_the_server_is_refused() {
+    let _beside = CLUSTER.read().unwrap_or_else(|e| e.into_inner());
     if !ready() {
         return;
     }
@@ -780,6 +793,7 @@ fn over_tls_a_task_runs_and_a_client_that_does_not_trust_the_server_is_refused()
 
 #[test]
 fn an_untrusted_repository_cannot_send_its_tasks_to_a_cluster_of_its_choosing() {
+    let _beside = CLUSTER.read().unwrap_or_else(|e| e.into_inner());
     if !ready() {
         return;
     }
@@ -823,6 +837,7 @@ fn an_untrusted_repository_cannot_send_its_tasks_to_a_cluster_of_its_choosing() 
 
 #[test]
 fn a_task_and_its_result_are_seen_only_from_the_submitters_account() {
+    let _beside = CLUSTER.read().unwrap_or_else(|e| e.into_inner());
     if !ready() {
         return;
     }
