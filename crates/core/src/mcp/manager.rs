@@ -284,7 +284,13 @@ async fn list(
             )
         })
         .map(|t| Arc::new(t) as Arc<dyn Tool>)
-        .chain(super::resources::tools(&spec.name, peer))
+        // The resource tools are named in enabled_tools / disabled_tools
+        // as `list_resources` and `read_resource`, like the server's own.
+        .chain(
+            super::resources::tools(&spec.name, peer)
+                .into_iter()
+                .filter(|t| spec.offers(t.name().rsplit("__").next().unwrap_or(""))),
+        )
         .filter(|t| seen.insert(t.name().to_string()))
         .collect())
 }

@@ -8,7 +8,7 @@
 use super::live::Live;
 use crate::tools::{Permission, Tool, ToolContext, ToolOutput};
 use async_trait::async_trait;
-use futures::StreamExt;
+use futures::{FutureExt, StreamExt};
 use rmcp::Peer;
 use rmcp::model::{
     CallToolRequest, CallToolRequestParams, CallToolResult, CancelledNotificationParam,
@@ -21,6 +21,9 @@ use std::time::Duration;
 
 /// Longest tool name the model APIs take (OpenAI's limit).
 const MAX_NAME: usize = 64;
+/// How long an answered call waits for progress the server sent before its
+/// answer (only while that progress is short of the total it announced).
+const LAST_PROGRESS: Duration = Duration::from_millis(200);
 /// Descriptions longer than this are cut (some servers embed manuals).
 const MAX_DESCRIPTION: usize = 4096;
 
@@ -140,10 +143,30 @@ impl Tool for McpTool {
         tokio::pin!(response);
         let silence = tokio::time::sleep(self.timeout);
         tokio::pin!(silence);
+        let mut last: Option<(f64, Option<f64>)> = None;
         let result = loop {
             tokio::select! {
-                r = &mut response => break r,
+                r = &mut response => {
+                    // rmcp hands notifications on in tasks of their own,
+                    // so the last progress can come after the answer: when
+                    // the server said how far it would go and has not got
+                    // there, it gets a moment more.
+                    let deadline = tokio::time::Instant::now() + LAST_PROGRESS;
+                    loop {
+                        let short = last.is_some_and(|(p, t): (f64, Option<f64>)| t.is_some_and(|t| p < t));
+                        let next = if short {
+                            tokio::time::timeout_at(deadline, progress.next()).await.ok().flatten()
+                        } else {
+                            progress.next().now_or_never().flatten()
+                        };
+                        let Some(p) = next else { break };
+                        last = Some((p.progress, p.total));
+                        crate::tools::progress::report(p.progress, p.total, p.message);
+                    }
+                    break r;
+                }
                 Some(p) = progress.next() => {
+                    last = Some((p.progress, p.total));
                     crate::tools::progress::report(p.progress, p.total, p.message);
                     silence.as_mut().reset(tokio::time::Instant::now() + self.timeout);
                 }
