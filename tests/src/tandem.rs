@@ -205,3 +205,48 @@ pub fn answering(
     out.stderr = seen;
     (out, typed)
 }
+
+/// `tandem task -C repo ARGS…`, the scripted model's key in `TEST_API_KEY`.
+pub fn task(home: &Path, repo: &Path, args: &[&str]) -> Output {
+    tandem_command(home)
+        .arg("task")
+        .arg("-C")
+        .arg(repo)
+        .args(args)
+        .env("TEST_API_KEY", "x")
+        .output()
+        .expect("run tandem")
+}
+
+/// Start a task with `prompt` (and `extra` flags) against the scripted
+/// model at `model_url` (Anthropic wire), wait for it, and return what
+/// `tandem task show --json` says of it.
+pub fn run_task(
+    home: &Path,
+    repo: &Path,
+    model_url: &str,
+    prompt: &str,
+    extra: &[&str],
+) -> serde_json::Value {
+    let mut args = vec![
+        "start",
+        prompt,
+        "--provider",
+        "anthropic",
+        "-m",
+        "test-model",
+        "--base-url",
+        model_url,
+        "-c",
+        "model.api_key_env=\"TEST_API_KEY\"",
+    ];
+    args.extend(extra);
+    let out = task(home, repo, &args);
+    assert!(out.status.success(), "{}", describe(&out));
+    let id = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    // `wait` says a failed task by its exit code; the caller checks the state.
+    task(home, repo, &["wait", &id]);
+    let out = task(home, repo, &["show", &id, "--json"]);
+    assert!(out.status.success(), "{}", describe(&out));
+    serde_json::from_slice(&out.stdout).expect("show --json")
+}

@@ -5,45 +5,9 @@
 //! when the task's step ends is killed.
 
 use serde_json::{Value, json};
-use std::path::Path;
-use std::process::Output;
 use tandem_tests::scripted::{Script, ScriptedServer, Turn};
-use tandem_tests::tandem::{describe, fixture, overlay_available, tandem_command};
+use tandem_tests::tandem::{describe, fixture, overlay_available, run_task, task};
 use tandem_tests::wire::tool_results;
-
-fn task(home: &Path, repo: &Path, args: &[&str]) -> Output {
-    tandem_command(home)
-        .arg("task")
-        .arg("-C")
-        .arg(repo)
-        .args(args)
-        .env("TEST_API_KEY", "x")
-        .output()
-        .expect("run tandem")
-}
-
-fn run_task(home: &Path, repo: &Path, model: &ScriptedServer, prompt: &str) -> Value {
-    let url = model.url();
-    let args = [
-        "start",
-        prompt,
-        "--provider",
-        "anthropic",
-        "-m",
-        "test-model",
-        "--base-url",
-        &url,
-        "-c",
-        "model.api_key_env=\"TEST_API_KEY\"",
-    ];
-    let out = task(home, repo, &args);
-    assert!(out.status.success(), "{}", describe(&out));
-    let id = String::from_utf8_lossy(&out.stdout).trim().to_string();
-    task(home, repo, &["wait", &id]);
-    let out = task(home, repo, &["show", &id, "--json"]);
-    assert!(out.status.success(), "{}", describe(&out));
-    serde_json::from_slice(&out.stdout).unwrap()
-}
 
 /// Fetch the README from the server, trying for up to five seconds (it
 /// needs a moment to listen).
@@ -74,7 +38,13 @@ fn a_server_started_in_the_background_is_reached_read_and_stopped() {
     let model = ScriptedServer::start(script);
     let repo = fixture("greeter");
     let home = tempfile::tempdir().unwrap();
-    let shown = run_task(home.path(), repo.path(), &model, "serve-and-fetch");
+    let shown = run_task(
+        home.path(),
+        repo.path(),
+        &model.url(),
+        "serve-and-fetch",
+        &[],
+    );
     assert_eq!(shown["task"]["state"], "done", "{shown}");
 
     let requests = model.requests();
@@ -138,7 +108,13 @@ fn what_a_task_leaves_running_is_killed_when_it_ends() {
             .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
             .any(|c| String::from_utf8_lossy(&c).contains(&marker))
     };
-    let shown = run_task(home.path(), repo.path(), &model, "leave-it-running");
+    let shown = run_task(
+        home.path(),
+        repo.path(),
+        &model.url(),
+        "leave-it-running",
+        &[],
+    );
     assert_eq!(shown["task"]["state"], "done", "{shown}");
     // Control: it did run (its status was read while the task ran).
     let requests = model.requests();
@@ -221,7 +197,7 @@ fn another_task_and_the_host_cannot_reach_a_tasks_server() {
         "the host reached a task's server"
     );
     // … nor does another task.
-    let b = run_task(home.path(), repo.path(), &model, "probe-b");
+    let b = run_task(home.path(), repo.path(), &model.url(), "probe-b", &[]);
     let probe = b["result"]["commands"][0]["output"]
         .as_str()
         .unwrap()

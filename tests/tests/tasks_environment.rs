@@ -9,11 +9,10 @@ use serde_json::{Value, json};
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 use std::path::Path;
-use std::process::Output;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use tandem_tests::scripted::{Script, ScriptedServer, Turn};
-use tandem_tests::tandem::{describe, fixture, overlay_available, tandem_command};
+use tandem_tests::tandem::{describe, fixture, overlay_available, run_task, tandem_command, task};
 
 /// A package index of one file: serves `shout.py` and counts the requests.
 struct Index {
@@ -62,49 +61,6 @@ impl Index {
     fn served(&self) -> usize {
         self.served.load(Ordering::SeqCst)
     }
-}
-
-fn task(home: &Path, repo: &Path, args: &[&str]) -> Output {
-    tandem_command(home)
-        .arg("task")
-        .arg("-C")
-        .arg(repo)
-        .args(args)
-        .env("TEST_API_KEY", "x")
-        .output()
-        .expect("run tandem")
-}
-
-/// Start a task with `prompt` (and extra flags), wait for it, return `show --json`.
-fn run_task(
-    home: &Path,
-    repo: &Path,
-    model: &ScriptedServer,
-    prompt: &str,
-    extra: &[&str],
-) -> Value {
-    let url = model.url();
-    let mut args = vec![
-        "start",
-        prompt,
-        "--provider",
-        "anthropic",
-        "-m",
-        "test-model",
-        "--base-url",
-        &url,
-        "-c",
-        "model.api_key_env=\"TEST_API_KEY\"",
-    ];
-    args.extend(extra);
-    let out = task(home, repo, &args);
-    assert!(out.status.success(), "{}", describe(&out));
-    let id = String::from_utf8_lossy(&out.stdout).trim().to_string();
-    // `wait` says a failed task by its exit code; the state is checked below.
-    task(home, repo, &["wait", &id]);
-    let out = task(home, repo, &["show", &id, "--json"]);
-    assert!(out.status.success(), "{}", describe(&out));
-    serde_json::from_slice(&out.stdout).unwrap()
 }
 
 fn human_show(home: &Path, repo: &Path, shown: &Value) -> String {
@@ -177,7 +133,7 @@ fn a_task_installs_its_dependency_in_setup_then_passes_with_the_network_cut() {
     let model = ScriptedServer::start(script);
 
     // 1. The set-up runs, with the network: one fetch.
-    let first = run_task(home.path(), repo.path(), &model, "first-run", &[]);
+    let first = run_task(home.path(), repo.path(), &model.url(), "first-run", &[]);
     assert_eq!(first["task"]["state"], "done", "{first}");
     let setup = &first["task"]["setup"];
     assert_eq!(setup["reused"], false, "{first}");
@@ -210,7 +166,7 @@ fn a_task_installs_its_dependency_in_setup_then_passes_with_the_network_cut() {
     );
 
     // 2. Same lockfiles: the layer is stacked, nothing is fetched again.
-    let second = run_task(home.path(), repo.path(), &model, "second-run", &[]);
+    let second = run_task(home.path(), repo.path(), &model.url(), "second-run", &[]);
     assert_eq!(second["task"]["state"], "done", "{second}");
     assert_eq!(second["task"]["setup"]["reused"], true, "{second}");
     assert_eq!(
@@ -231,7 +187,7 @@ fn a_task_installs_its_dependency_in_setup_then_passes_with_the_network_cut() {
     let third = run_task(
         home.path(),
         repo.path(),
-        &model,
+        &model.url(),
         "after-the-lockfile-changed",
         &[],
     );
@@ -246,7 +202,7 @@ fn a_task_installs_its_dependency_in_setup_then_passes_with_the_network_cut() {
     let bare = run_task(
         home.path(),
         repo.path(),
-        &model,
+        &model.url(),
         "no-setup",
         &["-c", "tasks.setup=\"\""],
     );
@@ -269,7 +225,7 @@ fn an_untrusted_folders_setup_script_does_not_run() {
     let home = tempfile::tempdir().unwrap();
     let model =
         ScriptedServer::start(Script::new().conversation("untrusted", test_then_fetch(&index)));
-    let shown = run_task(home.path(), repo.path(), &model, "untrusted", &[]);
+    let shown = run_task(home.path(), repo.path(), &model.url(), "untrusted", &[]);
     assert!(shown["task"]["setup"].is_null(), "{shown}");
     assert_eq!(index.served(), 0, "an untrusted set-up script ran");
     assert_ne!(commands(&shown)[0].0, 0, "{shown}");
@@ -279,7 +235,7 @@ fn an_untrusted_folders_setup_script_does_not_run() {
     let own = run_task(
         home.path(),
         repo.path(),
-        &model,
+        &model.url(),
         "own-setting",
         &["-c", "tasks.setup=\"sh .tandem/setup.sh\""],
     );
@@ -299,7 +255,13 @@ fn a_failing_setup_fails_the_task_with_its_reason() {
     let home = tempfile::tempdir().unwrap();
     let model = ScriptedServer::start(Script::new().turn(Turn::say("never asked")));
     let setup = "tasks.setup=\"echo resolving; echo 'error: no index reachable' >&2; exit 3\"";
-    let shown = run_task(home.path(), repo.path(), &model, "work", &["-c", setup]);
+    let shown = run_task(
+        home.path(),
+        repo.path(),
+        &model.url(),
+        "work",
+        &["-c", setup],
+    );
     assert_eq!(shown["task"]["state"], "failed", "{shown}");
     let error = shown["task"]["error"].as_str().unwrap();
     assert!(
@@ -312,7 +274,13 @@ fn a_failing_setup_fails_the_task_with_its_reason() {
         model.requests().is_empty(),
         "the agent started after a failed set-up"
     );
-    let again = run_task(home.path(), repo.path(), &model, "work", &["-c", setup]);
+    let again = run_task(
+        home.path(),
+        repo.path(),
+        &model.url(),
+        "work",
+        &["-c", setup],
+    );
     assert_eq!(again["task"]["setup"]["reused"], false, "{again}");
     assert!(human_show(home.path(), repo.path(), &again).contains("error: no index reachable"));
 }
@@ -380,7 +348,7 @@ fn a_setup_under_the_copy_backend_fails_clearly() {
     let shown = run_task(
         home.path(),
         repo.path(),
-        &model,
+        &model.url(),
         "work",
         &[
             "-c",
