@@ -24,7 +24,7 @@ pub struct QuestionParams {
     pub id: String,
     /// `choice` (pick an option or answer in words) or `plan` (approve,
     /// edit or send back the plan in `text`).
-    pub kind: String,
+    pub kind: QuestionKind,
     pub header: String,
     pub text: String,
     pub options: Vec<OptionParams>,
@@ -51,13 +51,6 @@ impl Request for AskQuestion {
     const METHOD: &'static str = methods::QUESTION;
 }
 
-fn kind_name(kind: &QuestionKind) -> &'static str {
-    match kind {
-        QuestionKind::Choice => "choice",
-        QuestionKind::Plan => "plan",
-    }
-}
-
 /// Ask `question` through `client`: in its own view when `structured`.
 pub async fn ask(client: &Client, structured: bool, question: &Question) -> Result<Answer, String> {
     if structured {
@@ -71,7 +64,7 @@ async fn ask_structured(client: &Client, question: &Question) -> Result<Answer, 
     let params = QuestionParams {
         v: tandem_protocol::PROTOCOL_VERSION,
         id: question.id.clone(),
-        kind: kind_name(&question.kind).into(),
+        kind: question.kind,
         header: question.header.clone(),
         text: question.text.clone(),
         options: question
