@@ -10,9 +10,11 @@ use crate::tools::{Permission, Tool, ToolContext, ToolOutput};
 use async_trait::async_trait;
 use futures::{FutureExt, StreamExt};
 use rmcp::Peer;
+use rmcp::handler::client::progress::ProgressSubscriber;
 use rmcp::model::{
     CallToolRequest, CallToolRequestParams, CallToolResult, CancelledNotificationParam,
-    ClientRequest, ContentBlock, RequestId, ResourceContents, ServerResult,
+    ClientRequest, ContentBlock, ProgressNotificationParam, RequestId, ResourceContents,
+    ServerResult,
 };
 use rmcp::service::{PeerRequestOptions, RoleClient, ServiceError};
 use serde_json::Value;
@@ -147,27 +149,11 @@ impl Tool for McpTool {
         let result = loop {
             tokio::select! {
                 r = &mut response => {
-                    // rmcp hands notifications on in tasks of their own,
-                    // so the last progress can come after the answer: when
-                    // the server said how far it would go and has not got
-                    // there, it gets a moment more.
-                    let deadline = tokio::time::Instant::now() + LAST_PROGRESS;
-                    loop {
-                        let short = last.is_some_and(|(p, t): (f64, Option<f64>)| t.is_some_and(|t| p < t));
-                        let next = if short {
-                            tokio::time::timeout_at(deadline, progress.next()).await.ok().flatten()
-                        } else {
-                            progress.next().now_or_never().flatten()
-                        };
-                        let Some(p) = next else { break };
-                        last = Some((p.progress, p.total));
-                        crate::tools::progress::report(p.progress, p.total, p.message);
-                    }
+                    late_progress(&mut progress, &mut last).await;
                     break r;
                 }
                 Some(p) = progress.next() => {
-                    last = Some((p.progress, p.total));
-                    crate::tools::progress::report(p.progress, p.total, p.message);
+                    show(p, &mut last);
                     silence.as_mut().reset(tokio::time::Instant::now() + self.timeout);
                 }
                 _ = &mut silence => {
@@ -229,6 +215,36 @@ impl McpTool {
                 "calling `{}` on the MCP server `{}` failed: {other}",
                 self.tool, self.server
             ),
+        }
+    }
+}
+
+/// One progress notification shown as the running call's; `last` keeps
+/// how far it got, of how much.
+fn show(p: ProgressNotificationParam, last: &mut Option<(f64, Option<f64>)>) {
+    *last = Some((p.progress, p.total));
+    crate::tools::progress::report(p.progress, p.total, p.message);
+}
+
+/// After the answer: rmcp hands notifications on in tasks of their own, so
+/// the last progress can come after it. What is here is shown; when the
+/// server said how far it would go and has not got there, it gets a moment
+/// (`LAST_PROGRESS`) more.
+async fn late_progress(progress: &mut ProgressSubscriber, last: &mut Option<(f64, Option<f64>)>) {
+    let deadline = tokio::time::Instant::now() + LAST_PROGRESS;
+    loop {
+        let short = last.is_some_and(|(p, t)| t.is_some_and(|t| p < t));
+        let next = if short {
+            tokio::time::timeout_at(deadline, progress.next())
+                .await
+                .ok()
+                .flatten()
+        } else {
+            progress.next().now_or_never().flatten()
+        };
+        match next {
+            Some(p) => show(p, last),
+            None => return,
         }
     }
 }
